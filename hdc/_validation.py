@@ -1,0 +1,96 @@
+"""Input checks shared by the public functions of :mod:`hdc`.
+
+Public functions validate and normalise their inputs here, then hand plain C-contiguous arrays
+to the compiled kernels in :mod:`hdc._kernels`, which never validate.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+WORD_BITS = 64
+
+
+def check_dim(dim: Any, name: str = "dim") -> int:
+    """Return ``dim`` as an int after checking it is a positive multiple of 64."""
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer multiple of 64, got {dim!r}")
+    dim = int(dim)
+    if dim <= 0 or dim % WORD_BITS:
+        lower = max(WORD_BITS, (dim // WORD_BITS) * WORD_BITS)
+        upper = max(WORD_BITS, -(-dim // WORD_BITS) * WORD_BITS)
+        sizes = f"{lower}" if lower == upper else f"{lower} or {upper}"
+        raise ValueError(
+            f"{name} must be a positive multiple of 64 (hypervectors are packed in 64-bit words), "
+            f"got {dim}; the nearest valid size is {sizes}"
+        )
+    return dim
+
+
+def check_count(n: Any, name: str, minimum: int = 0) -> int:
+    """Return ``n`` as an int after checking it is an integer >= ``minimum``."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {n!r}")
+    if n < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {n}")
+    return int(n)
+
+
+def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.ndarray:
+    """Check that ``x`` holds packed hypervectors and return it C-contiguous.
+
+    Accepts a numpy ``uint64`` array with ``ndim`` in ``ndim``; a non-contiguous array is copied,
+    a read-only one is used as is (kernels never write to their inputs).
+    """
+    if not isinstance(x, np.ndarray):
+        if isinstance(x, (list, tuple)) and len(x) and all(isinstance(v, np.ndarray) for v in x):
+            x = np.asarray(x)
+        else:
+            raise TypeError(
+                f"{name} must be a numpy uint64 array of packed hypervectors, got {type(x).__name__}"
+            )
+    if x.dtype != np.uint64:
+        raise TypeError(
+            f"{name} must be a numpy uint64 array of packed hypervectors, got dtype {x.dtype}; "
+            "use hdc.pack(bits) to pack 0/1 arrays"
+        )
+    if x.ndim not in ndim:
+        shapes = " or ".join({1: "(words,)", 2: "(n, words)", 3: "(m, n, words)"}[d] for d in ndim)
+        raise ValueError(f"{name} must have shape {shapes}, got shape {x.shape}")
+    if x.shape[-1] == 0:
+        raise ValueError(f"{name} has zero words per hypervector (shape {x.shape}); dim must be >= 64")
+    return np.ascontiguousarray(x)
+
+
+def check_same_width(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Raise a ValueError when two packed arrays have different numbers of words."""
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(
+            f"{name_a} and {name_b} have different widths: {a.shape[-1]} and {b.shape[-1]} words "
+            f"(dim {a.shape[-1] * WORD_BITS} and {b.shape[-1] * WORD_BITS})"
+        )
+
+
+def check_random_state(random_state: Any, name: str = "random_state") -> np.random.Generator:
+    """Turn ``random_state`` into a :class:`numpy.random.Generator`.
+
+    ``None`` gives fresh OS entropy, an int or a ``SeedSequence`` a reproducible generator, a
+    ``Generator`` is used as is (and advanced), a legacy ``RandomState`` seeds a new generator.
+    """
+    if random_state is None or isinstance(random_state, np.random.SeedSequence):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1, size=4))
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"{name} must be a non-negative integer seed, got {random_state}")
+        return np.random.default_rng(int(random_state))
+    raise TypeError(
+        f"{name} must be None, a non-negative int, a numpy Generator or RandomState, "
+        f"got {type(random_state).__name__}"
+    )

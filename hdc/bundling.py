@@ -1,0 +1,187 @@
+"""Bundling: bitwise majority of many hypervectors, and its integer counters.
+
+Counting is bit-sliced: 64 bits at a time go through carry-save adders into vertical counters, so
+no hypervector is ever expanded to one byte per bit. Learners accumulate the integer counts of
+:func:`counts` and binarise them later with :func:`threshold`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hdc import _kernels
+from hdc._validation import WORD_BITS, as_hypervectors, check_dim, check_random_state
+
+__all__ = ["counts", "threshold", "bundle"]
+
+_TIES = ("random", "zero", "one")
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+def _check_weights(weights: Any, n: int) -> np.ndarray:
+    w = np.asarray(weights)
+    if w.dtype == bool:
+        w = w.astype(np.int64)
+    if not np.issubdtype(w.dtype, np.integer):
+        raise TypeError(f"weights must be integers, got dtype {w.dtype}")
+    if w.shape != (n,):
+        raise ValueError(f"weights must have shape ({n},), one per hypervector, got {w.shape}")
+    w = w.astype(np.int64)
+    if np.abs(w).sum() > _INT32_MAX:
+        raise ValueError("weights are too large: the total |weight| must fit in int32 counters")
+    return w
+
+
+def _levels_for(n: int) -> int:
+    return max(5, int(n).bit_length())
+
+
+def _count_rows(x: np.ndarray, rows: np.ndarray, scale: int, out: np.ndarray) -> None:
+    """out += scale * (per-bit counts of x[rows])."""
+    if rows.size == 0:
+        return
+    planes = np.zeros((_levels_for(rows.size), x.shape[1]), dtype=np.uint64)
+    _kernels.count_rows(x, rows, planes)
+    _kernels.planes_to_counts(planes, scale, out)
+
+
+def _weighted_counts(x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    total = np.zeros(x.shape[1] * WORD_BITS, dtype=np.int64)
+    if weights is None:
+        _count_rows(x, np.arange(x.shape[0], dtype=np.int64), 1, total)
+        return total
+    # sum_i w_i x_i = sum_k 2**k (sum over rows with bit k of |w_i| set, signed by w_i)
+    magnitude = np.abs(weights)
+    for sign in (1, -1):
+        side = weights > 0 if sign > 0 else weights < 0
+        for k in range(int(magnitude.max()).bit_length() if magnitude.size else 0):
+            rows = np.flatnonzero(side & (((magnitude >> k) & 1) == 1)).astype(np.int64)
+            _count_rows(x, rows, sign << k, total)
+    return total
+
+
+def counts(hvs: np.ndarray, weights: Any = None) -> np.ndarray:
+    """Per-bit (weighted) number of ones over a batch of hypervectors.
+
+    Parameters
+    ----------
+    hvs : numpy.ndarray of uint64, shape ``(n, W)`` (or ``(W,)`` for one vector)
+    weights : array-like of int, shape ``(n,)``, optional
+        Integer weight of each hypervector (negative weights subtract).
+
+    Returns
+    -------
+    numpy.ndarray of int32, shape ``(64 * W,)``
+        ``sum_i weights[i] * bit_j(hvs[i])`` for every bit ``j``.
+
+    Examples
+    --------
+    >>> import numpy as np, hdc
+    >>> x = hdc.pack(np.array([[1] * 64, [1] * 32 + [0] * 32]))
+    >>> c = hdc.counts(x)
+    >>> int(c[0]), int(c[63])
+    (2, 1)
+    """
+    x = as_hypervectors(hvs, "hvs").reshape(-1, np.shape(hvs)[-1])
+    w = None if weights is None else _check_weights(weights, x.shape[0])
+    if w is None and x.shape[0] > _INT32_MAX:
+        raise ValueError("too many hypervectors for int32 counters")
+    return _weighted_counts(x, w).astype(np.int32)
+
+
+def _tie_bits(tie: str, n_words: int, random_state: Any) -> np.ndarray:
+    if tie not in _TIES:
+        raise ValueError(f"tie must be one of {_TIES}, got {tie!r}")
+    if tie == "zero":
+        return np.zeros(n_words, dtype=np.uint64)
+    if tie == "one":
+        return np.full(n_words, np.iinfo(np.uint64).max, dtype=np.uint64)
+    rng = check_random_state(0 if random_state is None else random_state)
+    return rng.integers(0, 2**64, size=n_words, dtype=np.uint64)
+
+
+def threshold(
+    counts: Any, n: Any, tie: str = "random", random_state: Any = None
+) -> np.ndarray:
+    """Binarise per-bit counts: bit = 1 where ``2 * counts > n``, 0 where ``2 * counts < n``.
+
+    Parameters
+    ----------
+    counts : array-like of int, shape ``(dim,)`` or ``(m, dim)``
+        Per-bit counts, e.g. from :func:`counts`; ``dim`` a positive multiple of 64.
+    n : int or array-like of int, shape ``(m,)``
+        Number (or total weight) of the bundled vectors; the majority threshold is ``n / 2``.
+    tie : {"random", "zero", "one"}
+        Value of bits whose count is exactly ``n / 2``. ``"random"`` takes them from a random
+        tie-breaking vector drawn from ``random_state`` (seed 0 when None, so bundling is a
+        deterministic function of its inputs); the same vector serves every row.
+    random_state : int, numpy Generator or None
+
+    Returns
+    -------
+    numpy.ndarray of uint64, shape ``(dim // 64,)`` or ``(m, dim // 64)``
+
+    Examples
+    --------
+    >>> import numpy as np, hdc
+    >>> hv = hdc.threshold(np.array([3] * 32 + [0] * 32), n=4)
+    >>> hex(int(hv[0]))
+    '0xffffffff'
+    """
+    c = np.asarray(counts)
+    if not np.issubdtype(c.dtype, np.integer):
+        raise TypeError(f"counts must be an integer array, got dtype {c.dtype}")
+    if c.ndim not in (1, 2):
+        raise ValueError(f"counts must have shape (dim,) or (m, dim), got {c.shape}")
+    check_dim(c.shape[-1], "counts.shape[-1] (dim)")
+    rows = c.reshape(-1, c.shape[-1]).astype(np.int64)
+    total = np.asarray(n)
+    if not np.issubdtype(total.dtype, np.integer):
+        raise TypeError(f"n must be an integer (or one per row of counts), got {n!r}")
+    total = np.broadcast_to(total.astype(np.int64), (rows.shape[0],)).copy()
+    n_words = c.shape[-1] // WORD_BITS
+    out = np.empty((rows.shape[0], n_words), dtype=np.uint64)
+    _kernels.threshold_rows(rows, total, _tie_bits(tie, n_words, random_state), out)
+    return out[0] if c.ndim == 1 else out
+
+
+def bundle(
+    hvs: np.ndarray, weights: Any = None, tie: str = "random", random_state: Any = None
+) -> np.ndarray:
+    """Bundle hypervectors by bitwise (weighted) majority.
+
+    The result is similar to every member and dissimilar to unrelated vectors. With an even
+    number of votes a bit may tie; ``tie`` decides it (see :func:`threshold`), deterministically.
+
+    Parameters
+    ----------
+    hvs : numpy.ndarray of uint64, shape ``(n, W)``, n >= 1
+    weights : array-like of int, shape ``(n,)``, optional
+        Integer vote of each vector; the majority is over the total weight.
+    tie : {"random", "zero", "one"}
+    random_state : int, numpy Generator or None
+        Source of the tie-breaking bits for ``tie="random"`` (seed 0 when None).
+
+    Returns
+    -------
+    numpy.ndarray of uint64, shape ``(W,)``
+
+    Examples
+    --------
+    >>> import hdc
+    >>> members = hdc.random(5, 1024, random_state=0)
+    >>> b = hdc.bundle(members)
+    >>> bool(hdc.similarity(b, members).min() > 0.6)
+    True
+    """
+    x = as_hypervectors(hvs, "hvs")
+    x = x.reshape(-1, x.shape[-1])
+    if x.shape[0] == 0:
+        raise ValueError("hvs is empty: bundling needs at least one hypervector")
+    if tie not in _TIES:
+        raise ValueError(f"tie must be one of {_TIES}, got {tie!r}")
+    w = None if weights is None else _check_weights(weights, x.shape[0])
+    total = x.shape[0] if w is None else int(w.sum())
+    return threshold(_weighted_counts(x, w), total, tie=tie, random_state=random_state)

@@ -1,0 +1,60 @@
+"""Hamming distance and similarity between packed hypervectors (popcount of XOR)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdc import _kernels
+from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
+
+__all__ = ["hamming", "similarity"]
+
+
+def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
+    """Number of differing bits between every vector of ``a`` and every vector of ``b``.
+
+    Parameters
+    ----------
+    a : numpy.ndarray of uint64, shape ``(nA, W)`` or ``(W,)``
+    b : numpy.ndarray of uint64, shape ``(nB, W)`` or ``(W,)``
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape ``a.shape[:-1] + b.shape[:-1]``
+        A distance matrix ``(nA, nB)`` for two batches, a row ``(nB,)`` for a vector against a
+        batch, a scalar for two vectors.
+
+    Examples
+    --------
+    >>> import hdc
+    >>> a = hdc.random(3, 512, random_state=0)
+    >>> hdc.hamming(a, a).diagonal().tolist()
+    [0, 0, 0]
+    """
+    x = as_hypervectors(a, "a")
+    y = as_hypervectors(b, "b")
+    check_same_width(x, y, "a", "b")
+    xa = x.reshape(-1, x.shape[-1])
+    yb = y.reshape(-1, y.shape[-1])
+    out = np.empty((xa.shape[0], yb.shape[0]), dtype=np.int64)
+    if out.size:
+        _kernels.hamming_matrix(xa, yb, out)
+    out = out.reshape(x.shape[:-1] + y.shape[:-1])
+    return out[()] if out.ndim == 0 else out
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.float64:
+    """Normalised Hamming similarity ``1 - hamming(a, b) / dim``, in ``[0, 1]``.
+
+    Unrelated random vectors have similarity close to 0.5; identical vectors 1.
+
+    Examples
+    --------
+    >>> import hdc
+    >>> x = hdc.random(None, 1024, random_state=0)
+    >>> float(hdc.similarity(x, x))
+    1.0
+    """
+    d = hamming(a, b)
+    dim = np.shape(a)[-1] * WORD_BITS
+    return 1.0 - np.asarray(d, dtype=np.float64) / dim if np.ndim(d) else 1.0 - float(d) / dim

@@ -1,0 +1,6 @@
+"""Encoders: scikit-learn transformers that turn data into packed ``uint64`` hypervectors."""
+
+from encoders.projection import ProjectionEncoder
+from encoders.record import RecordEncoder
+
+__all__ = ["ProjectionEncoder", "RecordEncoder"]

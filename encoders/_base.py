@@ -1,0 +1,127 @@
+"""Shared machinery of hdkit's encoders: dim rounding, batch sizes, chunked transforms, progress.
+
+Every encoder is a scikit-learn transformer whose ``transform`` returns packed ``uint64``
+hypervectors of shape ``(n, dim_ // 64)``. :class:`BaseEncoder` gives them
+
+- :meth:`BaseEncoder._resolve_dim`: any positive ``dim`` is accepted and rounded up to a multiple
+  of 64 (the value used is stored in ``dim_``);
+- :meth:`BaseEncoder._check_batch_size`: validation of the ``batch_size`` parameter;
+- :meth:`BaseEncoder._transform_in_batches`: the output array is allocated once (packed, ``n x dim
+  / 8`` bytes) and filled ``batch_size`` rows at a time by an encoder-specific function, so the
+  temporaries of an encoder never grow with ``n``; ``verbose`` shows a tqdm progress bar;
+- :func:`check_packed_output`: the contract every encoder's output must meet.
+
+Subclasses implement ``_encode_batch(X_batch, out_batch)`` and call the helpers from ``fit`` and
+``transform``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from hdc._validation import WORD_BITS
+
+__all__ = ["BaseEncoder", "check_packed_output", "round_dim", "progress"]
+
+
+def round_dim(dim: Any, name: str = "dim") -> int:
+    """Return ``dim`` rounded up to a multiple of 64 after checking it is a positive integer.
+
+    Examples
+    --------
+    >>> round_dim(10000)
+    10048
+    """
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {dim!r}")
+    if dim <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {dim}")
+    return -(-int(dim) // WORD_BITS) * WORD_BITS
+
+
+def check_batch_size(batch_size: Any, name: str = "batch_size") -> int:
+    """Return ``batch_size`` as an int >= 1 (rows processed at a time)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer (rows per batch), got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"{name} must be a positive integer (rows per batch), got {batch_size}")
+    return int(batch_size)
+
+
+def progress(iterable: Iterable, total: int, desc: str, enabled: Any) -> Iterable:
+    """Wrap ``iterable`` in a tqdm progress bar when ``enabled`` (tqdm is imported lazily)."""
+    if not enabled:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "verbose=True needs the optional dependency tqdm: pip install 'hdkit[progress]'"
+        ) from exc
+    return tqdm(iterable, total=total, desc=desc, unit="batch")
+
+
+def check_packed_output(out: np.ndarray, n: int, dim: int) -> np.ndarray:
+    """Check an encoder's output: C-contiguous ``uint64`` of shape ``(n, dim // 64)``."""
+    if not isinstance(out, np.ndarray) or out.dtype != np.uint64:
+        raise AssertionError(f"encoder output must be a uint64 array, got {type(out).__name__}")
+    if out.shape != (n, dim // WORD_BITS) or not out.flags.c_contiguous:
+        raise AssertionError(
+            f"encoder output must be C-contiguous of shape {(n, dim // WORD_BITS)}, got {out.shape}"
+        )
+    return out
+
+
+class BaseEncoder(TransformerMixin, BaseEstimator):
+    """Base class of the encoders: chunked transform into packed hypervectors.
+
+    Subclasses define ``_encode_batch(X_batch, out_batch)`` writing ``len(X_batch)`` packed
+    hypervectors into ``out_batch`` (a view of the final output) and set ``dim_`` in ``fit``.
+    Parameters ``batch_size`` and ``verbose`` are read from the subclass.
+    """
+
+    #: rows per batch when the subclass has no ``batch_size`` parameter
+    _default_batch_size = 1024
+
+    def _resolve_dim(self) -> int:
+        return round_dim(self.dim)
+
+    def _check_batch_size(self) -> int:
+        return check_batch_size(getattr(self, "batch_size", self._default_batch_size))
+
+    def _encode_batch(self, X: Any, out: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _transform_in_batches(
+        self,
+        X: Sequence | np.ndarray,
+        encode: Callable[[Any, np.ndarray], None] | None = None,
+        desc: str | None = None,
+    ) -> np.ndarray:
+        """Encode ``X`` (anything sliceable with ``len``) ``batch_size`` rows at a time."""
+        encode = self._encode_batch if encode is None else encode
+        n = len(X)
+        batch = self._check_batch_size()
+        out = np.empty((n, self.dim_ // WORD_BITS), dtype=np.uint64)
+        starts = range(0, n, batch)
+        bar = progress(
+            starts,
+            total=len(starts),
+            desc=desc or type(self).__name__,
+            enabled=getattr(self, "verbose", False),
+        )
+        for start in bar:
+            stop = min(n, start + batch)
+            encode(X[start:stop], out[start:stop])
+        return check_packed_output(out, n, self.dim_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # the output is packed uint64 words, whatever the input dtype
+        tags.transformer_tags.preserves_dtype = []
+        return tags

@@ -1,0 +1,144 @@
+"""Compiled kernels of the encoders (numba), over plain, already validated arrays.
+
+Counting is bit-sliced, as in :mod:`hdc._kernels`: 64 bits of a word go through carry-save adders
+into vertical counters held in registers, so no hypervector is expanded to one byte per bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(inline="always")
+def _csa(a, b, c):
+    """Carry-save adder on 64 bit lanes: returns (sum bits, carry bits) of a + b + c."""
+    u = a ^ b
+    return u ^ c, (a & b) | (u & c)
+
+
+@njit(inline="always")
+def _greater(planes, n_planes, value):
+    """Bit-sliced comparison: lanes whose vertical count is > ``value``, and lanes equal to it."""
+    gt = np.uint64(0)
+    eq = ~np.uint64(0)
+    for level in range(n_planes - 1, -1, -1):
+        p = planes[level]
+        if (value >> level) & 1:
+            eq &= p
+        else:
+            gt |= eq & p
+            eq &= ~p
+    return gt, eq
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def record_bundle(index, keys, table, tie, n_planes, out):
+    """Majority over features of ``keys[f] XOR table[index[i, f]]`` for every row ``i``.
+
+    index (n, F) int64 rows of ``table`` (T, W); keys (F, W); tie (W,) bits used where exactly
+    half of the F features vote 1 (only possible for even F); ``n_planes`` >= max(4,
+    bit_length(F)) vertical counter levels; out (n, W).
+    """
+    n, n_features = index.shape
+    n_words = out.shape[1]
+    half = n_features // 2
+    even = n_features % 2 == 0
+    n_full = n_features - n_features % 16
+    for i in prange(n):
+        planes = np.zeros(n_planes, dtype=np.uint64)
+        v = np.empty(16, dtype=np.uint64)
+        row = index[i]
+        for w in range(n_words):
+            for level in range(n_planes):
+                planes[level] = 0
+            ones = np.uint64(0)
+            twos = np.uint64(0)
+            fours = np.uint64(0)
+            eights = np.uint64(0)
+            for f in range(0, n_full, 16):
+                for k in range(16):
+                    v[k] = keys[f + k, w] ^ table[row[f + k], w]
+                ones, two_a = _csa(ones, v[0], v[1])
+                ones, two_b = _csa(ones, v[2], v[3])
+                twos, four_a = _csa(twos, two_a, two_b)
+                ones, two_a = _csa(ones, v[4], v[5])
+                ones, two_b = _csa(ones, v[6], v[7])
+                twos, four_b = _csa(twos, two_a, two_b)
+                fours, eight_a = _csa(fours, four_a, four_b)
+                ones, two_a = _csa(ones, v[8], v[9])
+                ones, two_b = _csa(ones, v[10], v[11])
+                twos, four_a = _csa(twos, two_a, two_b)
+                ones, two_a = _csa(ones, v[12], v[13])
+                ones, two_b = _csa(ones, v[14], v[15])
+                twos, four_b = _csa(twos, two_a, two_b)
+                fours, eight_b = _csa(fours, four_a, four_b)
+                eights, carry = _csa(eights, eight_a, eight_b)
+                for level in range(4, n_planes):
+                    p = planes[level]
+                    planes[level] = p ^ carry
+                    carry = p & carry
+            planes[0] = ones
+            planes[1] = twos
+            planes[2] = fours
+            planes[3] = eights
+            for f in range(n_full, n_features):
+                carry = keys[f, w] ^ table[row[f], w]
+                for level in range(n_planes):
+                    p = planes[level]
+                    planes[level] = p ^ carry
+                    carry = p & carry
+            gt, eq = _greater(planes, n_planes, half)
+            if even:
+                out[i, w] = gt | (eq & tie[w])
+            else:
+                out[i, w] = gt
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def quantize_uniform(X, low, scale, n_levels, out):
+    """out[i, f] = round((X[i, f] - low[f]) * scale[f]) clipped to [0, n_levels - 1]."""
+    n, n_features = X.shape
+    top = n_levels - 1
+    for i in prange(n):
+        for f in range(n_features):
+            v = (X[i, f] - low[f]) * scale[f] + 0.5
+            if v < 1.0:
+                out[i, f] = 0
+            elif v >= top:
+                out[i, f] = top
+            else:
+                out[i, f] = np.int64(np.floor(v))
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def pack_positive(Z, out):
+    """Pack bit j of row i = ``Z[i, j] > 0``; Z (n, 64 W) float, out (n, W)."""
+    n, n_words = out.shape
+    for i in prange(n):
+        for w in range(n_words):
+            word = np.uint64(0)
+            base = 64 * w
+            for b in range(64):
+                if Z[i, base + b] > 0:
+                    word |= np.uint64(1) << np.uint64(b)
+            out[i, w] = word
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def pack_cos_positive(Z, phase, out):
+    """Pack bit j of row i = ``cos(Z[i, j] + phase[j]) > 0``, computed without ``cos``.
+
+    ``phase`` is in turns (multiples of 2 pi) and Z is in turns too: cos(2 pi t) > 0 exactly when
+    the fractional part of ``t + 1/4`` is below 1/2.
+    """
+    n, n_words = out.shape
+    for i in prange(n):
+        for w in range(n_words):
+            word = np.uint64(0)
+            base = 64 * w
+            for b in range(64):
+                t = Z[i, base + b] + phase[base + b] + 0.25
+                if t - np.floor(t) < 0.5:
+                    word |= np.uint64(1) << np.uint64(b)
+            out[i, w] = word

@@ -1,0 +1,199 @@
+"""Record encoding: a feature vector as the bundle of (feature ID XOR level of its value)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from encoders import _kernels
+from encoders._base import BaseEncoder
+from hdc._validation import WORD_BITS, check_count, check_random_state
+from hdc.items import item_memory, level
+from hdc.ops import permute, random
+
+__all__ = ["RecordEncoder"]
+
+_BINDINGS = ("id", "permute")
+_QUANTIZATIONS = ("uniform", "quantile")
+
+
+class RecordEncoder(BaseEncoder):
+    """Encode dense feature vectors as bundles of bound (feature, value) pairs.
+
+    Each feature ``f`` has a random ID hypervector; its value is quantised to one of
+    ``n_levels`` correlated level hypervectors (:func:`hdc.level`: nearby values get nearby
+    vectors, the two ends are orthogonal). A sample is the bitwise majority over features of
+    ``ID[f] XOR level[q_f]`` (``binding="id"``) or of ``level[q_f]`` rotated by ``f`` bits
+    (``binding="permute"``, :func:`hdc.permute`). Every output bit is a random threshold unit of
+    the quantised features, so the encoding is non-linear, which is what lets a linear
+    associative memory on top of it separate classes that are not linearly separable.
+
+    Parameters
+    ----------
+    dim : int, default=10000
+        Number of bits of the hypervectors; rounded up to a multiple of 64 (``dim_``).
+    n_levels : int, default=32
+        Number of quantisation levels (and level hypervectors) per feature.
+    binding : {"id", "permute"}, default="id"
+        How the level of a value is tied to its feature: XOR with a random feature ID, or a
+        cyclic rotation by the feature's index (no ID memory, but ``n_features * n_levels``
+        rotated levels are precomputed).
+    quantization : {"uniform", "quantile"}, default="uniform"
+        ``"uniform"``: levels evenly spaced between the per-feature minimum and maximum seen in
+        ``fit``; ``"quantile"``: level edges at the per-feature quantiles (equal-mass bins). Values
+        outside the fitted range clip to the end levels.
+    batch_size : int, default=1024
+        Rows encoded at a time; memory stays ``O(batch_size * n_features)`` beyond the output.
+    verbose : bool, default=False
+        Show a tqdm progress bar over the batches (needs ``tqdm``).
+    random_state : int, numpy Generator, RandomState or None, default=None
+        Seed of the ID, level and tie-breaking hypervectors.
+
+    Attributes
+    ----------
+    dim_ : int
+        Number of bits used (``dim`` rounded up to a multiple of 64).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    keys_ : numpy.ndarray of uint64, shape ``(n_features_in_, dim_ // 64)``
+        Feature IDs (all zeros for ``binding="permute"``).
+    levels_ : numpy.ndarray of uint64, shape ``(n_levels, dim_ // 64)``
+        Level hypervectors.
+    low_, high_ : numpy.ndarray of float64, shape ``(n_features_in_,)``
+        Fitted range per feature (``"uniform"``).
+    edges_ : numpy.ndarray of float64, shape ``(n_features_in_, n_levels - 1)``
+        Level edges per feature (``"quantile"``).
+
+    Notes
+    -----
+    With an even number of features a bit can tie; ties take the bits of a fixed random vector
+    (``tie_``), so the encoding is a deterministic function of the input. NaN or infinite values
+    raise a ``ValueError``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from encoders import RecordEncoder
+    >>> X = np.array([[0.0, 1.0], [0.5, 0.2], [1.0, 0.0]])
+    >>> enc = RecordEncoder(dim=1000, n_levels=8, random_state=0).fit(X)
+    >>> H = enc.transform(X)
+    >>> H.shape, H.dtype, enc.dim_
+    ((3, 16), dtype('uint64'), 1024)
+    """
+
+    def __init__(
+        self,
+        dim: int = 10000,
+        n_levels: int = 32,
+        binding: str = "id",
+        quantization: str = "uniform",
+        batch_size: int = 1024,
+        verbose: bool = False,
+        random_state: Any = None,
+    ) -> None:
+        self.dim = dim
+        self.n_levels = n_levels
+        self.binding = binding
+        self.quantization = quantization
+        self.batch_size = batch_size
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        check_count(self.n_levels, "n_levels", minimum=1)
+        if self.binding not in _BINDINGS:
+            raise ValueError(f"binding must be one of {_BINDINGS}, got {self.binding!r}")
+        if self.quantization not in _QUANTIZATIONS:
+            raise ValueError(
+                f"quantization must be one of {_QUANTIZATIONS}, got {self.quantization!r}"
+            )
+        self._check_batch_size()
+
+    def fit(self, X: Any, y: Any = None) -> RecordEncoder:
+        """Learn the per-feature ranges and draw the ID and level hypervectors.
+
+        Parameters
+        ----------
+        X : array-like of shape ``(n_samples, n_features)``
+            Finite numeric features.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite=True)
+        self.dim_ = self._resolve_dim()
+        n_features = X.shape[1]
+        n_levels = int(self.n_levels)
+        rng = check_random_state(self.random_state)
+        self.levels_ = level(n_levels, self.dim_, rng)
+        if self.binding == "id":
+            self.keys_ = item_memory(n_features, self.dim_, rng)
+            self._table = self.levels_
+        else:
+            self.keys_ = np.zeros((n_features, self.dim_ // WORD_BITS), dtype=np.uint64)
+            self._table = np.concatenate([permute(self.levels_, f) for f in range(n_features)])
+        self.tie_ = random(None, self.dim_, rng)
+        if self.quantization == "uniform":
+            self.low_ = X.min(axis=0)
+            self.high_ = X.max(axis=0)
+            span = self.high_ - self.low_
+            with np.errstate(divide="ignore", over="ignore"):
+                scale = np.where(span > 0, (n_levels - 1) / np.where(span > 0, span, 1.0), 0.0)
+            self._scale = np.where(np.isfinite(scale), scale, 0.0)
+        else:
+            probs = np.arange(1, n_levels) / n_levels
+            self.edges_ = np.ascontiguousarray(np.quantile(X, probs, axis=0).T)
+        self._n_planes = max(4, n_features.bit_length())
+        return self
+
+    def _quantize(self, X: np.ndarray) -> np.ndarray:
+        """Level index (n, n_features) int64 of every value."""
+        if self.quantization == "uniform":
+            q = np.empty(X.shape, dtype=np.int64)
+            _kernels.quantize_uniform(X, self.low_, self._scale, int(self.n_levels), q)
+            return q
+        q = np.zeros(X.shape, dtype=np.int64)
+        for k in range(self.edges_.shape[1]):
+            q += X >= self.edges_[:, k]
+        return q
+
+    def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
+        index = self._quantize(np.ascontiguousarray(X))
+        if self.binding == "permute":
+            index += np.arange(X.shape[1], dtype=np.int64) * int(self.n_levels)
+        _kernels.record_bundle(index, self.keys_, self._table, self.tie_, self._n_planes, out)
+
+    def quantize(self, X: Any) -> np.ndarray:
+        """Level index of every value of ``X``, shape ``(n_samples, n_features)``, int64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from encoders import RecordEncoder
+        >>> enc = RecordEncoder(dim=64, n_levels=5, random_state=0).fit([[0.0], [1.0]])
+        >>> enc.quantize([[-1.0], [0.26], [0.5], [2.0]]).ravel().tolist()
+        [0, 1, 2, 4]
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite=True, reset=False)
+        return self._quantize(np.ascontiguousarray(X))
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Encode ``X`` into packed hypervectors.
+
+        Parameters
+        ----------
+        X : array-like of shape ``(n_samples, n_features_in_)``
+
+        Returns
+        -------
+        numpy.ndarray of uint64, shape ``(n_samples, dim_ // 64)``
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite=True, reset=False)
+        return self._transform_in_batches(X)

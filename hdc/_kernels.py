@@ -32,14 +32,40 @@ _ = ir  # llvmlite is imported to make the dependency of the intrinsic explicit
 # --------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True, parallel=True)
 def hamming_matrix(a, b, out):
-    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W)."""
+    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W).
+
+    Four rows of b share each load of a word of a[i]; the loops over words start at 0 with no
+    inner loop so that LLVM vectorises them (with VPOPCNTQ where the CPU has it).
+    """
     n_a, n_words = a.shape
     n_b = b.shape[0]
+    n_b4 = n_b - n_b % 4
     for i in prange(n_a):
-        for j in range(n_b):
+        ai = a[i]
+        for j in range(0, n_b4, 4):
+            b0 = b[j]
+            b1 = b[j + 1]
+            b2 = b[j + 2]
+            b3 = b[j + 3]
+            t0 = np.uint64(0)
+            t1 = np.uint64(0)
+            t2 = np.uint64(0)
+            t3 = np.uint64(0)
+            for w in range(n_words):
+                aw = ai[w]
+                t0 += popcount64(aw ^ b0[w])
+                t1 += popcount64(aw ^ b1[w])
+                t2 += popcount64(aw ^ b2[w])
+                t3 += popcount64(aw ^ b3[w])
+            out[i, j] = t0
+            out[i, j + 1] = t1
+            out[i, j + 2] = t2
+            out[i, j + 3] = t3
+        for j in range(n_b4, n_b):
+            bj = b[j]
             total = np.uint64(0)
             for w in range(n_words):
-                total += popcount64(a[i, w] ^ b[j, w])
+                total += popcount64(ai[w] ^ bj[w])
             out[i, j] = total
 
 
@@ -74,27 +100,36 @@ def hamming_top_k(queries, stored, k, out_index, out_distance):
 # --------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True, parallel=True)
 def rotate_bits(x, shift, out):
-    """Rotate every row of x (n, W) by ``shift`` bits, 0 <= shift < 64 * W: bit i -> i + shift."""
+    """Rotate every row of x (n, W) by ``shift`` bits, 0 <= shift < 64 * W: bit i -> i + shift.
+
+    Word j of the result takes the high bits of word j - q and the low bits of word j - q - 1
+    (indices modulo W, q = shift // 64); the two wrapped ranges are written by separate loops
+    over slices so that each loop is a plain vectorisable stream.
+    """
     n, n_words = x.shape
-    word_shift = shift // 64
-    bit_shift = np.uint64(shift % 64)
-    back = np.uint64(64) - bit_shift
+    q = shift // 64
+    bits = np.uint64(shift % 64)
+    back = np.uint64(64 - shift % 64)
     for r in prange(n):
-        if bit_shift == 0:
-            for j in range(n_words):
-                src = j - word_shift
-                if src < 0:
-                    src += n_words
-                out[r, j] = x[r, src]
+        src = x[r]
+        dst = out[r]
+        if bits == 0:
+            head = dst[q:]
+            for j in range(n_words - q):
+                head[j] = src[j]
+            tail = src[n_words - q :]
+            for j in range(q):
+                dst[j] = tail[j]
         else:
-            for j in range(n_words):
-                src = j - word_shift
-                if src < 0:
-                    src += n_words
-                prev = src - 1
-                if prev < 0:
-                    prev += n_words
-                out[r, j] = (x[r, src] << bit_shift) | (x[r, prev] >> back)
+            head = dst[q + 1 :]
+            nxt = src[1:]
+            for j in range(n_words - q - 1):
+                head[j] = (nxt[j] << bits) | (src[j] >> back)
+            dst[q] = (src[0] << bits) | (src[n_words - 1] >> back)
+            tail = src[n_words - q :]
+            tail_prev = src[n_words - q - 1 :]
+            for j in range(q):
+                dst[j] = (tail[j] << bits) | (tail_prev[j] >> back)
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,94 +143,120 @@ def _csa(a, b, c):
 
 
 @njit(cache=True, nogil=True)
-def _add_rows_to_planes(x, rows, w_start, w_stop, planes):
-    """Add rows ``x[rows]`` (columns w_start:w_stop) into the vertical counter ``planes``.
+def _tree16(x, rows, planes, low, carries):
+    """Add rows ``x[rows]`` into levels ``low .. low + 3`` of the vertical counter ``planes``.
 
-    ``planes[l, w]`` holds bit l of the per-bit counts of word w. Rows are taken 16 at a time
-    through a Harley-Seal tree of carry-save adders over levels 0..3; the carry of weight 16 is
-    then rippled into levels 4 and up. The remainder (fewer than 16 rows) is rippled in one by
-    one. ``planes`` must have enough levels for the final counts.
+    ``planes[l, w]`` holds bit l of the per-bit counts of word w. Rows go 16 at a time through a
+    Harley-Seal tree of carry-save adders; the carry of weight 16 of group g is written to
+    ``carries[g]`` for the caller to count at level ``low + 4``. The remainder (< 16 rows) is
+    rippled in one by one. Loops over words start at 0 and hold no inner loop so that LLVM
+    vectorises them.
     """
-    n_levels = planes.shape[0]
+    n_levels, n_words = planes.shape
     n_rows = rows.shape[0]
-    n_full = n_rows - n_rows % 16
-    for g in range(0, n_full, 16):
-        r0 = rows[g]
-        r1 = rows[g + 1]
-        r2 = rows[g + 2]
-        r3 = rows[g + 3]
-        r4 = rows[g + 4]
-        r5 = rows[g + 5]
-        r6 = rows[g + 6]
-        r7 = rows[g + 7]
-        r8 = rows[g + 8]
-        r9 = rows[g + 9]
-        r10 = rows[g + 10]
-        r11 = rows[g + 11]
-        r12 = rows[g + 12]
-        r13 = rows[g + 13]
-        r14 = rows[g + 14]
-        r15 = rows[g + 15]
-        for w in range(w_start, w_stop):
-            ones = planes[0, w]
-            twos = planes[1, w]
-            fours = planes[2, w]
-            eights = planes[3, w]
-            ones, two_a = _csa(ones, x[r0, w], x[r1, w])
-            ones, two_b = _csa(ones, x[r2, w], x[r3, w])
-            twos, four_a = _csa(twos, two_a, two_b)
-            ones, two_a = _csa(ones, x[r4, w], x[r5, w])
-            ones, two_b = _csa(ones, x[r6, w], x[r7, w])
+    n_groups = n_rows // 16
+    p0 = planes[low]
+    p1 = planes[low + 1]
+    p2 = planes[low + 2]
+    p3 = planes[low + 3]
+    for g in range(n_groups):
+        b = 16 * g
+        x0 = x[rows[b]]
+        x1 = x[rows[b + 1]]
+        x2 = x[rows[b + 2]]
+        x3 = x[rows[b + 3]]
+        x4 = x[rows[b + 4]]
+        x5 = x[rows[b + 5]]
+        x6 = x[rows[b + 6]]
+        x7 = x[rows[b + 7]]
+        x8 = x[rows[b + 8]]
+        x9 = x[rows[b + 9]]
+        x10 = x[rows[b + 10]]
+        x11 = x[rows[b + 11]]
+        x12 = x[rows[b + 12]]
+        x13 = x[rows[b + 13]]
+        x14 = x[rows[b + 14]]
+        x15 = x[rows[b + 15]]
+        out = carries[g]
+        for w in range(n_words):
+            ones, two_a = _csa(p0[w], x0[w], x1[w])
+            ones, two_b = _csa(ones, x2[w], x3[w])
+            twos, four_a = _csa(p1[w], two_a, two_b)
+            ones, two_a = _csa(ones, x4[w], x5[w])
+            ones, two_b = _csa(ones, x6[w], x7[w])
             twos, four_b = _csa(twos, two_a, two_b)
-            fours, eight_a = _csa(fours, four_a, four_b)
-            ones, two_a = _csa(ones, x[r8, w], x[r9, w])
-            ones, two_b = _csa(ones, x[r10, w], x[r11, w])
+            fours, eight_a = _csa(p2[w], four_a, four_b)
+            ones, two_a = _csa(ones, x8[w], x9[w])
+            ones, two_b = _csa(ones, x10[w], x11[w])
             twos, four_a = _csa(twos, two_a, two_b)
-            ones, two_a = _csa(ones, x[r12, w], x[r13, w])
-            ones, two_b = _csa(ones, x[r14, w], x[r15, w])
+            ones, two_a = _csa(ones, x12[w], x13[w])
+            ones, two_b = _csa(ones, x14[w], x15[w])
             twos, four_b = _csa(twos, two_a, two_b)
             fours, eight_b = _csa(fours, four_a, four_b)
-            eights, carry = _csa(eights, eight_a, eight_b)
-            planes[0, w] = ones
-            planes[1, w] = twos
-            planes[2, w] = fours
-            planes[3, w] = eights
-            for level in range(4, n_levels):
-                p = planes[level, w]
-                planes[level, w] = p ^ carry
-                carry = p & carry
-    for g in range(n_full, n_rows):
-        r = rows[g]
-        for w in range(w_start, w_stop):
-            carry = x[r, w]
-            for level in range(n_levels):
-                p = planes[level, w]
-                planes[level, w] = p ^ carry
-                carry = p & carry
+            eights, sixteen = _csa(p3[w], eight_a, eight_b)
+            p0[w] = ones
+            p1[w] = twos
+            p2[w] = fours
+            p3[w] = eights
+            out[w] = sixteen
+    carry = np.empty(n_words, dtype=np.uint64)
+    for g in range(16 * n_groups, n_rows):
+        row = x[rows[g]]
+        for w in range(n_words):
+            carry[w] = row[w]
+        for level in range(low, n_levels):
+            plane = planes[level]
+            for w in range(n_words):
+                p = plane[w]
+                plane[w] = p ^ carry[w]
+                carry[w] = p & carry[w]
+
+
+@njit(cache=True, nogil=True)
+def _count_chunk(x, rows, planes):
+    """Vertical counts of ``x[rows]`` into ``planes``: the carries of each 16-row tree are
+    themselves counted by the next tree, 4 levels up, until fewer than 16 remain."""
+    low = 0
+    n_groups = rows.shape[0] // 16
+    carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
+    _tree16(x, rows, planes, low, carries)
+    while n_groups > 0:
+        low += 4
+        level_rows = np.arange(n_groups)
+        n_groups = n_groups // 16
+        next_carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
+        _tree16(carries, level_rows, planes, low, next_carries)
+        carries = next_carries
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def count_rows(x, rows, planes):
-    """Vertical bit counts of ``x[rows]`` into ``planes`` (levels, W), split by word blocks."""
-    n_words = x.shape[1]
-    n_blocks = min(n_words, 8)
-    step = (n_words + n_blocks - 1) // n_blocks
-    for blk in prange(n_blocks):
-        w_start = blk * step
-        w_stop = min(n_words, w_start + step)
-        if w_start < w_stop:
-            _add_rows_to_planes(x, rows, w_start, w_stop, planes)
+    """Vertical bit counts of ``x[rows]``: chunk c of the rows goes to ``planes[c]``.
+
+    planes (n_chunks, levels, W) must be zeroed and have levels >= bit_length(len(rows)) + 4.
+    The per-chunk counters are summed by :func:`planes_to_counts`.
+    """
+    n_chunks = planes.shape[0]
+    step = (rows.shape[0] + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        stop = min(rows.shape[0], (c + 1) * step)
+        if c * step < stop:
+            _count_chunk(x, rows[c * step : stop], planes[c])
 
 
 @njit(cache=True, nogil=True)
 def planes_to_counts(planes, scale, out):
-    """out[64 w + b] += scale * (count stored in the vertical counter for bit b of word w)."""
-    n_levels, n_words = planes.shape
+    """out[64 w + b] += scale * (sum over chunks of the count held for bit b of word w).
+
+    planes (n_chunks, levels, W) as filled by :func:`count_rows`.
+    """
+    n_chunks, n_levels, n_words = planes.shape
     for w in range(n_words):
         for b in range(64):
             total = 0
-            for level in range(n_levels):
-                total += np.int64((planes[level, w] >> np.uint64(b)) & np.uint64(1)) << level
+            for c in range(n_chunks):
+                for level in range(n_levels):
+                    total += np.int64((planes[c, level, w] >> np.uint64(b)) & np.uint64(1)) << level
             out[64 * w + b] += scale * total
 
 

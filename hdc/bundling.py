@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numba
 import numpy as np
 
 from hdc import _kernels
@@ -35,14 +36,20 @@ def _check_weights(weights: Any, n: int) -> np.ndarray:
 
 
 def _levels_for(n: int) -> int:
-    return max(5, int(n).bit_length())
+    # the 16-row trees fill 4 levels at a time: leave room above the largest count
+    return int(n).bit_length() + 4
+
+
+def _n_chunks(n_rows: int) -> int:
+    # one chunk of rows per thread once there is enough work to share
+    return max(1, min(numba.get_num_threads(), n_rows // 2048))
 
 
 def _count_rows(x: np.ndarray, rows: np.ndarray, scale: int, out: np.ndarray) -> None:
     """out += scale * (per-bit counts of x[rows])."""
     if rows.size == 0:
         return
-    planes = np.zeros((_levels_for(rows.size), x.shape[1]), dtype=np.uint64)
+    planes = np.zeros((_n_chunks(rows.size), _levels_for(rows.size), x.shape[1]), dtype=np.uint64)
     _kernels.count_rows(x, rows, planes)
     _kernels.planes_to_counts(planes, scale, out)
 

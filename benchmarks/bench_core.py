@@ -1,0 +1,193 @@
+"""Benchmark of hdkit's bit-packed core against plain numpy and bhv's native C++ backend.
+
+Run::
+
+    python benchmarks/bench_core.py            # full sizes (issue #2), ~1 minute
+    python benchmarks/bench_core.py --quick    # smaller sizes, a few seconds
+
+Every operation is timed for hdkit and its peers in the same run (median of repeats), and the
+table reports the ratios. bhv is compiled for a fixed width (8,192 bits), so the comparisons with
+bhv run at that width; the numpy comparisons run at ``--dim`` (10,240 by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tracemalloc
+from pathlib import Path
+
+import numba
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import hdc  # noqa: E402
+from _common import RESULTS_DIR, best_time, machine_info, print_table, write_json  # noqa: E402
+
+
+# ------------------------------------------------------------------ numpy peers on packed words
+def numpy_majority(x: np.ndarray) -> np.ndarray:
+    bits = np.unpackbits(x.view(np.uint8), axis=1, bitorder="little")
+    counts = bits.sum(axis=0, dtype=np.int64)
+    out = 2 * counts > x.shape[0]
+    return np.packbits(out, bitorder="little").view(np.uint64)
+
+
+def numpy_hamming(q: np.ndarray, s: np.ndarray, chunk: int = 1000) -> np.ndarray:
+    out = np.empty((q.shape[0], s.shape[0]), dtype=np.int64)
+    for i in range(0, q.shape[0], chunk):
+        out[i : i + chunk] = np.bitwise_count(q[i : i + chunk, None, :] ^ s[None]).sum(-1)
+    return out
+
+
+def numpy_permute(x: np.ndarray, shift: int) -> np.ndarray:
+    dim = x.shape[1] * 64
+    shift %= dim
+    q, r = divmod(shift, 64)
+    rolled = np.roll(x, q, axis=1)
+    if r == 0:
+        return rolled
+    return (rolled << np.uint64(r)) | (np.roll(rolled, 1, axis=1) >> np.uint64(64 - r))
+
+
+# ------------------------------------------------------------------ bhv peer
+def load_bhv():
+    try:
+        from bhv.cnative import CNativePackedBHV, _DIMENSION
+    except ImportError:
+        return None, None
+    return CNativePackedBHV, _DIMENSION()
+
+
+def to_bhv(cls, x: np.ndarray) -> list:
+    return [cls.from_bytes(row.astype("<u8").tobytes()) for row in x]
+
+
+def peak_extra_bytes(fn) -> int:
+    """Peak memory allocated through numpy while ``fn`` runs (tracemalloc)."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dim", type=int, default=10240, help="width for the numpy comparisons")
+    parser.add_argument("--n", type=int, default=10000, help="vectors bundled / permuted / queried")
+    parser.add_argument("--stored", type=int, default=26, help="stored vectors for Hamming search")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="n=2000, 3 repeats")
+    parser.add_argument("--out", default=str(RESULTS_DIR / "core.json"))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n, args.repeats = 2000, 3
+    n, dim, rep = args.n, args.dim, args.repeats
+    rng = np.random.default_rng(0)
+    threads = numba.get_num_threads()
+
+    def hdkit_both(label, fn):
+        """Time fn with all numba threads and with one thread."""
+        t_all = best_time(fn, rep)
+        numba.set_num_threads(1)
+        try:
+            t_one = best_time(fn, rep)
+        finally:
+            numba.set_num_threads(threads)
+        return t_all, t_one
+
+    rows = []
+
+    def add(op, dim_, peer, t_hd, t_hd1, t_peer, target=None):
+        ratio = t_peer / t_hd
+        rows.append(
+            {
+                "operation": op,
+                "dim": dim_,
+                "peer": peer,
+                "hdkit_ms": t_hd * 1e3,
+                "hdkit_1thread_ms": t_hd1 * 1e3,
+                "peer_ms": t_peer * 1e3,
+                "speedup": ratio,
+                "speedup_1thread": t_peer / t_hd1,
+                "target": target,
+                "met": None if target is None else bool(ratio >= target),
+            }
+        )
+
+    # ---- bundle (majority)
+    x = hdc.random(n, dim, random_state=rng)
+    assert np.array_equal(hdc.bundle(x, tie="zero"), numpy_majority(x))
+    t, t1 = hdkit_both("bundle", lambda: hdc.bundle(x, tie="zero"))
+    add(f"bundle {n}", dim, "numpy unpackbits+sum", t, t1, best_time(lambda: numpy_majority(x), 3))
+
+    # ---- Hamming matrix
+    stored = hdc.random(args.stored, dim, random_state=rng)
+    assert np.array_equal(hdc.hamming(x, stored), numpy_hamming(x, stored))
+    t, t1 = hdkit_both("hamming", lambda: hdc.hamming(x, stored))
+    t_np = best_time(lambda: numpy_hamming(x, stored), 3)
+    add(f"hamming {n}x{args.stored}", dim, "numpy bitwise_count", t, t1, t_np, 15.0)
+
+    # ---- permute
+    shift = 1234567
+    assert np.array_equal(hdc.permute(x, shift), numpy_permute(x, shift))
+    t, t1 = hdkit_both("permute", lambda: hdc.permute(x, shift))
+    t_np = best_time(lambda: numpy_permute(x, shift), rep)
+    add(f"permute {n} by {shift}", dim, "numpy shift-and-carry", t, t1, t_np, 3.0)
+
+    # ---- bhv at its compiled width
+    cls, bhv_dim = load_bhv()
+    if cls is None:
+        print("bhv is not installed (pip install '.[bench]'): skipping the bhv comparisons")
+    else:
+        xb = hdc.random(n, bhv_dim, random_state=rng)
+        sb = hdc.random(args.stored, bhv_dim, random_state=rng)
+        xs, ss = to_bhv(cls, xb), to_bhv(cls, sb)
+        odd = xb[: n - 1 + n % 2]  # bhv's majority needs an odd count; use the same for both
+        odd_list = xs[: odd.shape[0]]
+        ours = hdc.bundle(odd)
+        theirs = np.frombuffer(cls.majority(odd_list).to_bytes(), dtype="<u8")
+        assert np.array_equal(ours, theirs), "bhv and hdkit disagree on the majority"
+        t, t1 = hdkit_both("bundle", lambda: hdc.bundle(odd))
+        t_b = best_time(lambda: cls.majority(odd_list), rep)
+        add(f"bundle {odd.shape[0]}", bhv_dim, "bhv native majority", t, t1, t_b, 1.0)
+
+        expected = hdc.hamming(xb, sb).argmin(axis=1)
+        got = np.array([q.closest(ss) for q in xs[:200]])
+        assert np.array_equal(got, expected[:200]), "bhv closest disagrees"
+        t, t1 = hdkit_both("closest", lambda: hdc.hamming(xb, sb).argmin(axis=1))
+        t_b = best_time(lambda: [q.closest(ss) for q in xs], 3)
+        add(f"closest {n}x{args.stored}", bhv_dim, "bhv native closest loop", t, t1, t_b, 3.0)
+
+        t, t1 = hdkit_both("permute", lambda: hdc.permute(xb, shift))
+        t_b = best_time(lambda: [v.roll_bits(shift) for v in xs], 3)
+        add(f"permute {n} by {shift}", bhv_dim, "bhv native roll_bits loop", t, t1, t_b)
+
+    # ---- memory: extra bytes allocated, relative to the packed input
+    memory = {
+        "input_bytes": x.nbytes,
+        "bundle_peak_bytes": peak_extra_bytes(lambda: hdc.bundle(x)),
+        "hamming_peak_bytes": peak_extra_bytes(lambda: hdc.hamming(x, stored)),
+        "permute_peak_bytes": peak_extra_bytes(lambda: hdc.permute(x, shift)),
+        "numpy_majority_peak_bytes": peak_extra_bytes(lambda: numpy_majority(x)),
+    }
+
+    print_table(
+        rows,
+        ["operation", "dim", "peer", "hdkit_ms", "hdkit_1thread_ms", "peer_ms", "speedup",
+         "speedup_1thread", "target", "met"],
+    )
+    print()
+    for key, value in memory.items():
+        print(f"{key:28s} {value / 1e6:10.2f} MB  ({value / x.nbytes:.2f}x input)")
+    result = {"machine": machine_info(), "args": vars(args), "rows": rows, "memory": memory}
+    path = write_json(result, args.out)
+    print(f"\nwrote {path}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -53,11 +53,12 @@ def numpy_permute(x: np.ndarray, shift: int) -> np.ndarray:
 
 # ------------------------------------------------------------------ bhv peer
 def load_bhv():
+    """bhv's native C++ backend through its public class, ``bhv.native.NativePackedBHV``."""
     try:
-        from bhv.cnative import CNativePackedBHV, _DIMENSION
+        from bhv.native import DIMENSION, NativePackedBHV
     except ImportError:
         return None, None
-    return CNativePackedBHV, _DIMENSION()
+    return NativePackedBHV, DIMENSION
 
 
 def to_bhv(cls, x: np.ndarray) -> list:

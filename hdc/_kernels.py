@@ -30,43 +30,54 @@ _ = ir  # llvmlite is imported to make the dependency of the intrinsic explicit
 # --------------------------------------------------------------------------------------------
 # Hamming distances
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, parallel=True)
-def hamming_matrix(a, b, out):
-    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W).
+@njit(cache=True, nogil=True)
+def _hamming_row(ai, b, out_row):
+    """out_row[j] = popcount(ai XOR b[j]).
 
-    Four rows of b share each load of a word of a[i]; the loops over words start at 0 with no
+    Four rows of b share each load of a word of ai; the loops over words start at 0 with no
     inner loop so that LLVM vectorises them (with VPOPCNTQ where the CPU has it).
     """
-    n_a, n_words = a.shape
-    n_b = b.shape[0]
+    n_b, n_words = b.shape
     n_b4 = n_b - n_b % 4
-    for i in prange(n_a):
-        ai = a[i]
-        for j in range(0, n_b4, 4):
-            b0 = b[j]
-            b1 = b[j + 1]
-            b2 = b[j + 2]
-            b3 = b[j + 3]
-            t0 = np.uint64(0)
-            t1 = np.uint64(0)
-            t2 = np.uint64(0)
-            t3 = np.uint64(0)
-            for w in range(n_words):
-                aw = ai[w]
-                t0 += popcount64(aw ^ b0[w])
-                t1 += popcount64(aw ^ b1[w])
-                t2 += popcount64(aw ^ b2[w])
-                t3 += popcount64(aw ^ b3[w])
-            out[i, j] = t0
-            out[i, j + 1] = t1
-            out[i, j + 2] = t2
-            out[i, j + 3] = t3
-        for j in range(n_b4, n_b):
-            bj = b[j]
-            total = np.uint64(0)
-            for w in range(n_words):
-                total += popcount64(ai[w] ^ bj[w])
-            out[i, j] = total
+    for j in range(0, n_b4, 4):
+        b0 = b[j]
+        b1 = b[j + 1]
+        b2 = b[j + 2]
+        b3 = b[j + 3]
+        t0 = np.uint64(0)
+        t1 = np.uint64(0)
+        t2 = np.uint64(0)
+        t3 = np.uint64(0)
+        for w in range(n_words):
+            aw = ai[w]
+            t0 += popcount64(aw ^ b0[w])
+            t1 += popcount64(aw ^ b1[w])
+            t2 += popcount64(aw ^ b2[w])
+            t3 += popcount64(aw ^ b3[w])
+        out_row[j] = t0
+        out_row[j + 1] = t1
+        out_row[j + 2] = t2
+        out_row[j + 3] = t3
+    for j in range(n_b4, n_b):
+        bj = b[j]
+        total = np.uint64(0)
+        for w in range(n_words):
+            total += popcount64(ai[w] ^ bj[w])
+        out_row[j] = total
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def hamming_matrix(a, b, out):
+    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W)."""
+    for i in prange(a.shape[0]):
+        _hamming_row(a[i], b, out[i])
+
+
+@njit(cache=True, nogil=True)
+def hamming_matrix_serial(a, b, out):
+    """:func:`hamming_matrix` on one thread (no thread-pool launch for small inputs)."""
+    for i in range(a.shape[0]):
+        _hamming_row(a[i], b, out[i])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -98,19 +109,20 @@ def hamming_top_k(queries, stored, k, out_index, out_distance):
 # --------------------------------------------------------------------------------------------
 # Permutation (cyclic rotation of all dim bits)
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def rotate_bits(x, shift, out):
     """Rotate every row of x (n, W) by ``shift`` bits, 0 <= shift < 64 * W: bit i -> i + shift.
 
     Word j of the result takes the high bits of word j - q and the low bits of word j - q - 1
     (indices modulo W, q = shift // 64); the two wrapped ranges are written by separate loops
-    over slices so that each loop is a plain vectorisable stream.
+    over slices so that each loop is a plain vectorisable stream. Single-threaded: rotation is
+    bound by memory bandwidth, which a second thread does not add.
     """
     n, n_words = x.shape
     q = shift // 64
     bits = np.uint64(shift % 64)
     back = np.uint64(64 - shift % 64)
-    for r in prange(n):
+    for r in range(n):
         src = x[r]
         dst = out[r]
         if bits == 0:
@@ -213,7 +225,7 @@ def _tree16(x, rows, planes, low, carries):
 
 
 @njit(cache=True, nogil=True)
-def _count_chunk(x, rows, planes):
+def count_chunk(x, rows, planes):
     """Vertical counts of ``x[rows]`` into ``planes``: the carries of each 16-row tree are
     themselves counted by the next tree, 4 levels up, until fewer than 16 remain."""
     low = 0
@@ -234,30 +246,75 @@ def count_rows(x, rows, planes):
     """Vertical bit counts of ``x[rows]``: chunk c of the rows goes to ``planes[c]``.
 
     planes (n_chunks, levels, W) must be zeroed and have levels >= bit_length(len(rows)) + 4.
-    The per-chunk counters are summed by :func:`planes_to_counts`.
+    The chunks are summed afterwards by :func:`merge_planes` or :func:`planes_to_counts`.
     """
     n_chunks = planes.shape[0]
     step = (rows.shape[0] + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         stop = min(rows.shape[0], (c + 1) * step)
         if c * step < stop:
-            _count_chunk(x, rows[c * step : stop], planes[c])
+            count_chunk(x, rows[c * step : stop], planes[c])
+
+
+@njit(cache=True, nogil=True)
+def merge_planes(planes):
+    """Add the vertical counters planes[1:] into planes[0] with bit-sliced ripple adders."""
+    n_chunks, n_levels, n_words = planes.shape
+    carry = np.empty(n_words, dtype=np.uint64)
+    for c in range(1, n_chunks):
+        for w in range(n_words):
+            carry[w] = 0
+        for level in range(n_levels):
+            acc = planes[0, level]
+            add = planes[c, level]
+            for w in range(n_words):
+                u = acc[w] ^ add[w]
+                k = carry[w]
+                carry[w] = (acc[w] & add[w]) | (u & k)
+                acc[w] = u ^ k
+
+
+@njit(cache=True, nogil=True)
+def majority_from_planes(planes, half, tie_bits, out):
+    """out = bits whose count (vertical counter ``planes`` (levels, W)) exceeds ``half``, plus
+    ``tie_bits`` where the count equals ``half``: a bit-sliced comparison, most significant
+    level first, without expanding the counts."""
+    n_levels, n_words = planes.shape
+    equal = np.empty(n_words, dtype=np.uint64)
+    for w in range(n_words):
+        out[w] = 0
+        equal[w] = ~np.uint64(0)
+    for level in range(n_levels - 1, -1, -1):
+        plane = planes[level]
+        if (half >> level) & 1:
+            for w in range(n_words):
+                equal[w] &= plane[w]
+        else:
+            for w in range(n_words):
+                out[w] |= equal[w] & plane[w]
+                equal[w] &= ~plane[w]
+    for w in range(n_words):
+        out[w] |= equal[w] & tie_bits[w]
 
 
 @njit(cache=True, nogil=True)
 def planes_to_counts(planes, scale, out):
     """out[64 w + b] += scale * (sum over chunks of the count held for bit b of word w).
 
-    planes (n_chunks, levels, W) as filled by :func:`count_rows`.
+    planes (n_chunks, levels, W) as filled by :func:`count_rows`; all-zero words (most of the
+    high levels) are skipped.
     """
     n_chunks, n_levels, n_words = planes.shape
-    for w in range(n_words):
-        for b in range(64):
-            total = 0
-            for c in range(n_chunks):
-                for level in range(n_levels):
-                    total += np.int64((planes[c, level, w] >> np.uint64(b)) & np.uint64(1)) << level
-            out[64 * w + b] += scale * total
+    for c in range(n_chunks):
+        for level in range(n_levels):
+            weight = scale << level
+            for w in range(n_words):
+                word = planes[c, level, w]
+                if word == 0:
+                    continue
+                base = 64 * w
+                for b in range(64):
+                    out[base + b] += weight * np.int64((word >> np.uint64(b)) & np.uint64(1))
 
 
 # --------------------------------------------------------------------------------------------

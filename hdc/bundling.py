@@ -45,19 +45,22 @@ def _n_chunks(n_rows: int) -> int:
     return max(1, min(numba.get_num_threads(), n_rows // 2048))
 
 
-def _count_rows(x: np.ndarray, rows: np.ndarray, scale: int, out: np.ndarray) -> None:
-    """out += scale * (per-bit counts of x[rows])."""
-    if rows.size == 0:
-        return
-    planes = np.zeros((_n_chunks(rows.size), _levels_for(rows.size), x.shape[1]), dtype=np.uint64)
-    _kernels.count_rows(x, rows, planes)
-    _kernels.planes_to_counts(planes, scale, out)
+def _count_planes(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Vertical counters (n_chunks, levels, W) of x[rows], one chunk of rows per thread."""
+    n_chunks = _n_chunks(rows.size)
+    planes = np.zeros((n_chunks, _levels_for(rows.size), x.shape[1]), dtype=np.uint64)
+    if n_chunks == 1:
+        _kernels.count_chunk(x, rows, planes[0])
+    else:
+        _kernels.count_rows(x, rows, planes)
+    return planes
 
 
 def _weighted_counts(x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     total = np.zeros(x.shape[1] * WORD_BITS, dtype=np.int64)
     if weights is None:
-        _count_rows(x, np.arange(x.shape[0], dtype=np.int64), 1, total)
+        rows = np.arange(x.shape[0], dtype=np.int64)
+        _kernels.planes_to_counts(_count_planes(x, rows), 1, total)
         return total
     # sum_i w_i x_i = sum_k 2**k (sum over rows with bit k of |w_i| set, signed by w_i)
     magnitude = np.abs(weights)
@@ -65,8 +68,20 @@ def _weighted_counts(x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
         side = weights > 0 if sign > 0 else weights < 0
         for k in range(int(magnitude.max()).bit_length() if magnitude.size else 0):
             rows = np.flatnonzero(side & (((magnitude >> k) & 1) == 1)).astype(np.int64)
-            _count_rows(x, rows, sign << k, total)
+            if rows.size:
+                _kernels.planes_to_counts(_count_planes(x, rows), sign << k, total)
     return total
+
+
+def _majority(x: np.ndarray, tie_bits: np.ndarray) -> np.ndarray:
+    """Unweighted majority straight from the vertical counters (no per-bit counts)."""
+    n = x.shape[0]
+    planes = _count_planes(x, np.arange(n, dtype=np.int64))
+    _kernels.merge_planes(planes)
+    out = np.empty(x.shape[1], dtype=np.uint64)
+    ties = tie_bits if n % 2 == 0 else np.zeros_like(tie_bits)
+    _kernels.majority_from_planes(planes[0], n // 2, ties, out)
+    return out
 
 
 def counts(hvs: np.ndarray, weights: Any = None) -> np.ndarray:
@@ -189,6 +204,7 @@ def bundle(
         raise ValueError("hvs is empty: bundling needs at least one hypervector")
     if tie not in _TIES:
         raise ValueError(f"tie must be one of {_TIES}, got {tie!r}")
-    w = None if weights is None else _check_weights(weights, x.shape[0])
-    total = x.shape[0] if w is None else int(w.sum())
-    return threshold(_weighted_counts(x, w), total, tie=tie, random_state=random_state)
+    if weights is None:
+        return _majority(x, _tie_bits(tie, x.shape[1], random_state))
+    w = _check_weights(weights, x.shape[0])
+    return threshold(_weighted_counts(x, w), int(w.sum()), tie=tie, random_state=random_state)

@@ -9,6 +9,8 @@ from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
 
 __all__ = ["hamming", "similarity"]
 
+_PARALLEL_WORDS = 1 << 18
+
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
     """Number of differing bits between every vector of ``a`` and every vector of ``b``.
@@ -38,7 +40,11 @@ def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
     yb = y.reshape(-1, y.shape[-1])
     out = np.empty((xa.shape[0], yb.shape[0]), dtype=np.int64)
     if out.size:
-        _kernels.hamming_matrix(xa, yb, out)
+        # a thread-pool launch costs more than it saves on small problems
+        if out.size * xa.shape[1] >= _PARALLEL_WORDS and xa.shape[0] > 1:
+            _kernels.hamming_matrix(xa, yb, out)
+        else:
+            _kernels.hamming_matrix_serial(xa, yb, out)
     out = out.reshape(x.shape[:-1] + y.shape[:-1])
     return out[()] if out.ndim == 0 else out
 

@@ -113,3 +113,12 @@ def test_associative_memory_top_k_matches_bruteforce():
     assert np.array_equal(labels.astype(int), order)
     assert np.allclose(sims, 1 - np.take_along_axis(d, order, 1) / 256)
     assert np.array_equal(memory.cleanup(hdc.flip(stored[:5], 0.1, random_state=2)), stored[:5])
+
+
+def test_multi_chunk_paths_match_reference():
+    # large enough for the threaded kernels (several row chunks, parallel Hamming)
+    x = hdc.random(5000, 128, random_state=7)
+    assert np.array_equal(hdc.counts(x), ref_counts(x))
+    assert np.array_equal(hdc.bundle(x, tie="one"), ref_majority(x, tie_bits=_tie_bits("one", 2, 0)))
+    y = hdc.random(60, 128, random_state=8)
+    assert np.array_equal(hdc.hamming(x, y), ref_hamming(x, y))

@@ -1,0 +1,476 @@
+"""Compiled kernels of the vision package.
+
+Every function here is a small ``@njit(cache=True, nogil=True)`` kernel over plain arrays.
+Kernels never validate their inputs: the public functions in ``scale_space``, ``sift`` and
+``matching`` do that before calling them.
+
+Conventions
+-----------
+- Pyramids are float32 stacks ``(n_levels, height, width)`` of one octave.
+- Pixel ``(row, col)`` has its centre at integer coordinates (OpenCV's convention).
+- Angles are in radians, measured from the +x axis towards +y in image coordinates
+  (y pointing down), i.e. ``atan2(dy, dx)`` of the image gradient.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+TWO_PI = 2.0 * math.pi
+N_COPIES = 4
+
+@njit(cache=True, nogil=True)
+def upsample2_aligned(img, out):
+    """Linear 2x up-sampling that keeps pixel centres aligned: ``out[2i, 2j] = img[i, j]``.
+
+    ``out`` has shape ``(2h - 1, 2w - 1)``; odd rows/columns are midpoints of their neighbours,
+    so an up-sampled pixel ``u`` sits exactly at input coordinate ``u / 2`` (no 0.25 px shift).
+    """
+    h, w = img.shape
+    for i in range(h):
+        for j in range(w):
+            out[2 * i, 2 * j] = img[i, j]
+        for j in range(w - 1):
+            out[2 * i, 2 * j + 1] = 0.5 * (img[i, j] + img[i, j + 1])
+    for i in range(h - 1):
+        r = 2 * i + 1
+        for j in range(2 * w - 1):
+            out[r, j] = 0.5 * (out[r - 1, j] + out[r + 1, j])
+
+
+@njit(cache=True, nogil=True)
+def _is_max(prev, cur, nxt, r, c, v):
+    """True when ``v = cur[r, c]`` is >= all 26 neighbours (same level first, cheapest reject)."""
+    for dr in range(-1, 2):
+        row = cur[r + dr]
+        if row[c - 1] > v or row[c] > v or row[c + 1] > v:
+            return False
+    for dr in range(-1, 2):
+        a = prev[r + dr]
+        b = nxt[r + dr]
+        if a[c - 1] > v or a[c] > v or a[c + 1] > v or b[c - 1] > v or b[c] > v or b[c + 1] > v:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _is_min(prev, cur, nxt, r, c, v):
+    """True when ``v = cur[r, c]`` is <= all 26 neighbours."""
+    for dr in range(-1, 2):
+        row = cur[r + dr]
+        if row[c - 1] < v or row[c] < v or row[c + 1] < v:
+            return False
+    for dr in range(-1, 2):
+        a = prev[r + dr]
+        b = nxt[r + dr]
+        if a[c - 1] < v or a[c] < v or a[c + 1] < v or b[c - 1] < v or b[c] < v or b[c + 1] < v:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def find_extrema(dog, threshold, border):
+    """Candidate 3x3x3 extrema of a DoG octave.
+
+    Parameters: ``dog`` (n_levels, h, w) float32; ``threshold``: pre-filter on ``|D|``;
+    ``border``: pixels skipped at each image edge. Scans levels ``1 .. n_levels - 2``; a
+    sample is a candidate when ``|D| > threshold`` and it is >= (D > 0) or <= (D < 0) all
+    26 neighbours. Returns an ``(n, 3)`` int32 array of ``(level, row, col)`` in scan order.
+    """
+    n_levels, h, w = dog.shape
+    out = np.empty((256, 3), np.int32)
+    n = 0
+    thr = np.float32(threshold)
+    for lev in range(1, n_levels - 1):
+        prev = dog[lev - 1]
+        cur = dog[lev]
+        nxt = dog[lev + 1]
+        for r in range(border, h - border):
+            row = cur[r]
+            for c in range(border, w - border):
+                v = row[c]
+                if v > thr:
+                    if row[c - 1] > v or row[c + 1] > v or not _is_max(prev, cur, nxt, r, c, v):
+                        continue
+                elif v < -thr:
+                    if row[c - 1] < v or row[c + 1] < v or not _is_min(prev, cur, nxt, r, c, v):
+                        continue
+                else:
+                    continue
+                if n == out.shape[0]:
+                    grown = np.empty((2 * n, 3), np.int32)
+                    grown[:n] = out
+                    out = grown
+                out[n, 0] = lev
+                out[n, 1] = r
+                out[n, 2] = c
+                n += 1
+    return out[:n].copy()
+
+
+@njit(cache=True, nogil=True)
+def _dog_derivatives(dog, lev, r, c):
+    """Central-difference gradient (x, y, s) and Hessian of the DoG at an integer sample."""
+    cur = dog[lev]
+    prev = dog[lev - 1]
+    nxt = dog[lev + 1]
+    v2 = 2.0 * cur[r, c]
+    gx = 0.5 * (cur[r, c + 1] - cur[r, c - 1])
+    gy = 0.5 * (cur[r + 1, c] - cur[r - 1, c])
+    gs = 0.5 * (nxt[r, c] - prev[r, c])
+    hxx = cur[r, c + 1] + cur[r, c - 1] - v2
+    hyy = cur[r + 1, c] + cur[r - 1, c] - v2
+    hss = nxt[r, c] + prev[r, c] - v2
+    hxy = 0.25 * (cur[r + 1, c + 1] - cur[r + 1, c - 1] - cur[r - 1, c + 1] + cur[r - 1, c - 1])
+    hxs = 0.25 * (nxt[r, c + 1] - nxt[r, c - 1] - prev[r, c + 1] + prev[r, c - 1])
+    hys = 0.25 * (nxt[r + 1, c] - nxt[r - 1, c] - prev[r + 1, c] + prev[r - 1, c])
+    return gx, gy, gs, hxx, hyy, hss, hxy, hxs, hys
+
+
+@njit(cache=True, nogil=True)
+def solve3_symmetric(a, b, c, d, e, f, g0, g1, g2):
+    """Solve ``[[a, d, e], [d, b, f], [e, f, c]] @ x = [g0, g1, g2]`` by Cramer's rule.
+
+    Returns ``(x0, x1, x2, ok)``; ``ok`` is False for a (near) singular matrix.
+    """
+    c00 = b * c - f * f
+    c01 = e * f - d * c
+    c02 = d * f - b * e
+    det = a * c00 + d * c01 + e * c02
+    if abs(det) < 1e-30:
+        return 0.0, 0.0, 0.0, False
+    c11 = a * c - e * e
+    c12 = d * e - a * f
+    c22 = a * b - d * d
+    inv = 1.0 / det
+    x0 = (c00 * g0 + c01 * g1 + c02 * g2) * inv
+    x1 = (c01 * g0 + c11 * g1 + c12 * g2) * inv
+    x2 = (c02 * g0 + c12 * g1 + c22 * g2) * inv
+    return x0, x1, x2, True
+
+
+@njit(cache=True, nogil=True)
+def refine_extrema(dog, cands, n_layers, contrast_threshold, edge_threshold, border, max_steps):
+    """Quadratic sub-pixel / sub-scale refinement of candidate extrema (Lowe 2004, sec. 4).
+
+    Each candidate ``(level, row, col)`` is moved to the sample nearest to the fitted extremum
+    for at most ``max_steps`` steps; it is rejected when it leaves levels ``1 .. n_layers`` or
+    the ``border``, when the fit does not converge, when the interpolated contrast
+    ``|D(x^)| * n_layers < contrast_threshold``, or when the ratio of principal curvatures
+    exceeds ``edge_threshold`` (``tr^2 / det >= (r + 1)^2 / r``).
+
+    Returns ``(ints, floats)``: ``ints`` (m, 3) int32 ``(level, row, col)`` of the final sample
+    and ``floats`` (m, 4) float64 ``(x_offset, y_offset, level_offset, contrast)``.
+    """
+    n_levels, h, w = dog.shape
+    m = cands.shape[0]
+    ints = np.empty((m, 3), np.int32)
+    floats = np.empty((m, 4), np.float64)
+    edge_limit = (edge_threshold + 1.0) ** 2 / edge_threshold
+    k = 0
+    for i in range(m):
+        lev = cands[i, 0]
+        r = cands[i, 1]
+        c = cands[i, 2]
+        ok = False
+        ox = 0.0
+        oy = 0.0
+        os_ = 0.0
+        gx = 0.0
+        gy = 0.0
+        gs = 0.0
+        hxx = 0.0
+        hyy = 0.0
+        hxy = 0.0
+        for _ in range(max_steps):
+            gx, gy, gs, hxx, hyy, hss, hxy, hxs, hys = _dog_derivatives(dog, lev, r, c)
+            ox, oy, os_, solved = solve3_symmetric(hxx, hyy, hss, hxy, hxs, hys, -gx, -gy, -gs)
+            if not solved:
+                break
+            if abs(ox) < 0.5 and abs(oy) < 0.5 and abs(os_) < 0.5:
+                ok = True
+                break
+            if abs(ox) > 1e6 or abs(oy) > 1e6 or abs(os_) > 1e6:
+                break
+            c += int(round(ox))
+            r += int(round(oy))
+            lev += int(round(os_))
+            if lev < 1 or lev > n_layers or c < border or c >= w - border or r < border or (
+                r >= h - border
+            ):
+                break
+        if not ok:
+            continue
+        contrast = dog[lev, r, c] + 0.5 * (gx * ox + gy * oy + gs * os_)
+        if abs(contrast) * n_layers < contrast_threshold:
+            continue
+        trace = hxx + hyy
+        det = hxx * hyy - hxy * hxy
+        if det <= 0.0 or trace * trace >= edge_limit * det:
+            continue
+        ints[k, 0] = lev
+        ints[k, 1] = r
+        ints[k, 2] = c
+        floats[k, 0] = ox
+        floats[k, 1] = oy
+        floats[k, 2] = os_
+        floats[k, 3] = contrast
+        k += 1
+    return ints[:k].copy(), floats[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def orientation_histograms(mag, ang, levels, xs, ys, sigmas, n_bins, sigma_factor, radius_factor):
+    """Gaussian-weighted histograms of gradient orientation around each keypoint.
+
+    ``mag``/``ang`` are (n_levels, h, w) gradient magnitude and angle (radians in [0, 2 pi))
+    of a Gaussian octave. For keypoint ``k`` the window is centred at sub-pixel
+    ``(xs[k], ys[k])`` of level ``levels[k]``, with weight sigma ``sigma_factor * sigmas[k]``
+    and radius ``radius_factor`` times that sigma (Lowe 2004, sec. 5). Each gradient votes
+    with its weighted magnitude into the two nearest of ``n_bins`` bins (linear interpolation).
+    Returns raw (unsmoothed) histograms ``(n, n_bins)`` float64.
+    """
+    n = xs.shape[0]
+    h = mag.shape[1]
+    w = mag.shape[2]
+    hist = np.zeros((n, n_bins), np.float64)
+    wx = np.empty(w, np.float64)
+    bins_per_rad = n_bins / TWO_PI
+    for k in range(n):
+        m_img = mag[levels[k]]
+        a_img = ang[levels[k]]
+        sw = sigma_factor * sigmas[k]
+        radius = int(round(radius_factor * sw))
+        x = xs[k]
+        y = ys[k]
+        r0 = int(round(y))
+        c0 = int(round(x))
+        inv = -1.0 / (2.0 * sw * sw)
+        rlo = max(r0 - radius, 1)
+        rhi = min(r0 + radius, h - 2)
+        clo = max(c0 - radius, 1)
+        chi = min(c0 + radius, w - 2)
+        r2max = (radius + 0.5) ** 2
+        for cc in range(clo, chi + 1):
+            dx = cc - x
+            wx[cc] = math.exp(dx * dx * inv)
+        for rr in range(rlo, rhi + 1):
+            dy = rr - y
+            wy = math.exp(dy * dy * inv)
+            mrow = m_img[rr]
+            arow = a_img[rr]
+            for cc in range(clo, chi + 1):
+                dx = cc - x
+                if dx * dx + dy * dy > r2max:
+                    continue
+                b = arow[cc] * bins_per_rad
+                wmag = wy * wx[cc] * mrow[cc]
+                b0 = int(b)
+                f = b - b0
+                if b0 >= n_bins:
+                    b0 -= n_bins
+                b1 = b0 + 1 if b0 + 1 < n_bins else 0
+                hist[k, b0] += wmag * (1.0 - f)
+                hist[k, b1] += wmag * f
+    return hist
+
+
+@njit(cache=True, nogil=True)
+def orientation_peaks(hist, peak_ratio):
+    """Smooth circular histograms and return their dominant orientations.
+
+    Each histogram is smoothed with the circular kernel ``[1, 4, 6, 4, 1] / 16``; every local
+    maximum >= ``peak_ratio`` times the global maximum gives one orientation, refined by a
+    parabola through the peak bin and its two neighbours.
+    Returns ``(index, angle)``: keypoint index (int64) and angle in radians in ``[0, 2 pi)``.
+    """
+    n, n_bins = hist.shape
+    idx = np.empty(n * 4, np.int64)
+    ang = np.empty(n * 4, np.float64)
+    sm = np.empty(n_bins, np.float64)
+    m = 0
+    for k in range(n):
+        hmax = 0.0
+        for j in range(n_bins):
+            v = (
+                6.0 * hist[k, j]
+                + 4.0 * (hist[k, (j - 1) % n_bins] + hist[k, (j + 1) % n_bins])
+                + hist[k, (j - 2) % n_bins]
+                + hist[k, (j + 2) % n_bins]
+            ) / 16.0
+            sm[j] = v
+            if v > hmax:
+                hmax = v
+        if hmax <= 0.0:
+            continue
+        thr = peak_ratio * hmax
+        for j in range(n_bins):
+            left = sm[(j - 1) % n_bins]
+            right = sm[(j + 1) % n_bins]
+            v = sm[j]
+            if v > left and v > right and v >= thr:
+                denom = left - 2.0 * v + right
+                offset = 0.5 * (left - right) / denom if denom != 0.0 else 0.0
+                a = (j + offset) * TWO_PI / n_bins
+                a = a % TWO_PI
+                if m == idx.shape[0]:
+                    idx2 = np.empty(2 * m, np.int64)
+                    ang2 = np.empty(2 * m, np.float64)
+                    idx2[:m] = idx
+                    ang2[:m] = ang
+                    idx = idx2
+                    ang = ang2
+                idx[m] = k
+                ang[m] = a
+                m += 1
+    return idx[:m].copy(), ang[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def _interval(a, b, lo, hi, xlo, xhi):
+    """Integers ``x`` in ``[xlo, xhi]`` with ``lo < a * x + b < hi`` (as a closed range)."""
+    if a > 1e-12:
+        x0 = (lo - b) / a
+        x1 = (hi - b) / a
+    elif a < -1e-12:
+        x0 = (hi - b) / a
+        x1 = (lo - b) / a
+    else:
+        if lo < b < hi:
+            return xlo, xhi
+        return 1, 0
+    return max(xlo, int(math.floor(x0)) + 1), min(xhi, int(math.ceil(x1)) - 1)
+
+
+@njit(cache=True, nogil=True)
+def sift_descriptors(
+    mag, ang, levels, xs, ys, sigmas, angles, n_hist, n_ori, scale_factor, clamp, out
+):
+    """SIFT descriptors with trilinear binning (Lowe 2004, sec. 6), written into ``out``.
+
+    ``mag``/``ang``: (n_levels, h, w) gradient magnitude and angle (radians in [0, 2 pi)) of
+    a Gaussian octave. For keypoint ``k`` on level ``levels[k]``: a grid of ``n_hist x n_hist``
+    cells,
+    each ``scale_factor * sigmas[k]`` pixels wide, rotated by ``angles[k]`` and centred at the
+    sub-pixel position ``(xs[k], ys[k])``. Every gradient votes with its magnitude, weighted by
+    a Gaussian of sigma ``n_hist / 2`` cells, into the 8 nearest (row, col, orientation) bins of
+    ``n_ori`` orientations. The vector is L2-normalised, clamped at ``clamp`` and
+    renormalised. ``out`` is ``(n, n_hist * n_hist * n_ori)`` float32, order (row, col, ori).
+    """
+    n = xs.shape[0]
+    h = mag.shape[1]
+    w = mag.shape[2]
+    d = n_hist
+    stride_c = n_ori
+    stride_r = (d + 2) * n_ori
+    size = (d + 2) * (d + 2) * n_ori
+    # Neighbouring pixels mostly vote into the same bins; alternating between N_COPIES
+    # histograms by column breaks the store-to-load dependency chains of the scatter-adds.
+    hist = np.zeros(N_COPIES * size, np.float64)
+    wx = np.empty(w, np.float64)
+    bins_per_rad = n_ori / TWO_PI
+    half = 0.5 * d - 0.5
+    inv_w = -2.0 / (d * d)  # exp(-(u^2 + v^2) / (2 (d/2)^2)) in cell units
+    for k in range(n):
+        m_img = mag[levels[k]]
+        a_img = ang[levels[k]]
+        hw = scale_factor * sigmas[k]
+        theta = angles[k]
+        cos_t = math.cos(theta) / hw
+        sin_t = math.sin(theta) / hw
+        radius = int(round(hw * math.sqrt(2.0) * (d + 1) * 0.5))
+        radius = min(radius, int(math.sqrt(float(h * h + w * w))))
+        x = xs[k]
+        y = ys[k]
+        r0 = int(round(y))
+        c0 = int(round(x))
+        hist[:] = 0.0
+        rlo = max(r0 - radius, 1)
+        rhi = min(r0 + radius, h - 2)
+        clo = max(c0 - radius, 1)
+        chi = min(c0 + radius, w - 2)
+        wscale = inv_w / (hw * hw)
+        for cc in range(clo, chi + 1):
+            dx = cc - x
+            wx[cc] = math.exp(dx * dx * wscale)
+        lo = -1.0 - half
+        hi = d - half
+        for rr in range(rlo, rhi + 1):
+            dy = rr - y
+            wy = math.exp(dy * dy * wscale)
+            # columns whose rotated position falls inside the (d + 1)-cell support
+            a0, a1 = _interval(cos_t, dy * sin_t - x * cos_t, lo, hi, clo, chi)
+            b0, b1 = _interval(-sin_t, dy * cos_t + x * sin_t, lo, hi, clo, chi)
+            c_start = max(a0, b0)
+            c_stop = min(a1, b1)
+            mrow = m_img[rr]
+            arow = a_img[rr]
+            for cc in range(c_start, c_stop + 1):
+                dx = cc - x
+                cbin = dx * cos_t + dy * sin_t + half
+                rbin = -dx * sin_t + dy * cos_t + half
+                if rbin <= -1.0 or rbin >= d or cbin <= -1.0 or cbin >= d:
+                    continue
+                mg = mrow[cc] * wy * wx[cc]
+                ob = (arow[cc] - theta) * bins_per_rad
+                if ob < 0.0:
+                    ob += n_ori
+                if ob >= n_ori:
+                    ob -= n_ori
+                ri = int(math.floor(rbin))
+                ci = int(math.floor(cbin))
+                oi = int(ob)
+                if oi >= n_ori:
+                    oi = n_ori - 1
+                fr = rbin - ri
+                fc = cbin - ci
+                fo = ob - oi
+                oi1 = oi + 1 if oi + 1 < n_ori else 0
+                v_r1 = mg * fr
+                v_r0 = mg - v_r1
+                v_11 = v_r1 * fc
+                v_10 = v_r1 - v_11
+                v_01 = v_r0 * fc
+                v_00 = v_r0 - v_01
+                base = (ri + 1) * stride_r + (ci + 1) * stride_c + (cc % N_COPIES) * size
+                t = v_00 * fo
+                hist[base + oi] += v_00 - t
+                hist[base + oi1] += t
+                t = v_01 * fo
+                hist[base + stride_c + oi] += v_01 - t
+                hist[base + stride_c + oi1] += t
+                t = v_10 * fo
+                hist[base + stride_r + oi] += v_10 - t
+                hist[base + stride_r + oi1] += t
+                t = v_11 * fo
+                hist[base + stride_r + stride_c + oi] += v_11 - t
+                hist[base + stride_r + stride_c + oi1] += t
+        for c in range(1, N_COPIES):
+            for t in range(size):
+                hist[t] += hist[c * size + t]
+        nrm = 0.0
+        for i in range(d):
+            for j in range(d):
+                base = (i + 1) * stride_r + (j + 1) * stride_c
+                for o in range(n_ori):
+                    nrm += hist[base + o] ** 2
+        thr = clamp * math.sqrt(nrm)
+        nrm = 0.0
+        for i in range(d):
+            for j in range(d):
+                base = (i + 1) * stride_r + (j + 1) * stride_c
+                for o in range(n_ori):
+                    v = min(hist[base + o], thr)
+                    hist[base + o] = v
+                    nrm += v * v
+        scale = 1.0 / max(math.sqrt(nrm), 1e-12)
+        t = 0
+        for i in range(d):
+            for j in range(d):
+                base = (i + 1) * stride_r + (j + 1) * stride_c
+                for o in range(n_ori):
+                    out[k, t] = hist[base + o] * scale
+                    t += 1

@@ -1,0 +1,351 @@
+"""SIFT keypoints and descriptors (Lowe 2004) on numba kernels."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from . import _kernels
+from ._validation import as_gray_float, as_mask, check_positive
+from .keypoints import Keypoints
+from .scale_space import Pyramid, build_pyramid, check_scale_space_params, detect_extrema
+
+
+def gradient_polar(gauss: np.ndarray, levels) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient magnitude and angle of the given levels of a Gaussian octave stack.
+
+    Central differences ``(I[r, c+1] - I[r, c-1], I[r+1, c] - I[r-1, c])`` (zero on the
+    one-pixel frame), converted with ``cv2.cartToPolar``; angles in radians in [0, 2 pi),
+    measured from +x towards +y (y down). Levels not listed are left uninitialised.
+    """
+    mag = np.empty(gauss.shape, np.float32)
+    ang = np.empty(gauss.shape, np.float32)
+    gx = np.zeros(gauss.shape[1:], np.float32)
+    gy = np.zeros(gauss.shape[1:], np.float32)
+    for lev in np.unique(levels):
+        g = gauss[lev]
+        np.subtract(g[:, 2:], g[:, :-2], out=gx[:, 1:-1])
+        np.subtract(g[2:, :], g[:-2, :], out=gy[1:-1, :])
+        cv2.cartToPolar(gx, gy, magnitude=mag[lev], angle=ang[lev])
+    return mag, ang
+
+
+class SIFT:
+    """Scale-invariant feature transform: DoG keypoints with oriented gradient descriptors.
+
+    The parameters are stored untouched and checked when an image is processed. All
+    references are to D. G. Lowe, "Distinctive image features from scale-invariant
+    keypoints", IJCV 60(2), 2004.
+
+    Parameters
+    ----------
+    upsample : bool, default True
+        Double the input with linear interpolation before building the scale space (sec. 3.3).
+        Pixel centres are kept aligned (up-sampled pixel ``u`` is input coordinate ``u / 2``),
+        so keypoints carry no 0.25 px bias.
+    n_octaves : int or None, default None
+        Number of octaves; None uses every octave whose smaller side exceeds 12 pixels.
+    n_octave_layers : int, default 3
+        Scales sampled per octave, ``s`` (sec. 3.2); each octave has ``s + 3`` Gaussian levels.
+    sigma : float, default 1.6
+        Blur of the first level of each octave, ``sigma_0`` (sec. 3.3).
+    assumed_blur : float, default 0.5
+        Blur already present in the input (sec. 3.3), doubled by up-sampling.
+    contrast_threshold : float, default 0.04
+        Minimum ``|D(x^)| * n_octave_layers`` at the interpolated extremum (sec. 4, with
+        OpenCV's scaling by the number of layers); intensities in [0, 1]. Candidates are
+        pre-filtered at half this value.
+    edge_threshold : float, default 10
+        Maximum ratio ``r`` of the principal curvatures of the DoG (sec. 4.1).
+    n_bins : int, default 36
+        Bins of the orientation histogram (sec. 5).
+    orientation_sigma : float, default 1.5
+        Sigma of the orientation window, in units of the keypoint scale (sec. 5).
+    orientation_radius : float, default 3.0
+        Radius of the orientation window, in units of its sigma.
+    peak_ratio : float, default 0.8
+        Every histogram peak at least this fraction of the maximum gives a keypoint (sec. 5);
+        peaks are refined by a parabola through three bins.
+    n_hist : int, default 4
+        The descriptor is an ``n_hist x n_hist`` grid of histograms (sec. 6.1).
+    n_ori : int, default 8
+        Orientation bins of each descriptor histogram (sec. 6.1).
+    descriptor_scale : float, default 3.0
+        Width of one descriptor cell in units of the keypoint scale (OpenCV's 3 sigma).
+    magnitude_clamp : float, default 0.2
+        Entries of the unit-length descriptor are clamped at this value, then the vector is
+        renormalised (sec. 6.1).
+    root_sift : bool, default False
+        Return RootSIFT descriptors (L1-normalise, then square root; Arandjelovic and
+        Zisserman 2012), whose Euclidean distance is the Hellinger kernel of SIFT.
+    max_features : int or None, default None
+        Keep only the strongest keypoints by response (None keeps all).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vision import SIFT
+    >>> rng = np.random.default_rng(0)
+    >>> img = (rng.random((64, 64)) * 255).astype(np.uint8)
+    >>> kp, desc = SIFT().detect_and_compute(img)
+    >>> desc.shape == (len(kp), 128), desc.dtype
+    (True, dtype('float32'))
+    """
+
+    def __init__(
+        self,
+        *,
+        upsample: bool = True,
+        n_octaves: int | None = None,
+        n_octave_layers: int = 3,
+        sigma: float = 1.6,
+        assumed_blur: float = 0.5,
+        contrast_threshold: float = 0.04,
+        edge_threshold: float = 10.0,
+        n_bins: int = 36,
+        orientation_sigma: float = 1.5,
+        orientation_radius: float = 3.0,
+        peak_ratio: float = 0.8,
+        n_hist: int = 4,
+        n_ori: int = 8,
+        descriptor_scale: float = 3.0,
+        magnitude_clamp: float = 0.2,
+        root_sift: bool = False,
+        max_features: int | None = None,
+    ):
+        self.upsample = upsample
+        self.n_octaves = n_octaves
+        self.n_octave_layers = n_octave_layers
+        self.sigma = sigma
+        self.assumed_blur = assumed_blur
+        self.contrast_threshold = contrast_threshold
+        self.edge_threshold = edge_threshold
+        self.n_bins = n_bins
+        self.orientation_sigma = orientation_sigma
+        self.orientation_radius = orientation_radius
+        self.peak_ratio = peak_ratio
+        self.n_hist = n_hist
+        self.n_ori = n_ori
+        self.descriptor_scale = descriptor_scale
+        self.magnitude_clamp = magnitude_clamp
+        self.root_sift = root_sift
+        self.max_features = max_features
+
+    def __repr__(self) -> str:
+        return f"SIFT(n_octave_layers={self.n_octave_layers}, sigma={self.sigma}, ...)"
+
+    @property
+    def descriptor_size(self) -> int:
+        """Length of a descriptor, ``n_hist * n_hist * n_ori`` (128 by default)."""
+        return int(self.n_hist) ** 2 * int(self.n_ori)
+
+    # -- validation and shared steps -------------------------------------------------------
+    def _check_params(self) -> None:
+        check_scale_space_params(self.sigma, self.n_octave_layers, self.contrast_threshold,
+                                 self.edge_threshold, self.n_octaves, self.assumed_blur)
+        check_positive(self.n_bins, "n_bins", integer=True)
+        check_positive(self.orientation_sigma, "orientation_sigma")
+        check_positive(self.orientation_radius, "orientation_radius")
+        check_positive(self.peak_ratio, "peak_ratio")
+        if self.peak_ratio > 1:
+            raise ValueError(f"peak_ratio must be in (0, 1], got {self.peak_ratio!r}")
+        check_positive(self.n_hist, "n_hist", integer=True)
+        check_positive(self.n_ori, "n_ori", integer=True)
+        check_positive(self.descriptor_scale, "descriptor_scale")
+        check_positive(self.magnitude_clamp, "magnitude_clamp")
+        if self.max_features is not None:
+            check_positive(self.max_features, "max_features", integer=True)
+
+    def _pyramid(self, image) -> tuple[np.ndarray, Pyramid]:
+        self._check_params()
+        gray = as_gray_float(image)
+        pyr = build_pyramid(
+            gray, sigma=float(self.sigma), n_layers=int(self.n_octave_layers),
+            n_octaves=self.n_octaves, upsample=bool(self.upsample),
+            assumed_blur=float(self.assumed_blur),
+        )
+        return gray, pyr
+
+    def _detect(self, pyr: Pyramid, mask) -> tuple[Keypoints, dict]:
+        """Keypoints plus their exact octave-frame geometry (for the descriptor)."""
+        ext = detect_extrema(pyr, contrast_threshold=float(self.contrast_threshold),
+                             edge_threshold=float(self.edge_threshold), mask=mask)
+        src = []
+        angles = []
+        for o in np.unique(ext.index):
+            sel = np.flatnonzero(ext.index == o)
+            polar = self._polar(pyr, o, ext.level[sel])
+            hist = _kernels.orientation_histograms(
+                *polar, ext.level[sel], ext.x[sel], ext.y[sel], ext.sigma_octave[sel],
+                int(self.n_bins), float(self.orientation_sigma), float(self.orientation_radius),
+            )
+            idx, ang = _kernels.orientation_peaks(hist, float(self.peak_ratio))
+            src.append(sel[idx])
+            angles.append(ang)
+        src = np.concatenate(src) if src else np.empty(0, np.int64)
+        theta = np.concatenate(angles) if angles else np.empty(0)
+        response = np.abs(ext.contrast[src])
+        if self.max_features is not None and len(src) > self.max_features:
+            keep = np.sort(np.argsort(-response, kind="stable")[: int(self.max_features)])
+            src, theta, response = src[keep], theta[keep], response[keep]
+        keypoints = Keypoints(
+            ext.xy[src], 2.0 * ext.sigma[src], np.degrees(theta) % 360.0, response,
+            ext.octave[src],
+        )
+        frame = {
+            "index": ext.index[src], "level": ext.level[src], "x": ext.x[src],
+            "y": ext.y[src], "sigma": ext.sigma_octave[src], "theta": theta,
+        }
+        return keypoints, frame
+
+    @staticmethod
+    def _polar(pyr: Pyramid, o: int, levels) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient maps of octave ``o`` (cached on the pyramid for reuse by the descriptor)."""
+        cache = pyr.__dict__.setdefault("_polar", {})
+        levels = np.unique(levels)
+        have = cache.get(o)
+        if have is None or not set(levels.tolist()) <= have[2]:
+            mag, ang = gradient_polar(pyr.gauss[o], levels)
+            cache[o] = (mag, ang, set(levels.tolist()))
+        return cache[o][0], cache[o][1]
+
+    def _frame_of(self, keypoints: Keypoints, pyr: Pyramid) -> dict:
+        """Octave-frame geometry of arbitrary keypoints, from their octave, xy, size, angle."""
+        n_oct = len(pyr.gauss)
+        s = pyr.n_layers
+        sigma_img = keypoints.size.astype(np.float64) / 2.0
+        octave = keypoints.octave.astype(np.int64)
+        lo, hi = pyr.first_octave, pyr.first_octave + n_oct - 1
+        bad = (octave < lo) | (octave > hi)
+        if np.any(bad):  # octave unknown to this pyramid: choose it from the scale
+            t = np.log2(np.maximum(sigma_img[bad], 1e-6) / pyr.sigma) * s
+            octave[bad] = np.clip(np.floor((t - 0.5) / s), lo, hi).astype(np.int64)
+        scale = 2.0 ** octave.astype(np.float64)
+        sigma_oct = sigma_img / scale
+        level = np.rint(np.log2(np.maximum(sigma_oct, 1e-6) / pyr.sigma) * s)
+        level = np.clip(level, 0, s + 2).astype(np.int32)
+        angle = keypoints.angle.astype(np.float64)
+        theta = np.radians(np.where(angle < 0, 0.0, angle))
+        return {
+            "index": (octave - pyr.first_octave).astype(np.int32), "level": level,
+            "x": (keypoints.xy[:, 0] - pyr.offset) / scale,
+            "y": (keypoints.xy[:, 1] - pyr.offset) / scale,
+            "sigma": sigma_oct, "theta": theta,
+        }
+
+    def _describe(self, pyr: Pyramid, frame: dict) -> np.ndarray:
+        n = len(frame["x"])
+        out = np.zeros((n, self.descriptor_size), np.float32)
+        for o in np.unique(frame["index"]):
+            sel = np.flatnonzero(frame["index"] == o)
+            block = np.empty((len(sel), self.descriptor_size), np.float32)
+            _kernels.sift_descriptors(
+                *self._polar(pyr, o, frame["level"][sel]), frame["level"][sel], frame["x"][sel], frame["y"][sel],
+                frame["sigma"][sel], frame["theta"][sel], int(self.n_hist), int(self.n_ori),
+                float(self.descriptor_scale), float(self.magnitude_clamp), block,
+            )
+            out[sel] = block
+        if self.root_sift and n:
+            out /= np.maximum(out.sum(axis=1, keepdims=True), np.float32(1e-12))
+            np.sqrt(out, out=out)
+        return out
+
+    # -- public API ------------------------------------------------------------------------
+    def detect(self, image: np.ndarray, mask: np.ndarray | None = None) -> Keypoints:
+        """Detect oriented keypoints.
+
+        Parameters
+        ----------
+        image : ndarray
+            Grayscale ``(H, W)`` or BGR ``(H, W, 3)``, uint8/uint16 or float in [0, 1],
+            at least 16x16.
+        mask : ndarray, optional
+            Same shape as the image; keypoints are kept where it is non-zero.
+
+        Returns
+        -------
+        Keypoints
+            One entry per (position, orientation); empty for a constant image.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from vision import SIFT
+        >>> len(SIFT().detect(np.zeros((32, 32), np.uint8)))
+        0
+        """
+        gray, pyr = self._pyramid(image)
+        return self._detect(pyr, as_mask(mask, gray.shape))[0]
+
+    def compute(self, image: np.ndarray, keypoints: Keypoints) -> np.ndarray:
+        """Describe given keypoints (e.g. from ``detect`` or ``Keypoints.from_cv2``).
+
+        The scale-space level is chosen from each keypoint's ``octave`` and ``size`` (or from
+        ``size`` alone when the octave is outside this image's pyramid); a negative ``angle``
+        means an upright (0 degree) descriptor.
+
+        Parameters
+        ----------
+        image : ndarray
+            The image the keypoints belong to (same rules as ``detect``).
+        keypoints : Keypoints
+            Keypoints to describe.
+
+        Returns
+        -------
+        descriptors : ndarray, shape (len(keypoints), n_hist**2 * n_ori), float32
+            Unit-length rows, in the order of ``keypoints``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from vision import SIFT, Keypoints
+        >>> rng = np.random.default_rng(1)
+        >>> img = (rng.random((48, 48)) * 255).astype(np.uint8)
+        >>> SIFT().compute(img, Keypoints([[24.0, 24.0]], size=[8.0])).shape
+        (1, 128)
+        """
+        if not isinstance(keypoints, Keypoints):
+            raise TypeError(
+                f"keypoints must be a vision.Keypoints (use Keypoints.from_cv2 for OpenCV "
+                f"keypoints), got {type(keypoints).__name__}"
+            )
+        if len(keypoints) and not np.all(np.isfinite(keypoints.xy)):
+            raise ValueError("keypoints.xy contains NaN or infinite coordinates")
+        if len(keypoints) and not np.all(keypoints.size > 0):
+            raise ValueError("keypoints.size must be > 0 for every keypoint")
+        _, pyr = self._pyramid(image)
+        return self._describe(pyr, self._frame_of(keypoints, pyr))
+
+    def detect_and_compute(
+        self, image: np.ndarray, mask: np.ndarray | None = None
+    ) -> tuple[Keypoints, np.ndarray]:
+        """Detect keypoints and describe them, sharing one scale space.
+
+        Parameters
+        ----------
+        image : ndarray
+            Grayscale ``(H, W)`` or BGR ``(H, W, 3)``, uint8/uint16 or float in [0, 1],
+            at least 16x16.
+        mask : ndarray, optional
+            Same shape as the image; keypoints are kept where it is non-zero.
+
+        Returns
+        -------
+        keypoints : Keypoints
+        descriptors : ndarray, shape (len(keypoints), 128), float32
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from vision import SIFT
+        >>> yy, xx = np.mgrid[:64, :64]
+        >>> img = np.exp(-((xx - 32) ** 2 + (yy - 32) ** 2) / 50.0)
+        >>> kp, desc = SIFT().detect_and_compute(img)
+        >>> len(kp) > 0, desc.shape[1]
+        (True, 128)
+        """
+        gray, pyr = self._pyramid(image)
+        keypoints, frame = self._detect(pyr, as_mask(mask, gray.shape))
+        return keypoints, self._describe(pyr, frame)
+

@@ -7,6 +7,7 @@ bit ``i % 64`` of word ``i // 64``); a batch has shape ``(n, dim // 64)``.
 from hdc._version import __version__
 from hdc.associative import AssociativeMemory
 from hdc.bundling import bundle, counts, threshold
+from hdc.classifier import HDClassifier
 from hdc.items import item_memory, level
 from hdc.ops import bind, flip, pack, permute, random, unbind, unpack
 from hdc.similarity import hamming, similarity
@@ -14,6 +15,7 @@ from hdc.similarity import hamming, similarity
 __all__ = [
     "__version__",
     "AssociativeMemory",
+    "HDClassifier",
     "bind",
     "bundle",
     "counts",

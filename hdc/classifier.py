@@ -1,0 +1,373 @@
+"""HDClassifier: an associative-memory classifier on packed hypervectors, with the sklearn API."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from hdc import _learn_kernels
+from hdc._validation import WORD_BITS, check_count, check_random_state
+from hdc.bundling import counts as bit_counts
+
+__all__ = ["HDClassifier"]
+
+_PROTOTYPES = ("integer", "binary")
+
+
+def _check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise TypeError(f"{name} must be a finite number, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        accepted = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {accepted}, got {value!r}")
+    return float(value)
+
+
+class HDClassifier(ClassifierMixin, BaseEstimator):
+    """Hyperdimensional classifier: one prototype hypervector per class, nearest one wins.
+
+    Training follows AdaptHD / OnlineHD: every class accumulates the bipolar sum of its
+    training hypervectors in integer counters (:func:`hdc.counts`), then ``epochs`` retraining
+    passes visit the samples in a random order and, for each sample that is misclassified or
+    wins by no more than ``margin``, add it to its true class and subtract it from the best
+    rival class (each scaled by ``lr``). Prediction is the class of the most similar prototype:
+    a popcount (Hamming) search for ``prototypes="binary"`` (the signs of the counters, ``dim_ /
+    8`` bytes per class), a dot product of the bipolar query with the counters, normalised to a
+    cosine, for ``prototypes="integer"``.
+
+    Parameters
+    ----------
+    encoder : "auto" or an encoder (scikit-learn transformer), default="auto"
+        How samples become hypervectors. ``"auto"``: numeric ``X`` goes through
+        ``RecordEncoder(dim, n_levels=32)``, and a packed ``uint64`` array of hypervectors is used
+        as is (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X``
+        (e.g. :class:`encoders.ProjectionEncoder`, :class:`encoders.NGramEncoder` for text).
+    dim : int, default=10000
+        Hypervector size for the ``"auto"`` encoder; any positive value, rounded up to a multiple
+        of 64 (``dim_`` holds the value used).
+    epochs : int, default=30
+        Retraining passes over the training set after the initial accumulation (0: plain
+        bundling, i.e. a centroid classifier). Training stops early after a pass without updates.
+    lr : float, default=1.0
+        Retraining step: how many copies of a sample are added to / subtracted from the class
+        counters. An integer keeps the counters integer.
+    margin : float, default=0.05
+        A training sample is also used for retraining when its true class beats the best other
+        class by at most this much cosine similarity (0: mistakes and ties only). A small margin
+        is what takes retraining from a perceptron to a large-margin classifier.
+    prototypes : {"integer", "binary"}, default="integer"
+        Search integer counters by cosine (more accurate) or their binary signs by Hamming
+        distance (64x smaller, popcount only).
+    temperature : float, default=0.05
+        Softmax temperature of :meth:`predict_proba` over the cosine similarities.
+    random_state : int, numpy Generator, RandomState or None, default=None
+        Seeds the ``"auto"`` encoder, the retraining order and tie-breaking bits.
+    verbose : bool, default=False
+        Progress bar over the retraining epochs (needs ``tqdm``).
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray, shape ``(n_classes,)``
+    n_features_in_ : int
+        Number of features (or of 64-bit words, for packed input) seen in ``fit``.
+    encoder_ : transformer or None
+        The fitted encoder (None for packed input).
+    dim_ : int
+        Hypervector size used.
+    counters_ : numpy.ndarray of float64, shape ``(n_classes, dim_)``
+        Class accumulators: bipolar sums of the class members, then retraining updates.
+    class_count_ : numpy.ndarray of int64, shape ``(n_classes,)``
+        Number of training samples seen per class.
+    prototypes_ : numpy.ndarray of uint64, shape ``(n_classes, dim_ // 64)``
+        Binary prototypes, the packed signs of ``counters_`` (ties from ``tie_``).
+    n_updates_ : list of int
+        Number of retraining updates made in each epoch of the last ``fit``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from hdc import HDClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = HDClassifier(dim=2048, random_state=0).fit(X, y)
+    >>> clf.dim_, round(clf.score(X, y), 2) >= 0.9
+    (2048, True)
+    """
+
+    def __init__(
+        self,
+        encoder: Any = "auto",
+        dim: int = 10000,
+        epochs: int = 30,
+        lr: float = 1.0,
+        margin: float = 0.05,
+        prototypes: str = "integer",
+        temperature: float = 0.05,
+        random_state: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.encoder = encoder
+        self.dim = dim
+        self.epochs = epochs
+        self.lr = lr
+        self.margin = margin
+        self.prototypes = prototypes
+        self.temperature = temperature
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ validation and encoding
+    def _check_params(self) -> None:
+        check_count(self.epochs, "epochs")
+        _check_positive(self.lr, "lr")
+        _check_positive(self.margin, "margin", allow_zero=True)
+        _check_positive(self.temperature, "temperature")
+        if self.prototypes not in _PROTOTYPES:
+            raise ValueError(f"prototypes must be one of {_PROTOTYPES}, got {self.prototypes!r}")
+        if isinstance(self.encoder, str):
+            if self.encoder != "auto":
+                raise ValueError(
+                    f"encoder must be 'auto' or a transformer with fit/transform, got "
+                    f"{self.encoder!r}"
+                )
+        elif not (hasattr(self.encoder, "fit") and hasattr(self.encoder, "transform")):
+            raise TypeError(
+                "encoder must be 'auto' or a transformer with fit/transform, got "
+                f"{type(self.encoder).__name__}"
+            )
+
+    def _validate(self, X: Any, y: Any = None, reset: bool = True) -> tuple[Any, Any]:
+        if reset and y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        if self.encoder != "auto":
+            if y is not None:
+                y = validate_data(self, X="no_validation", y=y, reset=False)
+            return X, y
+        if y is None:
+            X = validate_data(self, X, dtype="numeric", reset=reset)
+        else:
+            X, y = validate_data(self, X, y, dtype="numeric", reset=reset)
+        if X.dtype != np.uint64:
+            X = np.asarray(X, dtype=np.float64)
+        return X, y
+
+    def _init_encoder(self, X: Any, rng: np.random.Generator) -> None:
+        seed = int(rng.integers(2**31 - 1))
+        if self.encoder != "auto":
+            self.encoder_ = clone(self.encoder)
+            if "random_state" in self.encoder_.get_params() and self.random_state is not None:
+                self.encoder_.set_params(random_state=seed)
+            self.encoder_.fit(X)
+            self.dim_ = int(self.encoder_.dim_)
+            if hasattr(self.encoder_, "n_features_in_"):
+                self.n_features_in_ = self.encoder_.n_features_in_
+        elif isinstance(X, np.ndarray) and X.dtype == np.uint64:
+            self.encoder_ = None
+            self.dim_ = X.shape[1] * WORD_BITS
+        else:
+            from encoders.record import RecordEncoder
+
+            self.encoder_ = RecordEncoder(dim=self.dim, n_levels=32, random_state=seed).fit(X)
+            self.dim_ = self.encoder_.dim_
+
+    def _encode(self, X: Any) -> np.ndarray:
+        if self.encoder_ is None:
+            if not (isinstance(X, np.ndarray) and X.dtype == np.uint64):
+                raise TypeError(
+                    "this classifier was fitted on packed uint64 hypervectors, got "
+                    f"{getattr(X, 'dtype', type(X).__name__)}"
+                )
+            return np.ascontiguousarray(X)
+        return self.encoder_.transform(X)
+
+    def _check_width(self, H: np.ndarray) -> np.ndarray:
+        if H.ndim != 2 or H.shape[1] * WORD_BITS != self.dim_:
+            raise ValueError(
+                f"X must be packed hypervectors of dim {self.dim_} ({self.dim_ // WORD_BITS} "
+                f"words), got shape {H.shape}"
+            )
+        return H
+
+    # ------------------------------------------------------------------ learning
+    def _start(self, classes: np.ndarray, rng: np.random.Generator) -> None:
+        self.classes_ = classes
+        self.counters_ = np.zeros((len(classes), self.dim_), dtype=np.float64)
+        self.class_count_ = np.zeros(len(classes), dtype=np.int64)
+        self.tie_ = rng.integers(0, 2**64, size=self.dim_ // WORD_BITS, dtype=np.uint64)
+        self.n_updates_ = []
+
+    def _accumulate(self, H: np.ndarray, y_idx: np.ndarray) -> None:
+        for c in np.unique(y_idx):
+            members = H[y_idx == c]
+            ones = bit_counts(members).astype(np.int64)
+            self.counters_[c] += 2 * ones - members.shape[0]
+            self.class_count_[c] += members.shape[0]
+
+    def _retrain(self, H: np.ndarray, y_idx: np.ndarray, epochs: int, rng: np.random.Generator):
+        lr = float(self.lr)
+        margin = float(self.margin)
+        P = self.counters_
+        if self.prototypes == "binary":
+            B = self._binarize()
+        else:
+            norms2 = np.einsum("ij,ij->i", P, P)
+        passes = range(epochs)
+        if self.verbose:
+            from encoders._base import progress
+
+            passes = progress(passes, epochs, "HDClassifier epochs", True)
+        for _ in passes:
+            order = rng.permutation(H.shape[0]).astype(np.int64)
+            if self.prototypes == "binary":
+                tie = self.tie_
+                updates = _learn_kernels.retrain_binary(H, y_idx, order, P, B, tie, lr, margin)
+            else:
+                updates = _learn_kernels.retrain_integer(H, y_idx, order, P, norms2, lr, margin)
+            self.n_updates_.append(int(updates))
+            if updates == 0:
+                break
+
+    def _binarize(self) -> np.ndarray:
+        out = np.empty((self.counters_.shape[0], self.dim_ // WORD_BITS), dtype=np.uint64)
+        _learn_kernels.sign_rows(self.counters_, self.tie_, out)
+        return out
+
+    def _finish(self) -> None:
+        self.prototypes_ = self._binarize()
+        self._norms = np.sqrt(np.einsum("ij,ij->i", self.counters_, self.counters_))
+
+    def _y_index(self, y: np.ndarray) -> np.ndarray:
+        index = np.searchsorted(self.classes_, y)
+        index = np.minimum(index, len(self.classes_) - 1)
+        unknown = self.classes_[index] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"y contains labels not in classes_: {np.unique(y[unknown])[:5].tolist()}; "
+                f"known classes are {self.classes_.tolist()}"
+            )
+        return index.astype(np.int64)
+
+    def fit(self, X: Any, y: Any) -> HDClassifier:
+        """Encode ``X``, accumulate the class counters and retrain for ``epochs`` passes.
+
+        Parameters
+        ----------
+        X : array-like of shape ``(n_samples, n_features)``, packed ``uint64`` hypervectors
+            ``(n_samples, dim // 64)``, or whatever the given ``encoder`` accepts.
+        y : array-like of shape ``(n_samples,)``
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X, y = self._validate(X, y, reset=True)
+        y = np.asarray(y)
+        check_classification_targets(y)
+        rng = check_random_state(self.random_state)
+        self._rng = rng
+        self._init_encoder(X, rng)
+        H = self._check_width(self._encode(X))
+        if H.shape[0] != len(y):
+            raise ValueError(f"X and y have different lengths: {H.shape[0]} and {len(y)}")
+        self._start(np.unique(y), rng)
+        y_idx = self._y_index(y)
+        self._accumulate(H, y_idx)
+        self._retrain(H, y_idx, int(self.epochs), rng)
+        self._finish()
+        return self
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> HDClassifier:
+        """Stream a batch: add it to the class counters, then one retraining pass over it.
+
+        The first call fits the ``"auto"`` encoder on its batch (its value ranges then stay
+        fixed; later values outside them clip) and needs ``classes``, all the labels to expect.
+        With ``epochs=0`` no retraining is done and streaming batches gives the same counters
+        as :meth:`fit` on their concatenation.
+
+        Parameters
+        ----------
+        X : array-like or packed hypervectors, as in :meth:`fit`
+        y : array-like of shape ``(n_samples,)``
+        classes : array-like of shape ``(n_classes,)``, required on the first call
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "classes_")
+        self._check_params()
+        X, y = self._validate(X, y, reset=first)
+        y = np.asarray(y)
+        check_classification_targets(y)
+        if first:
+            if classes is None:
+                raise ValueError("classes must be given on the first call to partial_fit")
+            self._rng = check_random_state(self.random_state)
+            self._init_encoder(X, self._rng)
+            self._start(np.unique(np.asarray(classes)), self._rng)
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} differs from the classes of the first "
+                f"call, {self.classes_.tolist()}"
+            )
+        H = self._check_width(self._encode(X))
+        y_idx = self._y_index(y)
+        self._accumulate(H, y_idx)
+        if self.epochs > 0:
+            self._retrain(H, y_idx, 1, self._rng)
+        self._finish()
+        return self
+
+    # ------------------------------------------------------------------ prediction
+    def _similarities(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
+        X, _ = self._validate(X, reset=False)
+        H = self._check_width(self._encode(X))
+        out = np.empty((H.shape[0], len(self.classes_)), dtype=np.float64)
+        if H.shape[0] == 0:
+            return out
+        if self.prototypes == "binary":
+            _learn_kernels.cosine_binary(H, self.prototypes_, out)
+        else:
+            _learn_kernels.cosine_integer(H, self.counters_, self._norms, out)
+        return out
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Cosine similarity of every sample to every class prototype.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape ``(n_samples, n_classes)``
+            In ``[-1, 1]``; for two classes, shape ``(n_samples,)``: similarity to
+            ``classes_[1]`` minus similarity to ``classes_[0]`` (scikit-learn's convention).
+        """
+        sims = self._similarities(X)
+        if len(self.classes_) == 2:
+            return sims[:, 1] - sims[:, 0]
+        return sims
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class of the most similar prototype (lowest class index on ties)."""
+        sims = self._similarities(X)
+        return self.classes_[np.argmax(sims, axis=1)]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Softmax of the similarities divided by ``temperature``, shape ``(n, n_classes)``."""
+        sims = self._similarities(X) / float(self.temperature)
+        sims -= sims.max(axis=1, keepdims=True)
+        np.exp(sims, out=sims)
+        sims /= sims.sum(axis=1, keepdims=True)
+        return sims
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`."""
+        sims = self._similarities(X) / float(self.temperature)
+        sims -= sims.max(axis=1, keepdims=True)
+        return sims - np.log(np.exp(sims).sum(axis=1, keepdims=True))

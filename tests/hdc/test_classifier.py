@@ -1,0 +1,252 @@
+"""Tests of hdc.HDClassifier and its kernels (against naive numpy references)."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris, make_blobs
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import hdc
+from encoders import ProjectionEncoder
+from hdc import HDClassifier, _learn_kernels
+
+
+def _bipolar(H: np.ndarray) -> np.ndarray:
+    return hdc.unpack(H).astype(np.float64) * 2 - 1
+
+
+# ---------------------------------------------------------------- kernels vs references
+def test_cosine_integer_matches_numpy():
+    rng = np.random.default_rng(0)
+    H = hdc.random(7, 256, random_state=1)
+    P = rng.integers(-20, 20, size=(3, 256)).astype(np.float64)
+    norms = np.linalg.norm(P, axis=1)
+    out = np.empty((7, 3))
+    _learn_kernels.cosine_integer(H, P, norms, out)
+    expected = _bipolar(H) @ P.T / (norms * np.sqrt(256))
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
+def test_cosine_binary_matches_hamming():
+    H = hdc.random(5, 192, random_state=2)
+    B = hdc.random(4, 192, random_state=3)
+    out = np.empty((5, 4))
+    _learn_kernels.cosine_binary(H, B, out)
+    np.testing.assert_allclose(out, 1 - 2 * hdc.hamming(H, B) / 192)
+
+
+def test_sign_rows_matches_numpy():
+    rng = np.random.default_rng(4)
+    P = rng.integers(-2, 3, size=(3, 128)).astype(np.float64)
+    tie = hdc.random(None, 128, random_state=5)
+    out = np.empty((3, 2), dtype=np.uint64)
+    _learn_kernels.sign_rows(P, tie, out)
+    tie_bits = hdc.unpack(tie)
+    expected = np.where(P > 0, 1, np.where(P < 0, 0, tie_bits[None, :]))
+    np.testing.assert_array_equal(hdc.unpack(out), expected)
+
+
+def _naive_retrain_integer(H, y, order, P, lr, margin):
+    Q = _bipolar(H)
+    P = P.copy()
+    dim = H.shape[1] * 64
+    updates = 0
+    for i in order:
+        norms = np.linalg.norm(P, axis=1)
+        s = np.where(norms > 0, P @ Q[i] / (np.where(norms > 0, norms, 1) * np.sqrt(dim)), 0.0)
+        t = y[i]
+        others = [c for c in range(len(P)) if c != t]
+        r = others[int(np.argmax(s[others]))]
+        if s[t] - s[r] <= margin:
+            P[t] += lr * Q[i]
+            P[r] -= lr * Q[i]
+            updates += 1
+    return P, updates
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.1])
+def test_retrain_integer_matches_naive(margin):
+    H = hdc.random(40, 128, random_state=6)
+    y = np.random.default_rng(7).integers(0, 3, size=40)
+    P0 = np.random.default_rng(8).integers(-5, 6, size=(3, 128)).astype(np.float64)
+    order = np.random.default_rng(9).permutation(40).astype(np.int64)
+    expected, n_expected = _naive_retrain_integer(H, y, order, P0, 2.0, margin)
+    P = P0.copy()
+    norms2 = np.einsum("ij,ij->i", P, P)
+    n = _learn_kernels.retrain_integer(H, y.astype(np.int64), order, P, norms2, 2.0, margin)
+    assert n == n_expected
+    np.testing.assert_array_equal(P, expected)
+    np.testing.assert_allclose(norms2, (P * P).sum(axis=1))
+
+
+def test_retrain_binary_matches_naive():
+    H = hdc.random(30, 128, random_state=10)
+    y = np.random.default_rng(11).integers(0, 3, size=30).astype(np.int64)
+    P0 = np.random.default_rng(12).integers(-5, 6, size=(3, 128)).astype(np.float64)
+    tie = hdc.random(None, 128, random_state=13)
+    order = np.arange(30, dtype=np.int64)
+    Q = _bipolar(H)
+    P_ref = P0.copy()
+    tie_bits = hdc.unpack(tie)
+    n_ref = 0
+    for i in order:
+        B = np.where(P_ref > 0, 1, np.where(P_ref < 0, 0, tie_bits))
+        s = 1 - 2 * (B != hdc.unpack(H[i])).sum(axis=1) / 128
+        t = y[i]
+        others = [c for c in range(3) if c != t]
+        r = others[int(np.argmax(s[others]))]
+        if s[t] - s[r] <= 0.0:
+            P_ref[t] += Q[i]
+            P_ref[r] -= Q[i]
+            n_ref += 1
+    P = P0.copy()
+    B = np.empty((3, 2), dtype=np.uint64)
+    _learn_kernels.sign_rows(P, tie, B)
+    n = _learn_kernels.retrain_binary(H, y, order, P, B, tie, 1.0, 0.0)
+    assert n == n_ref
+    np.testing.assert_array_equal(P, P_ref)
+    expected_B = np.empty_like(B)
+    _learn_kernels.sign_rows(P, tie, expected_B)
+    np.testing.assert_array_equal(B, expected_B)
+
+
+# ---------------------------------------------------------------- estimator behaviour
+@parametrize_with_checks(
+    [
+        HDClassifier(dim=512, epochs=5),
+        HDClassifier(dim=512, epochs=3, prototypes="binary"),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_counters_are_class_bipolar_sums_without_retraining():
+    H = hdc.random(20, 256, random_state=0)
+    y = np.array([0, 1] * 10)
+    clf = HDClassifier(epochs=0, random_state=0).fit(H, y)
+    for c in (0, 1):
+        np.testing.assert_array_equal(clf.counters_[c], _bipolar(H[y == c]).sum(axis=0))
+    assert clf.dim_ == 256 and clf.encoder_ is None and clf.n_features_in_ == 4
+
+
+def test_dim_rounds_up_and_default_encoder():
+    X, y = load_iris(return_X_y=True)
+    clf = HDClassifier(dim=1000, epochs=2, random_state=0).fit(X, y)
+    assert clf.dim_ == 1024
+    assert clf.prototypes_.shape == (3, 16)
+    assert type(clf.encoder_).__name__ == "RecordEncoder"
+
+
+def test_retraining_beats_bundling_and_learns_iris():
+    X, y = load_iris(return_X_y=True)
+    plain = HDClassifier(dim=2048, epochs=0, random_state=0).fit(X, y).score(X, y)
+    trained = HDClassifier(dim=2048, epochs=20, random_state=0).fit(X, y).score(X, y)
+    assert trained >= 0.95
+    assert trained >= plain
+
+
+def test_packed_input_is_used_as_is():
+    X, y = make_blobs(200, centers=3, n_features=5, random_state=0)
+    H = ProjectionEncoder(dim=512, kind="rff", gamma=0.1, random_state=0).fit_transform(X)
+    clf = HDClassifier(epochs=5, random_state=0).fit(H, y)
+    assert clf.score(H, y) > 0.95
+    with pytest.raises(ValueError, match="expecting 8 features"):
+        clf.predict(H[:, :4])
+    with pytest.raises(TypeError, match="packed uint64"):
+        clf.predict(np.zeros((3, 8)))
+
+
+def test_encoder_instance_is_cloned_and_fitted():
+    X, y = make_blobs(200, centers=3, n_features=5, random_state=1)
+    enc = ProjectionEncoder(dim=512, kind="rff", gamma=0.1)
+    clf = HDClassifier(encoder=enc, epochs=5, random_state=0).fit(X, y)
+    assert not hasattr(enc, "dim_")
+    assert clf.encoder_.dim_ == 512 and clf.score(X, y) > 0.95
+
+
+def test_partial_fit_without_retraining_equals_fit():
+    H = hdc.random(60, 256, random_state=3)
+    y = np.random.default_rng(0).integers(0, 3, size=60)
+    full = HDClassifier(epochs=0, random_state=0).fit(H, y)
+    stream = HDClassifier(epochs=0, random_state=0)
+    for start in range(0, 60, 25):
+        stream.partial_fit(H[start : start + 25], y[start : start + 25], classes=[0, 1, 2])
+    np.testing.assert_array_equal(stream.counters_, full.counters_)
+    np.testing.assert_array_equal(stream.class_count_, np.bincount(y, minlength=3))
+    np.testing.assert_array_equal(stream.predict(H), full.predict(H))
+
+
+def test_partial_fit_retrains_and_checks_classes():
+    X, y = make_blobs(300, centers=3, n_features=4, random_state=2)
+    clf = HDClassifier(dim=1024, epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="classes must be given"):
+        clf.partial_fit(X[:50], y[:50])
+    for start in range(0, 300, 100):
+        clf.partial_fit(X[start : start + 100], y[start : start + 100], classes=[0, 1, 2])
+    assert clf.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="differs"):
+        clf.partial_fit(X[:10], y[:10], classes=[0, 1])
+
+
+@pytest.mark.parametrize("prototypes", ["integer", "binary"])
+def test_pickle_round_trip(prototypes):
+    X, y = load_iris(return_X_y=True)
+    clf = HDClassifier(dim=1024, epochs=3, prototypes=prototypes, random_state=0).fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict(X), clf.predict(X))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_predict_proba_is_softmax_of_similarities():
+    X, y = load_iris(return_X_y=True)
+    clf = HDClassifier(dim=1024, epochs=2, temperature=0.1, random_state=0).fit(X, y)
+    sims = clf.decision_function(X)
+    e = np.exp((sims - sims.max(axis=1, keepdims=True)) / 0.1)
+    np.testing.assert_allclose(clf.predict_proba(X), e / e.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X))
+    assert np.all(np.abs(sims) <= 1 + 1e-12)
+
+
+def test_binary_decision_function_is_difference():
+    X, y = make_blobs(100, centers=2, n_features=3, random_state=0)
+    clf = HDClassifier(dim=512, epochs=2, random_state=0).fit(X, y)
+    sims = clf._similarities(X)
+    np.testing.assert_allclose(clf.decision_function(X), sims[:, 1] - sims[:, 0])
+
+
+def test_deterministic_for_a_seed():
+    X, y = load_iris(return_X_y=True)
+    a = HDClassifier(dim=512, epochs=3, random_state=5).fit(X, y)
+    b = HDClassifier(dim=512, epochs=3, random_state=5).fit(X, y)
+    np.testing.assert_array_equal(a.counters_, b.counters_)
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"epochs": -1}, ValueError, "epochs"),
+        ({"lr": 0}, ValueError, "lr"),
+        ({"margin": -0.1}, ValueError, "margin"),
+        ({"temperature": "hot"}, TypeError, "temperature"),
+        ({"prototypes": "ternary"}, ValueError, "prototypes"),
+        ({"encoder": "magic"}, ValueError, "encoder"),
+        ({"encoder": 3}, TypeError, "encoder"),
+        ({"dim": 0}, ValueError, "dim"),
+    ],
+)
+def test_bad_parameters_raise(params, error, match):
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(error, match=match):
+        HDClassifier(**params).fit(X, y)
+
+
+def test_nan_input_raises():
+    X, y = load_iris(return_X_y=True)
+    X = X.copy()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        HDClassifier(dim=256).fit(X, y)

@@ -73,6 +73,101 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from hdc import compare
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    print(compare.format_table([], header=True))
+    try:
+        rows = compare.run_comparison(
+            args.dataset, models, dim=args.dim, path=args.path, random_state=args.random_state,
+            max_train=args.max_train, progress=args.progress, log=print,
+        )
+    except FileNotFoundError as exc:
+        print(f"hdkit compare: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        from pathlib import Path
+
+        Path(args.json).write_text(json.dumps(compare.rows_as_dicts(rows), indent=2))
+        print(f"wrote {args.json}")
+    if args.plot:
+        compare.plot(rows, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _print_match_report(report: dict) -> None:
+    for key, value in report.items():
+        if isinstance(value, float):
+            value = f"{value:.4f}"
+        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], float):
+            value = " ".join(f"{v:.3f}" for v in value)
+        print(f"  {key}: {value}")
+
+
+def _cmd_match(args: argparse.Namespace) -> int:
+    import vision
+
+    homography = None
+    if args.homography:
+        homography = vision.load_homography(args.homography)
+    try:
+        report = vision.match_images(
+            args.image1, args.image2, homography=homography, output=args.output
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"hdkit match: {exc}", file=sys.stderr)
+        return 2
+    _print_match_report(report)
+    if args.output:
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _demo_image():
+    """A grey scikit-image sample when scikit-image is installed, else the shared graffiti."""
+    try:
+        from skimage import data
+
+        return data.camera(), "scikit-image camera"
+    except ImportError:
+        import cv2
+
+        from hdc.datasets import data_dir
+
+        path = data_dir() / "images" / "graf1.png"
+        image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if image is None:
+            raise FileNotFoundError(
+                "the image demo needs scikit-image (pip install 'hdkit[examples]') "
+                f"or the shared image {path}"
+            ) from None
+        return image, str(path)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import time
+
+    import vision
+    from hdc import compare
+
+    start = time.perf_counter()
+    print("== hdkit demo 1/2: classifiers side by side on scikit-learn's digits ==")
+    print(compare.format_table([], header=True))
+    compare.run_comparison("digits", compare.MODELS, dim=args.dim, log=print)
+    print()
+    print("== hdkit demo 2/2: image matching under a synthetic rotation + scale ==")
+    image, name = _demo_image()
+    warped, homography = vision.synthetic_warp(image, angle_deg=25.0, scale=0.8, random_state=0)
+    print(f"image: {name} {image.shape[1]}x{image.shape[0]}, warp: rotate 25 deg, scale 0.8")
+    report = vision.match_images(image, warped, homography=homography, output=args.output)
+    _print_match_report(report)
+    print(f"wrote {args.output}")
+    print(f"demo finished in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hdkit",
@@ -83,6 +178,37 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="versions, numba threading layer and CPU features")
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
     info.set_defaults(func=_cmd_info)
+
+    from hdc.compare import MODELS
+    from hdc.datasets import DATASETS
+
+    cmp = sub.add_parser(
+        "compare", help="HDC, kernel machine and GLN side by side on one dataset and split"
+    )
+    cmp.add_argument("--dataset", choices=DATASETS, default="digits")
+    cmp.add_argument("--models", default=",".join(MODELS),
+                     help=f"comma-separated subset of {','.join(MODELS)} (default: all)")
+    cmp.add_argument("--dim", type=int, default=10000, help="hypervector size (default 10000)")
+    cmp.add_argument("--path", help="dataset location when not at the documented default")
+    cmp.add_argument("--max-train", type=int, help="fit on a random subset of this many samples")
+    cmp.add_argument("--random-state", type=int, default=0)
+    cmp.add_argument("--json", metavar="OUT", help="write the results as JSON")
+    cmp.add_argument("--plot", metavar="PNG", help="grouped bar chart (needs matplotlib)")
+    cmp.add_argument("--progress", action="store_true", help="progress bar (needs tqdm)")
+    cmp.set_defaults(func=_cmd_compare)
+
+    match = sub.add_parser("match", help="SIFT-style keypoints, matches and inliers of two images")
+    match.add_argument("image1")
+    match.add_argument("image2")
+    match.add_argument("--homography", help="ground truth 3x3 homography (OpenCV XML or text)")
+    match.add_argument("-o", "--output", help="write a PNG of the matches")
+    match.set_defaults(func=_cmd_match)
+
+    demo = sub.add_parser("demo", help="compare on digits, then match an image to a warped copy")
+    demo.add_argument("--dim", type=int, default=10000)
+    demo.add_argument("-o", "--output", default="hdkit-demo-matches.png",
+                      help="PNG of the image matches (default: hdkit-demo-matches.png)")
+    demo.set_defaults(func=_cmd_demo)
     return parser
 
 

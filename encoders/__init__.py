@@ -1,6 +1,7 @@
 """Encoders: scikit-learn transformers that turn data into packed ``uint64`` hypervectors."""
 
+from encoders.keypoint import KeypointEncoder
 from encoders.projection import ProjectionEncoder
 from encoders.record import RecordEncoder
 
-__all__ = ["ProjectionEncoder", "RecordEncoder"]
+__all__ = ["KeypointEncoder", "ProjectionEncoder", "RecordEncoder"]

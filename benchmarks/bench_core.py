@@ -22,8 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import hdc  # noqa: E402
 from _common import RESULTS_DIR, best_time, machine_info, print_table, write_json  # noqa: E402
+
+import hdc  # noqa: E402
 
 
 # ------------------------------------------------------------------ numpy peers on packed words

@@ -50,7 +50,8 @@ def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.nda
             x = np.asarray(x)
         else:
             raise TypeError(
-                f"{name} must be a numpy uint64 array of packed hypervectors, got {type(x).__name__}"
+                f"{name} must be a numpy uint64 array of packed hypervectors, "
+                f"got {type(x).__name__}"
             )
     if x.dtype != np.uint64:
         raise TypeError(
@@ -61,7 +62,9 @@ def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.nda
         shapes = " or ".join({1: "(words,)", 2: "(n, words)", 3: "(m, n, words)"}[d] for d in ndim)
         raise ValueError(f"{name} must have shape {shapes}, got shape {x.shape}")
     if x.shape[-1] == 0:
-        raise ValueError(f"{name} has zero words per hypervector (shape {x.shape}); dim must be >= 64")
+        raise ValueError(
+            f"{name} has zero words per hypervector (shape {x.shape}); dim must be >= 64"
+        )
     return np.ascontiguousarray(x)
 
 

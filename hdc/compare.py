@@ -70,7 +70,8 @@ def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tup
             svm = KernelMachineClassifier(
                 kernel="hamming", approximation="nystroem", random_state=random_state
             )
-            return make_pipeline(encoder, svm), f"NGramEncoder(D={dim}) + hamming-kernel SVM (Nystroem)"
+            label = f"NGramEncoder(D={dim}) + hamming-kernel SVM (Nystroem)"
+            return make_pipeline(encoder, svm), label
         svm = KernelMachineClassifier(
             kernel="rbf", approximation=approximation, random_state=random_state
         )
@@ -212,7 +213,7 @@ def plot(rows: Sequence[ComparisonRow], output: str) -> None:
         positions = np.arange(len(datasets)) + k * width
         axes[0].bar(positions, acc, width, label=model)
         axes[1].bar(positions, fit, width, label=model)
-    for ax, title in zip(axes, ("test accuracy", "fit seconds")):
+    for ax, title in zip(axes, ("test accuracy", "fit seconds"), strict=True):
         ax.set_xticks(np.arange(len(datasets)) + width * (len(models) - 1) / 2, datasets)
         ax.set_title(title)
         ax.legend()

@@ -93,7 +93,9 @@ def load_letter_split(
     return X[:16000], X[16000:], y[:16000], y[16000:]
 
 
-def load_langid(path: str | os.PathLike | None = None, split: str = "train") -> tuple[list, np.ndarray]:
+def load_langid(
+    path: str | os.PathLike | None = None, split: str = "train"
+) -> tuple[list, np.ndarray]:
     """Language-ID sentences from a ``lang<TAB>sentence`` file -> ``(sentences, labels)``.
 
     ``path`` defaults to ``langid/{split}.tsv`` in the shared data folder (split ``"train"`` or
@@ -111,7 +113,9 @@ def load_langid(path: str | os.PathLike | None = None, split: str = "train") -> 
                 continue
             lang, sep, text = line.partition("\t")
             if not sep:
-                raise ValueError(f"{file}:{number}: expected 'lang<TAB>sentence', got {line[:60]!r}")
+                raise ValueError(
+                    f"{file}:{number}: expected 'lang<TAB>sentence', got {line[:60]!r}"
+                )
             labels.append(lang)
             sentences.append(text)
     return sentences, np.array(labels)

@@ -283,7 +283,8 @@ def orientation_peaks(hist, peak_ratio):
     """Smooth circular histograms and return their dominant orientations.
 
     Each histogram is smoothed with the circular kernel ``[1, 4, 6, 4, 1] / 16``; every local
-    maximum >= ``peak_ratio`` times the global maximum gives one orientation, refined by a
+    maximum (``> left`` and ``>= right`` neighbour, so a two-bin plateau counts once) >=
+    ``peak_ratio`` times the global maximum gives one orientation, refined by a
     parabola through the peak bin and its two neighbours.
     Returns ``(index, angle)``: keypoint index (int64) and angle in radians in ``[0, 2 pi)``.
     """
@@ -311,7 +312,7 @@ def orientation_peaks(hist, peak_ratio):
             left = sm[(j - 1) % n_bins]
             right = sm[(j + 1) % n_bins]
             v = sm[j]
-            if v > left and v > right and v >= thr:
+            if v > left and v >= right and v >= thr:  # a flat two-bin top peaks once
                 denom = left - 2.0 * v + right
                 offset = 0.5 * (left - right) / denom if denom != 0.0 else 0.0
                 a = (j + offset) * TWO_PI / n_bins

@@ -224,8 +224,10 @@ def scale_space_blobs(
     -------
     blobs : ndarray, shape (n, 4), float32
         Columns ``x, y, sigma, response``: position in input pixels (pixel centres at
-        integers), blob scale sigma in input pixels (radius ~ ``sigma * sqrt(2)``) and the
-        signed interpolated DoG value (negative for bright blobs on a dark background).
+        integers); blob scale in input pixels, the geometric mean of the two blurs of the
+        DoG level (``sigma_0 2^((level + 1/2) / s)``, about the standard deviation of a
+        Gaussian blob, radius ~ ``sigma * sqrt(2)``); and the signed interpolated DoG value
+        (negative for bright blobs on a dark background).
         A constant image gives an empty array.
 
     Examples
@@ -247,6 +249,8 @@ def scale_space_blobs(
                          edge_threshold=edge_threshold, mask=mask)
     out = np.empty((len(ext.sigma), 4), np.float32)
     out[:, :2] = ext.xy
-    out[:, 2] = ext.sigma
+    # the DoG between blurs sigma and k * sigma peaks for a blob between the two: report the
+    # geometric mean, which matches the standard deviation of a Gaussian blob to about 1%
+    out[:, 2] = ext.sigma * 2.0 ** (0.5 / n_octave_layers)
     out[:, 3] = ext.contrast
     return out

@@ -1,0 +1,231 @@
+"""Each numba kernel of vision._kernels against a naive pure-numpy reference."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.ndimage import map_coordinates
+
+from vision import _kernels
+from vision.sift import gradient_polar
+
+from ._images import texture
+
+
+# -- references ---------------------------------------------------------------------------------
+def ref_extrema(dog, threshold, border):
+    out = []
+    n_levels, h, w = dog.shape
+    for lev in range(1, n_levels - 1):
+        for r in range(border, h - border):
+            for c in range(border, w - border):
+                v = dog[lev, r, c]
+                cube = dog[lev - 1 : lev + 2, r - 1 : r + 2, c - 1 : c + 2]
+                if (v > threshold and v >= cube.max()) or (v < -threshold and v <= cube.min()):
+                    out.append((lev, r, c))
+    return np.array(out, dtype=np.int32).reshape(-1, 3)
+
+
+def ref_orientation_hist(mag, ang, level, x, y, sigma, n_bins, sigma_factor, radius_factor):
+    h, w = mag.shape[1:]
+    sw = sigma_factor * sigma
+    radius = int(round(radius_factor * sw))
+    hist = np.zeros(n_bins)
+    r0, c0 = int(round(y)), int(round(x))
+    for rr in range(max(r0 - radius, 1), min(r0 + radius, h - 2) + 1):
+        for cc in range(max(c0 - radius, 1), min(c0 + radius, w - 2) + 1):
+            d2 = (cc - x) ** 2 + (rr - y) ** 2
+            if d2 > (radius + 0.5) ** 2:
+                continue
+            wgt = math.exp(-d2 / (2 * sw * sw)) * mag[level, rr, cc]
+            b = ang[level, rr, cc] * n_bins / (2 * math.pi)
+            b0 = math.floor(b)
+            hist[b0 % n_bins] += wgt * (1 - (b - b0))
+            hist[(b0 + 1) % n_bins] += wgt * (b - b0)
+    return hist
+
+
+def ref_peaks(hist, ratio):
+    n = len(hist)
+    kernel = np.array([1, 4, 6, 4, 1]) / 16.0
+    sm = sum(kernel[i] * np.roll(hist, 2 - i) for i in range(5))
+    out = []
+    for j in range(n):
+        left, v, right = sm[j - 1], sm[j], sm[(j + 1) % n]
+        if v > left and v >= right and v >= ratio * sm.max():
+            off = 0.5 * (left - right) / (left - 2 * v + right)
+            out.append(((j + off) * 2 * math.pi / n) % (2 * math.pi))
+    return out
+
+
+def ref_descriptor(mag, ang, level, x, y, sigma, theta, d=4, n_ori=8, scale=3.0, clamp=0.2):
+    h, w = mag.shape[1:]
+    hw = scale * sigma
+    radius = min(int(round(hw * math.sqrt(2) * (d + 1) * 0.5)), int(math.hypot(h, w)))
+    hist = np.zeros((d + 2, d + 2, n_ori))
+    r0, c0 = int(round(y)), int(round(x))
+    for rr in range(max(r0 - radius, 1), min(r0 + radius, h - 2) + 1):
+        for cc in range(max(c0 - radius, 1), min(c0 + radius, w - 2) + 1):
+            dx, dy = cc - x, rr - y
+            u = (dx * math.cos(theta) + dy * math.sin(theta)) / hw  # along the orientation
+            v = (-dx * math.sin(theta) + dy * math.cos(theta)) / hw
+            rbin, cbin = v + d / 2 - 0.5, u + d / 2 - 0.5
+            if not (-1 < rbin < d and -1 < cbin < d):
+                continue
+            wgt = mag[level, rr, cc] * math.exp(-(u * u + v * v) / (2 * (d / 2) ** 2))
+            ob = ((ang[level, rr, cc] - theta) % (2 * math.pi)) * n_ori / (2 * math.pi)
+            ri, ci, oi = math.floor(rbin), math.floor(cbin), math.floor(ob)
+            for a, wa in ((0, 1 - (rbin - ri)), (1, rbin - ri)):
+                for b, wb in ((0, 1 - (cbin - ci)), (1, cbin - ci)):
+                    for o, wo in ((0, 1 - (ob - oi)), (1, ob - oi)):
+                        hist[ri + 1 + a, ci + 1 + b, (oi + o) % n_ori] += wgt * wa * wb * wo
+    vec = hist[1:-1, 1:-1].ravel()
+    vec = vec / np.linalg.norm(vec)
+    vec = np.minimum(vec, clamp)
+    return vec / np.linalg.norm(vec)
+
+
+# -- tests ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1])
+def test_find_extrema_matches_reference(seed):
+    rng = np.random.default_rng(seed)
+    dog = rng.normal(size=(5, 24, 27)).astype(np.float32)
+    dog[2, 10, 10] = 9.0  # a certain maximum
+    dog[3, 15:18, 15:18] = -9.0  # a plateau of minima: every sample qualifies (>= semantics)
+    got = _kernels.find_extrema(dog, 0.5, 2)
+    want = ref_extrema(dog, 0.5, 2)
+    assert len(want) > 10
+    np.testing.assert_array_equal(got, want)
+    assert [2, 10, 10] in got.tolist() and [3, 16, 16] in got.tolist()
+
+
+def test_find_extrema_threshold_and_constant():
+    dog = np.zeros((4, 16, 16), np.float32)
+    assert _kernels.find_extrema(dog, 0.0, 1).shape == (0, 3)
+    dog[1, 8, 8] = 0.3
+    assert _kernels.find_extrema(dog, 0.3, 1).shape == (0, 3)  # strictly above threshold
+    assert _kernels.find_extrema(dog, 0.29, 1).tolist() == [[1, 8, 8]]
+
+
+def test_upsample2_aligned_is_bilinear_at_half_pixels():
+    rng = np.random.default_rng(3)
+    img = rng.random((7, 9)).astype(np.float32)
+    out = np.empty((13, 17), np.float32)
+    _kernels.upsample2_aligned(img, out)
+    uu, vv = np.mgrid[:13, :17] / 2.0
+    want = map_coordinates(img.astype(np.float64), [uu, vv], order=1)
+    np.testing.assert_allclose(out, want, atol=1e-6)
+    np.testing.assert_array_equal(out[::2, ::2], img)
+
+
+def _quadratic_dog(l0, r0, c0, peak, curv_x=0.02, curv_y=0.02, curv_s=0.05, shape=(5, 24, 24)):
+    lev, r, c = np.meshgrid(*(np.arange(n, dtype=np.float64) for n in shape), indexing="ij")
+    dog = peak - curv_x * (c - c0) ** 2 - curv_y * (r - r0) ** 2 - curv_s * (lev - l0) ** 2
+    return dog.astype(np.float32)
+
+
+def test_refine_recovers_subpixel_extremum_of_a_quadratic():
+    dog = _quadratic_dog(2.3, 10.4, 9.7, peak=0.2)
+    cands = np.array([[2, 10, 10], [2, 12, 12]], np.int32)  # the second has to move twice
+    ints, floats = _kernels.refine_extrema(dog, cands, 3, 0.04, 10.0, 1, 5)
+    assert ints.tolist() == [[2, 10, 10], [2, 10, 10]]
+    np.testing.assert_allclose(ints[:, 2] + floats[:, 0], 9.7, atol=2e-4)
+    np.testing.assert_allclose(ints[:, 1] + floats[:, 1], 10.4, atol=2e-4)
+    np.testing.assert_allclose(ints[:, 0] + floats[:, 2], 2.3, atol=2e-4)
+    np.testing.assert_allclose(floats[:, 3], 0.2, atol=1e-5)
+
+
+def test_refine_rejects_low_contrast_edges_and_escapes():
+    weak = _quadratic_dog(2.3, 10.4, 9.7, peak=0.01)  # 0.01 * 3 < 0.04
+    edge = _quadratic_dog(2.3, 10.4, 9.7, peak=0.2, curv_x=0.002, curv_y=0.1)  # ratio 50
+    escape = _quadratic_dog(2.3, 10.4, 30.0, peak=0.2)  # the extremum is outside the image
+    cand = np.array([[2, 10, 10]], np.int32)
+    for dog in (weak, edge, escape):
+        ints, floats = _kernels.refine_extrema(dog, cand, 3, 0.04, 10.0, 1, 5)
+        assert len(ints) == 0 and floats.shape == (0, 4)
+    ints, _ = _kernels.refine_extrema(edge, cand, 3, 0.04, 60.0, 1, 5)  # r = 60 accepts it
+    assert len(ints) == 1
+
+
+def test_gradient_polar_matches_numpy():
+    g = texture((20, 24), seed=5).astype(np.float32)[None].repeat(2, axis=0) / 255.0
+    mag, ang = gradient_polar(g, [1])
+    gx = np.zeros((20, 24))
+    gy = np.zeros((20, 24))
+    gx[:, 1:-1] = g[1, :, 2:] - g[1, :, :-2]
+    gy[1:-1, :] = g[1, 2:, :] - g[1, :-2, :]
+    np.testing.assert_allclose(mag[1], np.hypot(gx, gy), rtol=1e-5, atol=1e-7)
+    strong = np.hypot(gx, gy) > 1e-3
+    diff = (ang[1] - np.arctan2(gy, gx)) % (2 * np.pi)
+    diff = np.minimum(diff, 2 * np.pi - diff)
+    assert diff[strong].max() < 1e-2  # cartToPolar is accurate to about 0.3 degrees
+
+
+def _polar_texture(seed=7, shape=(48, 52)):
+    g = np.stack([texture(shape, seed=seed + i, blur=1.2) for i in range(3)]) / np.float32(255)
+    return gradient_polar(np.ascontiguousarray(g, dtype=np.float32), [0, 1, 2])
+
+
+KEYPOINTS = [  # level, x, y, sigma, theta: interior, larger, clipped by the image border
+    (1, 20.3, 22.7, 1.7, 0.3),
+    (2, 25.0, 24.0, 2.2, 4.0),
+    (0, 5.2, 6.1, 1.6, 2.0),
+]
+
+
+def test_orientation_histograms_match_reference():
+    mag, ang = _polar_texture()
+    lev, xs, ys, sig, _ = (np.array(c) for c in zip(*KEYPOINTS, strict=True))
+    got = _kernels.orientation_histograms(
+        mag, ang, lev.astype(np.int32), xs, ys, sig, 36, 1.5, 3.0
+    )
+    for k, (lv, x, y, s, _) in enumerate(KEYPOINTS):
+        want = ref_orientation_hist(mag, ang, lv, x, y, s, 36, 1.5, 3.0)
+        np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-9)
+
+
+def test_orientation_peaks_match_reference():
+    rng = np.random.default_rng(11)
+    hist = rng.random((20, 36)) ** 4
+    hist[3] = 0.0  # no gradient: no orientation
+    idx, ang = _kernels.orientation_peaks(hist, 0.8)
+    assert 3 not in idx.tolist()
+    for k in range(20):
+        np.testing.assert_allclose(ang[idx == k], ref_peaks(hist[k], 0.8), atol=1e-12)
+    assert np.all(np.diff(idx) >= 0)
+
+
+def test_single_peak_is_interpolated_between_bins():
+    hist = np.zeros((1, 36))
+    hist[0, 9] = 1.0
+    hist[0, 10] = 1.0  # symmetric pair -> the peak lies half-way: 9.5 bins = 95 degrees
+    idx, ang = _kernels.orientation_peaks(hist, 0.8)
+    assert idx.tolist() == [0]
+    assert math.degrees(ang[0]) == pytest.approx(95.0, abs=1e-9)
+
+
+def test_sift_descriptors_match_reference():
+    mag, ang = _polar_texture()
+    lev, xs, ys, sig, th = (np.array(c) for c in zip(*KEYPOINTS, strict=True))
+    out = np.empty((len(KEYPOINTS), 128), np.float32)
+    _kernels.sift_descriptors(mag, ang, lev.astype(np.int32), xs, ys, sig, th, 4, 8, 3.0, 0.2,
+                              out)
+    for k, (lv, x, y, s, t) in enumerate(KEYPOINTS):
+        want = ref_descriptor(mag, ang, lv, x, y, s, t)
+        np.testing.assert_allclose(out[k], want, atol=2e-6)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+
+
+def test_descriptor_clamp_caps_entries_before_renormalising():
+    mag, ang = _polar_texture(seed=2)
+    out = np.empty((1, 128), np.float32)
+    args = (np.array([1], np.int32), np.array([24.0]), np.array([24.0]), np.array([2.0]),
+            np.array([1.0]), 4, 8, 3.0)
+    _kernels.sift_descriptors(mag, ang, *args, 0.05, out)
+    # after clamping at 0.05 and renormalising, every clamped entry shares the maximum value
+    top = out[0].max()
+    assert np.count_nonzero(np.isclose(out[0], top)) > 1
+    want = ref_descriptor(mag, ang, 1, 24.0, 24.0, 2.0, 1.0, clamp=0.05)
+    np.testing.assert_allclose(out[0], want, atol=2e-6)

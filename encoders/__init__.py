@@ -1,7 +1,8 @@
 """Encoders: scikit-learn transformers that turn data into packed ``uint64`` hypervectors."""
 
 from encoders.keypoint import KeypointEncoder
+from encoders.ngram import NGramEncoder
 from encoders.projection import ProjectionEncoder
 from encoders.record import RecordEncoder
 
-__all__ = ["KeypointEncoder", "ProjectionEncoder", "RecordEncoder"]
+__all__ = ["KeypointEncoder", "NGramEncoder", "ProjectionEncoder", "RecordEncoder"]

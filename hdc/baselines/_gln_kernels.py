@@ -1,0 +1,245 @@
+"""Compiled kernels of the Gated Linear Network baselines (:mod:`hdc.baselines.gln`).
+
+Layout shared by every kernel (all arrays C-contiguous, already validated by the estimator):
+
+- ``sizes`` (L,) int64: number of gated neurons of each layer, the last layer has one neuron.
+- ``widths`` (L,) int64: number of inputs of each layer, bias included (``sizes[l-1] + 1``; the
+  base layer's width is the number of base predictions + 1).
+- ``weights`` (C, total) float64: the weights of the C independent networks (one per class in
+  one-vs-all), flattened layer by layer; the weights of neuron ``j`` of layer ``l`` under context
+  ``r`` start at ``offset_l + (j * n_contexts + r) * widths[l]``.
+- ``contexts`` (n, C, N) int64: the active context (row) of each of the N neurons of each network
+  for each sample, computed from a batch of side information by one matrix product upstream.
+- ``base`` (n, widths[0]) float64: the base-layer inputs, bias column included.
+
+The base-layer bias is part of ``base``; the bias of deeper layers is ``bias`` and is appended
+after the outputs of the previous layer, so it never replaces an input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _dot(row, x):
+    """``row . x[:len(row)]`` in float32 (indices from a range, so LLVM vectorizes it)."""
+    total = np.float32(0.0)
+    for i in range(row.shape[0]):
+        total += row[i] * x[i]
+    return np.float64(total)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _step_bernoulli(row, x, step, weight_clip):
+    """``row <- clip(row - step * x, +-weight_clip)`` in place."""
+    step = np.float32(step)
+    clip = np.float32(weight_clip)
+    for i in range(row.shape[0]):
+        row[i] = min(max(row[i] - step * x[i], -clip), clip)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def bernoulli_forward(base, contexts, targets, learning_rates, weights, sizes, widths, n_contexts,
+                      bias, logit_clip, weight_clip, train, out):
+    """Run C Bernoulli GLNs over n samples in order; optionally update them online.
+
+    ``out[t, c]`` receives the output logit of network ``c`` for sample ``t`` (before the update
+    of sample ``t`` when ``train``). Each neuron computes ``clip(w . x, +-logit_clip)`` with its
+    active weight row ``w`` and, when training, takes the log-loss gradient step
+    ``w <- clip(w - lr_t * (sigmoid(out) - y) * x, +-weight_clip)`` on that row only.
+    Networks are independent, so the parallel loop runs over them; samples stay in order.
+    """
+    n = base.shape[0]
+    n_nets = weights.shape[0]
+    n_layers = sizes.shape[0]
+    widest = 1
+    for layer in range(1, n_layers):
+        widest = max(widest, widths[layer])
+    for c in prange(n_nets):
+        w = weights[c]
+        buf_a = np.empty(widest, dtype=np.float32)
+        buf_b = np.empty(widest, dtype=np.float32)
+        for t in range(n):
+            x = base[t]
+            y = targets[t, c]
+            lr = learning_rates[t]
+            offset = 0
+            neuron = 0
+            logit = 0.0
+            for layer in range(n_layers):
+                out_buf = buf_a if layer % 2 == 0 else buf_b
+                k = widths[layer]
+                size = sizes[layer]
+                for j in range(size):
+                    start = offset + (j * n_contexts + contexts[t, c, neuron]) * k
+                    row = w[start:start + k]
+                    logit = _dot(row, x)
+                    if logit > logit_clip:
+                        logit = logit_clip
+                    elif logit < -logit_clip:
+                        logit = -logit_clip
+                    if train:
+                        step = lr * (1.0 / (1.0 + np.exp(-logit)) - y)
+                        _step_bernoulli(row, x, step, weight_clip)
+                    out_buf[j] = logit
+                    neuron += 1
+                out_buf[size] = bias
+                offset += size * n_contexts * k
+                x = out_buf
+            out[t, c] = logit
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def bernoulli_predict(base, contexts, weights, sizes, widths, n_contexts, bias, logit_clip, out):
+    """Output logits ``out[t, c]`` of C Bernoulli GLNs, no update.
+
+    Parallel over blocks of samples; inside a block, network by network, so the weights of one
+    network stay in cache while the block's samples run through it.
+    """
+    n = base.shape[0]
+    n_nets = weights.shape[0]
+    n_layers = sizes.shape[0]
+    widest = 1
+    for layer in range(1, n_layers):
+        widest = max(widest, widths[layer])
+    block = 128
+    for first in prange((n + block - 1) // block):
+        buf_a = np.empty(widest, dtype=np.float32)
+        buf_b = np.empty(widest, dtype=np.float32)
+        for c in range(n_nets):
+            w = weights[c]
+            for t in range(first * block, min(n, (first + 1) * block)):
+                x = base[t]
+                offset = 0
+                neuron = 0
+                logit = 0.0
+                for layer in range(n_layers):
+                    out_buf = buf_a if layer % 2 == 0 else buf_b
+                    k = widths[layer]
+                    size = sizes[layer]
+                    for j in range(size):
+                        start = offset + (j * n_contexts + contexts[t, c, neuron]) * k
+                        logit = _dot(w[start:start + k], x)
+                        logit = min(max(logit, -logit_clip), logit_clip)
+                        out_buf[j] = logit
+                        neuron += 1
+                    out_buf[size] = bias
+                    offset += size * n_contexts * k
+                    x = out_buf
+                out[t, c] = logit
+
+
+@njit(cache=True, nogil=True)
+def context_indices(projections, offsets, n_bits, out):
+    """Halfspace gating: ``out[t, q] = sum_b [projections[t, q*m+b] > offsets[q*m+b]] << b``."""
+    n, n_cols = projections.shape
+    n_neurons = n_cols // n_bits
+    for t in range(n):
+        for q in range(n_neurons):
+            index = 0
+            base_col = q * n_bits
+            for b in range(n_bits):
+                if projections[t, base_col + b] > offsets[base_col + b]:
+                    index |= 1 << b
+            out[t, q] = index
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def minmax_logits(X, low, inv_span, eps, bias, out):
+    """Base logits ``logit(clip((X - low) * inv_span, eps, 1 - eps))`` + a bias column."""
+    n, d = X.shape
+    for t in prange(n):
+        for i in range(d):
+            p = (X[t, i] - low[i]) * inv_span[i]
+            if p < eps:
+                p = eps
+            elif p > 1.0 - eps:
+                p = 1.0 - eps
+            out[t, i] = np.log(p / (1.0 - p))
+        out[t, d] = bias
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def clipped_logits(z, clip, bias, out):
+    """Base logits of ``sigmoid(z)`` clipped to ``[eps, 1 - eps]``, i.e. ``clip(z, +-clip)``."""
+    n, d = z.shape
+    for t in prange(n):
+        for i in range(d):
+            v = z[t, i]
+            if v > clip:
+                v = clip
+            elif v < -clip:
+                v = -clip
+            out[t, i] = v
+        out[t, d] = bias
+
+
+@njit(cache=True, nogil=True)
+def gaussian_forward(base_mean, base_prec, contexts, targets, learning_rates, weights, sizes,
+                     widths, n_contexts, bias_mean, bias_prec, weight_min, weight_max, var_min,
+                     var_max, train, out_mean, out_var):
+    """Run one Gaussian GLN over n samples in order; optionally update it online.
+
+    A neuron with active weights ``w`` (all >= ``weight_min`` > 0) multiplies its input
+    Gaussians ``N(mu_i, 1 / tau_i)`` raised to the powers ``w_i``: the result has precision
+    ``tau = sum_i w_i tau_i`` and mean ``mu = sum_i w_i tau_i mu_i / tau`` (its variance is then
+    clipped to ``[var_min, var_max]``). Training takes one gradient step on the negative
+    log-likelihood of the target ``y``::
+
+        d NLL / d w_i = tau_i * ((y - mu)^2 - 1 / tau) / 2 - tau_i * (y - mu) * (mu_i - mu)
+
+    and clips the row to ``[weight_min, weight_max]``. ``out_mean[t]``, ``out_var[t]`` receive
+    the prediction of the last neuron for sample ``t`` (made before its update).
+    """
+    n = base_mean.shape[0]
+    n_layers = sizes.shape[0]
+    widest = 1
+    for layer in range(1, n_layers):
+        widest = max(widest, widths[layer])
+    mean_a = np.empty(widest)
+    prec_a = np.empty(widest)
+    mean_b = np.empty(widest)
+    prec_b = np.empty(widest)
+    w = weights[0]
+    for t in range(n):
+        mu_in = base_mean[t]
+        tau_in = base_prec[t]
+        y = targets[t]
+        lr = learning_rates[t]
+        offset = 0
+        neuron = 0
+        mu = 0.0
+        var = 1.0
+        for layer in range(n_layers):
+            mu_out = mean_a if layer % 2 == 0 else mean_b
+            tau_out = prec_a if layer % 2 == 0 else prec_b
+            k = widths[layer]
+            size = sizes[layer]
+            for j in range(size):
+                start = offset + (j * n_contexts + contexts[t, 0, neuron]) * k
+                row = w[start:start + k]
+                tau = 0.0
+                weighted = 0.0
+                for i in range(k):
+                    tau += row[i] * tau_in[i]
+                    weighted += row[i] * tau_in[i] * mu_in[i]
+                mu = weighted / tau
+                var = min(max(1.0 / tau, var_min), var_max)
+                if train:
+                    diff = y - mu
+                    spread = diff * diff - var
+                    for i in range(k):
+                        grad = tau_in[i] * (0.5 * spread - diff * (mu_in[i] - mu))
+                        row[i] = min(max(row[i] - lr * grad, weight_min), weight_max)
+                mu_out[j] = mu
+                tau_out[j] = 1.0 / var
+                neuron += 1
+            mu_out[size] = bias_mean
+            tau_out[size] = bias_prec
+            offset += size * n_contexts * k
+            mu_in = mu_out
+            tau_in = tau_out
+        out_mean[t] = mu
+        out_var[t] = var

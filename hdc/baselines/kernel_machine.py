@@ -1,0 +1,314 @@
+"""A max-margin baseline: scikit-learn's SVC with RBF, linear or Hamming kernels.
+
+:class:`KernelMachineClassifier` is a thin, honest wrapper: the solver is scikit-learn's
+:class:`~sklearn.svm.SVC` (libsvm). What it adds is the ``"hamming"`` kernel for packed
+hypervectors, so that HDC encodings can be classified by a max-margin machine: the Gram matrix
+is the bipolar cosine ``1 - 2 * hamming(a, b) / dim`` computed by hdkit's popcount kernel
+(:func:`hdc.hamming`) and handed to ``SVC(kernel="precomputed")``; only the support vectors are
+kept for prediction. For large training sets, ``approximation="nystroem"`` replaces the exact
+machine by scikit-learn's :class:`~sklearn.kernel_approximation.Nystroem` feature map (on the
+same kernel, Hamming included) followed by a linear SVM (:class:`~sklearn.svm.LinearSVC`).
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.kernel_approximation import Nystroem
+from sklearn.svm import SVC, LinearSVC
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from hdc._validation import WORD_BITS, as_hypervectors, check_random_state
+from hdc.similarity import hamming
+
+__all__ = ["KernelMachineClassifier", "hamming_kernel"]
+
+_KERNELS = ("rbf", "linear", "hamming")
+_GRAM_BUDGET = 1 << 24  # float64 entries of a Gram block computed at once (128 MB)
+
+
+def hamming_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bipolar cosine similarity ``1 - 2 * hamming(a, b) / dim`` of packed hypervectors.
+
+    It is the inner product of the +1/-1 views divided by ``dim``, hence a positive
+    semi-definite kernel, with values in ``[-1, 1]``. Computed by :func:`hdc.hamming` in blocks
+    of rows of ``a`` so that large Gram matrices do not need large temporaries.
+
+    Parameters
+    ----------
+    a : numpy.ndarray of uint64, shape (nA, W)
+    b : numpy.ndarray of uint64, shape (nB, W)
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (nA, nB)
+
+    Examples
+    --------
+    >>> import hdc
+    >>> from hdc.baselines.kernel_machine import hamming_kernel
+    >>> x = hdc.random(2, 256, random_state=0)
+    >>> hamming_kernel(x, x).diagonal().tolist()
+    [1.0, 1.0]
+    """
+    a = as_hypervectors(a, "a", ndim=(2,))
+    b = as_hypervectors(b, "b", ndim=(2,))
+    dim = a.shape[1] * WORD_BITS
+    out = np.empty((a.shape[0], b.shape[0]), dtype=np.float64)
+    step = max(1, _GRAM_BUDGET // max(1, b.shape[0]))
+    for start in range(0, a.shape[0], step):
+        block = hamming(a[start:start + step], b)
+        out[start:start + step] = 1.0 - (2.0 / dim) * block
+    return out
+
+
+class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
+    """Support vector classifier (scikit-learn's SVC) with RBF, linear or Hamming kernels.
+
+    Parameters
+    ----------
+    kernel : {"rbf", "linear", "hamming"}, default="rbf"
+        ``"rbf"`` and ``"linear"`` take float features and are exactly ``SVC(kernel=...)``.
+        ``"hamming"`` takes packed hypervectors (numpy ``uint64`` arrays ``(n, dim // 64)``) and
+        uses the kernel ``1 - 2 * hamming / dim`` (see :func:`hamming_kernel`).
+    C : float, default=1.0
+        Regularization parameter of the SVM (of the linear SVM after the Nystroem map).
+    gamma : "scale", "auto" or float, default="scale"
+        RBF kernel coefficient, as in :class:`~sklearn.svm.SVC`; ignored by the other kernels.
+    approximation : None or "nystroem", default=None
+        ``None``: the exact kernel machine. ``"nystroem"``: a Nystroem feature map of
+        ``n_components`` landmarks followed by a linear SVM, for large training sets.
+    n_components : int, default=500
+        Number of Nystroem landmarks (capped at the number of training samples).
+    probability : bool, default=False
+        Also fit a Platt-scaling calibration (scikit-learn's ``CalibratedClassifierCV`` with
+        ``method="sigmoid", ensemble=False``, 3 folds) so that :meth:`predict_proba` is
+        available. Predictions come from the SVM refitted on all the data either way.
+    class_weight : dict, "balanced" or None, default=None
+        Passed to the SVM.
+    tol : float, default=1e-3
+        Stopping tolerance of the solver.
+    random_state : int, numpy Generator or None, default=None
+        Seeds the choice of Nystroem landmarks and SVC's probability calibration.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        Number of features, or of 64-bit words per hypervector for the Hamming kernel.
+    estimator_ : SVC or LinearSVC
+        The fitted scikit-learn SVM (on all the training data).
+    calibrator_ : CalibratedClassifierCV
+        The probability calibration, when ``probability=True``.
+    support_vectors_ : ndarray
+        Exact Hamming machine: the packed support vectors kept for prediction.
+    nystroem_ : Nystroem
+        The fitted feature map when ``approximation="nystroem"``; for the Hamming kernel it is
+        fitted on the precomputed kernel between the landmarks ``landmarks_``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from hdc.baselines import KernelMachineClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = KernelMachineClassifier(kernel="rbf").fit(X[:1500] / 16, y[:1500])
+    >>> round(clf.score(X[1500:] / 16, y[1500:]), 2) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        kernel: str = "rbf",
+        C: float = 1.0,
+        gamma: str | float = "scale",
+        approximation: str | None = None,
+        n_components: int = 500,
+        probability: bool = False,
+        class_weight: Any = None,
+        tol: float = 1e-3,
+        random_state: Any = None,
+    ) -> None:
+        self.kernel = kernel
+        self.C = C
+        self.gamma = gamma
+        self.approximation = approximation
+        self.n_components = n_components
+        self.probability = probability
+        self.class_weight = class_weight
+        self.tol = tol
+        self.random_state = random_state
+
+    # -- validation ------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if self.kernel not in _KERNELS:
+            raise ValueError(f"kernel must be one of {_KERNELS}, got {self.kernel!r}")
+        if self.approximation not in (None, "nystroem"):
+            raise ValueError(
+                f"approximation must be None or 'nystroem', got {self.approximation!r}"
+            )
+        n = self.n_components
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n_components must be an integer >= 1, got {n!r}")
+
+    def _validate_X(self, X: Any, reset: bool, y: Any = None):
+        if self.kernel == "hamming":
+            if not (isinstance(X, np.ndarray) and X.dtype == np.uint64):
+                got = X.dtype if isinstance(X, np.ndarray) else type(X).__name__
+                raise TypeError(
+                    "X must be a numpy uint64 array of packed hypervectors (n, dim // 64) for "
+                    f"kernel='hamming', got {got}; encode the data first (e.g. with an hdkit "
+                    "encoder) or use kernel='rbf' or 'linear' for float features"
+                )
+            as_hypervectors(X, "X", ndim=(2,))
+            # dtype=None keeps uint64; validate_data still checks shapes and n_features_in_
+            if y is None:
+                return validate_data(self, X, dtype=None, reset=reset)
+            return validate_data(self, X, y, dtype=None, reset=reset)
+        if isinstance(X, np.ndarray) and X.dtype == np.uint64:
+            raise TypeError(
+                f"X has dtype uint64, which looks like packed hypervectors, but kernel="
+                f"{self.kernel!r} expects float features; use kernel='hamming' for packed "
+                "hypervectors or convert X to float explicitly"
+            )
+        if y is None:
+            return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+        return validate_data(self, X, y, dtype=[np.float64, np.float32], reset=reset)
+
+    # -- fitting -----------------------------------------------------------------------------
+    def _svm(self, seed: int | None):
+        if self.approximation is None:
+            kernel = "precomputed" if self.kernel == "hamming" else self.kernel
+            return SVC(kernel=kernel, C=self.C, gamma=self.gamma,
+                       class_weight=self.class_weight, tol=self.tol, random_state=seed)
+        return LinearSVC(C=self.C, class_weight=self.class_weight, tol=self.tol,
+                         random_state=seed)
+
+    def _fit_svm(self, features: np.ndarray, y: np.ndarray, seed: int) -> None:
+        """Fit ``estimator_`` (and ``calibrator_`` when ``probability``) on the features."""
+        if not self.probability:
+            self.estimator_ = self._svm(seed).fit(features, y)
+            return
+        # Platt scaling on cross-validated decision values, then one SVM refit on all the data
+        # (scikit-learn's replacement for SVC(probability=True)); predict uses that SVM, so
+        # predictions do not depend on ``probability``.
+        self.calibrator_ = CalibratedClassifierCV(
+            self._svm(seed), method="sigmoid", cv=3, ensemble=False
+        ).fit(features, y)
+        self.estimator_ = self.calibrator_.calibrated_classifiers_[0].estimator
+
+    def _rbf_gamma(self, X: np.ndarray) -> float:
+        if self.gamma == "scale":
+            var = float(X.var())
+            return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
+        if self.gamma == "auto":
+            return 1.0 / X.shape[1]
+        return float(self.gamma)
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        """What the underlying scikit-learn model sees: Gram rows or Nystroem features."""
+        if self.approximation == "nystroem":
+            if self.kernel == "hamming":
+                return self.nystroem_.transform(hamming_kernel(X, self.landmarks_))
+            return self.nystroem_.transform(X)
+        if self.kernel == "hamming":
+            # SVC(kernel="precomputed") reads only the support columns of the test Gram matrix
+            gram = np.zeros((X.shape[0], self.n_train_), dtype=np.float64)
+            gram[:, self.support_] = hamming_kernel(X, self.support_vectors_)
+            return gram
+        return X
+
+    def fit(self, X: Any, y: Any) -> KernelMachineClassifier:
+        """Fit the SVM on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or uint64 (n_samples, dim // 64)
+            Float features, or packed hypervectors for ``kernel="hamming"``.
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X, y = self._validate_X(X, reset=True, y=y)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y must hold at least 2 classes to fit a classifier, got 1 class "
+                f"({self.classes_[0]!r})"
+            )
+        rng = check_random_state(self.random_state)
+        seed = int(rng.integers(0, 2**31 - 1))
+        for name in ("nystroem_", "landmarks_", "support_vectors_", "support_", "n_train_",
+                     "calibrator_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        if self.approximation == "nystroem":
+            m = min(int(self.n_components), X.shape[0])
+            if self.kernel == "hamming":
+                picks = np.sort(rng.choice(X.shape[0], size=m, replace=False))
+                self.landmarks_ = X[picks]
+                # kernel="precomputed": fitted on the landmarks' Gram matrix (all m components;
+                # the map is exact Nystroem up to a permutation of its output features)
+                self.nystroem_ = Nystroem(kernel="precomputed", n_components=m, random_state=seed)
+                self.nystroem_.fit(hamming_kernel(self.landmarks_, self.landmarks_))
+            else:
+                kwargs = {"gamma": self._rbf_gamma(X)} if self.kernel == "rbf" else {}
+                self.nystroem_ = Nystroem(
+                    kernel=self.kernel, n_components=m, random_state=seed, **kwargs
+                ).fit(X)
+            features = self._features(X)
+        elif self.kernel == "hamming":
+            features = hamming_kernel(X, X)
+        else:
+            features = X
+        self._fit_svm(features, y, seed)
+        if self.approximation is None and self.kernel == "hamming":
+            self.n_train_ = X.shape[0]
+            self.support_ = self.estimator_.support_
+            self.support_vectors_ = X[self.support_]
+        return self
+
+    # -- prediction ----------------------------------------------------------------------------
+    def _transform_for_estimator(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "estimator_")
+        X = self._validate_X(X, reset=False)
+        return self._features(X)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Signed distances to the margin, as the underlying SVM reports them."""
+        features = self._transform_for_estimator(X)
+        return self.estimator_.decision_function(features)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class of every row of ``X``."""
+        features = self._transform_for_estimator(X)
+        return self.estimator_.predict(features)
+
+    def _has_proba(self) -> bool:
+        if not self.probability:
+            raise AttributeError(
+                "predict_proba is available only with probability=True (Platt scaling), "
+                f"got probability={self.probability!r}"
+            )
+        return True
+
+    @available_if(_has_proba)
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities from Platt scaling (requires ``probability=True``)."""
+        features = self._transform_for_estimator(X)
+        return self.calibrator_.predict_proba(features)
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X))
+

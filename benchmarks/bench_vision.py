@@ -209,9 +209,9 @@ def main(argv=None) -> dict:
         if "time" in results[n]:
             results[n]["time"]["wall_vs_opencv"] = results[n]["time"]["wall_ms"] / ref["wall_ms"]
             results[n]["time"]["cpu_vs_opencv"] = results[n]["time"]["cpu_ms"] / ref["cpu_ms"]
-    print("\ntime relative to OpenCV (wall / CPU): " + ", ".join(
-        f"{n} {results[n]['time']['wall_vs_opencv']:.2f} / {results[n]['time']['cpu_vs_opencv']:.2f}"
-        for n in names if "time" in results[n]))
+    ratios = [f"{n} {results[n]['time']['wall_vs_opencv']:.2f} / "
+              f"{results[n]['time']['cpu_vs_opencv']:.2f}" for n in names if "time" in results[n]]
+    print("\ntime relative to OpenCV (wall / CPU): " + ", ".join(ratios))
 
     report = {
         "versions": {

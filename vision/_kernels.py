@@ -22,81 +22,63 @@ from numba import njit
 TWO_PI = 2.0 * math.pi
 N_COPIES = 4
 
-@njit(cache=True, nogil=True)
-def upsample2_aligned(img, out):
-    """Linear 2x up-sampling that keeps pixel centres aligned: ``out[2i, 2j] = img[i, j]``.
-
-    ``out`` has shape ``(2h - 1, 2w - 1)``; odd rows/columns are midpoints of their neighbours,
-    so an up-sampled pixel ``u`` sits exactly at input coordinate ``u / 2`` (no 0.25 px shift).
-    """
-    h, w = img.shape
-    for i in range(h):
-        for j in range(w):
-            out[2 * i, 2 * j] = img[i, j]
-        for j in range(w - 1):
-            out[2 * i, 2 * j + 1] = 0.5 * (img[i, j] + img[i, j + 1])
-    for i in range(h - 1):
-        r = 2 * i + 1
-        for j in range(2 * w - 1):
-            out[r, j] = 0.5 * (out[r - 1, j] + out[r + 1, j])
+@njit(cache=True, nogil=True, inline="always")
+def _dog(gauss, lev, r, c):
+    """Difference-of-Gaussian level ``lev`` at (r, c): ``gauss[lev + 1] - gauss[lev]``."""
+    return gauss[lev + 1, r, c] - gauss[lev, r, c]
 
 
 @njit(cache=True, nogil=True)
-def _is_max(prev, cur, nxt, r, c, v):
-    """True when ``v = cur[r, c]`` is >= all 26 neighbours (same level first, cheapest reject)."""
-    for dr in range(-1, 2):
-        row = cur[r + dr]
-        if row[c - 1] > v or row[c] > v or row[c + 1] > v:
-            return False
-    for dr in range(-1, 2):
-        a = prev[r + dr]
-        b = nxt[r + dr]
-        if a[c - 1] > v or a[c] > v or a[c + 1] > v or b[c - 1] > v or b[c] > v or b[c + 1] > v:
-            return False
+def _is_max(gauss, lev, r, c, v):
+    """True when DoG value ``v`` at (lev, r, c) is >= all 26 neighbours."""
+    for dl in range(-1, 2):
+        for dr in range(-1, 2):
+            for dc in range(-1, 2):
+                if _dog(gauss, lev + dl, r + dr, c + dc) > v:
+                    return False
     return True
 
 
 @njit(cache=True, nogil=True)
-def _is_min(prev, cur, nxt, r, c, v):
-    """True when ``v = cur[r, c]`` is <= all 26 neighbours."""
-    for dr in range(-1, 2):
-        row = cur[r + dr]
-        if row[c - 1] < v or row[c] < v or row[c + 1] < v:
-            return False
-    for dr in range(-1, 2):
-        a = prev[r + dr]
-        b = nxt[r + dr]
-        if a[c - 1] < v or a[c] < v or a[c + 1] < v or b[c - 1] < v or b[c] < v or b[c + 1] < v:
-            return False
+def _is_min(gauss, lev, r, c, v):
+    """True when DoG value ``v`` at (lev, r, c) is <= all 26 neighbours."""
+    for dl in range(-1, 2):
+        for dr in range(-1, 2):
+            for dc in range(-1, 2):
+                if _dog(gauss, lev + dl, r + dr, c + dc) < v:
+                    return False
     return True
 
 
 @njit(cache=True, nogil=True)
-def find_extrema(dog, threshold, border):
-    """Candidate 3x3x3 extrema of a DoG octave.
+def find_extrema(gauss, threshold, border):
+    """Candidate 3x3x3 extrema of the DoG of a Gaussian octave.
 
-    Parameters: ``dog`` (n_levels, h, w) float32; ``threshold``: pre-filter on ``|D|``;
-    ``border``: pixels skipped at each image edge. Scans levels ``1 .. n_levels - 2``; a
-    sample is a candidate when ``|D| > threshold`` and it is >= (D > 0) or <= (D < 0) all
-    26 neighbours. Returns an ``(n, 3)`` int32 array of ``(level, row, col)`` in scan order.
+    ``gauss`` is (n_levels, h, w) float32; the DoG ``D[l] = gauss[l + 1] - gauss[l]`` is
+    evaluated on the fly (never stored). Scans DoG levels ``1 .. n_levels - 3``, skipping
+    ``border`` pixels at each edge; a sample is a candidate when ``|D| > threshold`` and it is
+    >= (D > 0) or <= (D < 0) all 26 neighbours.
+    Returns an ``(n, 3)`` int32 array of ``(level, row, col)`` in scan order.
     """
-    n_levels, h, w = dog.shape
+    n_levels, h, w = gauss.shape
     out = np.empty((256, 3), np.int32)
     n = 0
     thr = np.float32(threshold)
-    for lev in range(1, n_levels - 1):
-        prev = dog[lev - 1]
-        cur = dog[lev]
-        nxt = dog[lev + 1]
+    for lev in range(1, n_levels - 2):
+        lo = gauss[lev]
+        hi = gauss[lev + 1]
         for r in range(border, h - border):
-            row = cur[r]
+            lo_row = lo[r]
+            hi_row = hi[r]
             for c in range(border, w - border):
-                v = row[c]
+                v = hi_row[c] - lo_row[c]
                 if v > thr:
-                    if row[c - 1] > v or row[c + 1] > v or not _is_max(prev, cur, nxt, r, c, v):
+                    if (hi_row[c - 1] - lo_row[c - 1] > v or hi_row[c + 1] - lo_row[c + 1] > v
+                            or not _is_max(gauss, lev, r, c, v)):
                         continue
                 elif v < -thr:
-                    if row[c - 1] < v or row[c + 1] < v or not _is_min(prev, cur, nxt, r, c, v):
+                    if (hi_row[c - 1] - lo_row[c - 1] < v or hi_row[c + 1] - lo_row[c + 1] < v
+                            or not _is_min(gauss, lev, r, c, v)):
                         continue
                 else:
                     continue
@@ -112,21 +94,21 @@ def find_extrema(dog, threshold, border):
 
 
 @njit(cache=True, nogil=True)
-def _dog_derivatives(dog, lev, r, c):
+def _dog_derivatives(gauss, lev, r, c):
     """Central-difference gradient (x, y, s) and Hessian of the DoG at an integer sample."""
-    cur = dog[lev]
-    prev = dog[lev - 1]
-    nxt = dog[lev + 1]
-    v2 = 2.0 * cur[r, c]
-    gx = 0.5 * (cur[r, c + 1] - cur[r, c - 1])
-    gy = 0.5 * (cur[r + 1, c] - cur[r - 1, c])
-    gs = 0.5 * (nxt[r, c] - prev[r, c])
-    hxx = cur[r, c + 1] + cur[r, c - 1] - v2
-    hyy = cur[r + 1, c] + cur[r - 1, c] - v2
-    hss = nxt[r, c] + prev[r, c] - v2
-    hxy = 0.25 * (cur[r + 1, c + 1] - cur[r + 1, c - 1] - cur[r - 1, c + 1] + cur[r - 1, c - 1])
-    hxs = 0.25 * (nxt[r, c + 1] - nxt[r, c - 1] - prev[r, c + 1] + prev[r, c - 1])
-    hys = 0.25 * (nxt[r + 1, c] - nxt[r - 1, c] - prev[r + 1, c] + prev[r - 1, c])
+    v2 = 2.0 * _dog(gauss, lev, r, c)
+    gx = 0.5 * (_dog(gauss, lev, r, c + 1) - _dog(gauss, lev, r, c - 1))
+    gy = 0.5 * (_dog(gauss, lev, r + 1, c) - _dog(gauss, lev, r - 1, c))
+    gs = 0.5 * (_dog(gauss, lev + 1, r, c) - _dog(gauss, lev - 1, r, c))
+    hxx = _dog(gauss, lev, r, c + 1) + _dog(gauss, lev, r, c - 1) - v2
+    hyy = _dog(gauss, lev, r + 1, c) + _dog(gauss, lev, r - 1, c) - v2
+    hss = _dog(gauss, lev + 1, r, c) + _dog(gauss, lev - 1, r, c) - v2
+    hxy = 0.25 * (_dog(gauss, lev, r + 1, c + 1) - _dog(gauss, lev, r + 1, c - 1)
+                  - _dog(gauss, lev, r - 1, c + 1) + _dog(gauss, lev, r - 1, c - 1))
+    hxs = 0.25 * (_dog(gauss, lev + 1, r, c + 1) - _dog(gauss, lev + 1, r, c - 1)
+                  - _dog(gauss, lev - 1, r, c + 1) + _dog(gauss, lev - 1, r, c - 1))
+    hys = 0.25 * (_dog(gauss, lev + 1, r + 1, c) - _dog(gauss, lev + 1, r - 1, c)
+                  - _dog(gauss, lev - 1, r + 1, c) + _dog(gauss, lev - 1, r - 1, c))
     return gx, gy, gs, hxx, hyy, hss, hxy, hxs, hys
 
 
@@ -153,8 +135,10 @@ def solve3_symmetric(a, b, c, d, e, f, g0, g1, g2):
 
 
 @njit(cache=True, nogil=True)
-def refine_extrema(dog, cands, n_layers, contrast_threshold, edge_threshold, border, max_steps):
+def refine_extrema(gauss, cands, n_layers, contrast_threshold, edge_threshold, border, max_steps):
     """Quadratic sub-pixel / sub-scale refinement of candidate extrema (Lowe 2004, sec. 4).
+
+    ``gauss`` is a Gaussian octave (n_levels, h, w); the DoG is ``gauss[l + 1] - gauss[l]``.
 
     Each candidate ``(level, row, col)`` is moved to the sample nearest to the fitted extremum
     for at most ``max_steps`` steps; it is rejected when it leaves levels ``1 .. n_layers`` or
@@ -165,7 +149,7 @@ def refine_extrema(dog, cands, n_layers, contrast_threshold, edge_threshold, bor
     Returns ``(ints, floats)``: ``ints`` (m, 3) int32 ``(level, row, col)`` of the final sample
     and ``floats`` (m, 4) float64 ``(x_offset, y_offset, level_offset, contrast)``.
     """
-    n_levels, h, w = dog.shape
+    n_levels, h, w = gauss.shape
     m = cands.shape[0]
     ints = np.empty((m, 3), np.int32)
     floats = np.empty((m, 4), np.float64)
@@ -186,7 +170,7 @@ def refine_extrema(dog, cands, n_layers, contrast_threshold, edge_threshold, bor
         hyy = 0.0
         hxy = 0.0
         for _ in range(max_steps):
-            gx, gy, gs, hxx, hyy, hss, hxy, hxs, hys = _dog_derivatives(dog, lev, r, c)
+            gx, gy, gs, hxx, hyy, hss, hxy, hxs, hys = _dog_derivatives(gauss, lev, r, c)
             ox, oy, os_, solved = solve3_symmetric(hxx, hyy, hss, hxy, hxs, hys, -gx, -gy, -gs)
             if not solved:
                 break
@@ -204,7 +188,7 @@ def refine_extrema(dog, cands, n_layers, contrast_threshold, edge_threshold, bor
                 break
         if not ok:
             continue
-        contrast = dog[lev, r, c] + 0.5 * (gx * ox + gy * oy + gs * os_)
+        contrast = _dog(gauss, lev, r, c) + 0.5 * (gx * ox + gy * oy + gs * os_)
         if abs(contrast) * n_layers < contrast_threshold:
             continue
         trace = hxx + hyy

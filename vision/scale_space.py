@@ -17,34 +17,31 @@ MAX_INTERP_STEPS = 5
 
 @dataclass
 class Pyramid:
-    """Gaussian and DoG pyramids of one image.
+    """Gaussian pyramid of one image.
 
-    ``gauss[o]`` is a float32 stack ``(n_layers + 3, h_o, w_o)`` and ``dog[o]`` a stack
-    ``(n_layers + 2, h_o, w_o)``. Octave ``o`` of the list is octave ``o + first_octave`` of
-    the image: a pixel ``(row, col)`` of it is at input coordinates
-    ``(col, row) * 2 ** (o + first_octave)``; ``first_octave`` is -1 when the base is
-    up-sampled.
+    ``gauss[o]`` is a float32 stack ``(n_layers + 3, h_o, w_o)``; its difference of Gaussians
+    ``gauss[o][l + 1] - gauss[o][l]`` is evaluated on the fly by the kernels. Entry ``o`` is
+    octave ``o + first_octave`` of the image (``first_octave`` is -1 when the base is
+    up-sampled): its pixel ``(row, col)`` is at input coordinates
+    ``(col, row) * 2 ** (o + first_octave) + offset``.
     """
 
     gauss: list
-    dog: list
     first_octave: int
     sigma: float
     n_layers: int
     offset: float = 0.0
 
 
-UPSAMPLE = "linear"
-
-
 def _upsample(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """2x linear up-sampling with centred pixel grids, and the coordinate offset it implies.
+
+    ``cv2.resize`` aligns pixel areas: up-sampled pixel ``u`` sits at input coordinate
+    ``(u + 1/2) / 2 - 1/2 = u / 2 - 1/4``. OpenCV's SIFT reports ``u / 2``, shifting every
+    keypoint by +0.25 px; we return the offset -0.25 and apply it, so coordinates are exact.
+    """
     h, w = gray.shape
-    if UPSAMPLE == "aligned":
-        out = np.empty((2 * h - 1, 2 * w - 1), np.float32)
-        _kernels.upsample2_aligned(gray, out)
-        return out, 0.0
-    interp = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC}[UPSAMPLE]
-    return cv2.resize(gray, (2 * w, 2 * h), interpolation=interp), -0.25
+    return cv2.resize(gray, (2 * w, 2 * h), interpolation=cv2.INTER_LINEAR), -0.25
 
 
 def _n_octaves(h: int, w: int, requested: int | None) -> int:
@@ -67,8 +64,8 @@ def build_pyramid(
 ) -> Pyramid:
     """Build Gaussian and DoG pyramids of a float32 grayscale image in [0, 1].
 
-    The base is the image (or its 2x linear up-sampling with pixel centres kept aligned, so
-    ``assumed_blur`` doubles) blurred to ``sigma``; each octave has ``n_layers + 3`` levels
+    The base is the image (or its 2x linear up-sampling, see ``_upsample``, which doubles
+    ``assumed_blur``) blurred to ``sigma``; each octave has ``n_layers + 3`` levels
     of blur ``sigma * 2 ** (i / n_layers)``, computed incrementally with separable Gaussian
     filters (OpenCV's ``GaussianBlur``); the next octave starts from level ``n_layers``
     decimated by two.
@@ -82,7 +79,7 @@ def build_pyramid(
     for i in range(1, n_levels):
         prev = sigma * k ** (i - 1)
         increments.append(math.sqrt((prev * k) ** 2 - prev**2))
-    gauss, dog = [], []
+    gauss = []
     current = base
     for o in range(_n_octaves(*base.shape, n_octaves)):
         h, w = current.shape
@@ -97,9 +94,8 @@ def build_pyramid(
             cv2.GaussianBlur(stack[i - 1], (0, 0), s, dst=stack[i], sigmaY=s,
                              borderType=cv2.BORDER_REFLECT_101)
         gauss.append(stack)
-        dog.append(np.subtract(stack[1:], stack[:-1]))
         current = np.ascontiguousarray(stack[n_layers, ::2, ::2])
-    return Pyramid(gauss, dog, -1 if upsample else 0, float(sigma), int(n_layers), offset)
+    return Pyramid(gauss, -1 if upsample else 0, float(sigma), int(n_layers), offset)
 
 
 @dataclass
@@ -137,10 +133,10 @@ def detect_extrema(
     s = pyr.n_layers
     prefilter = 0.5 * contrast_threshold / s
     parts = []
-    for o, dog in enumerate(pyr.dog):
-        cands = _kernels.find_extrema(dog, prefilter, BORDER)
+    for o, stack in enumerate(pyr.gauss):
+        cands = _kernels.find_extrema(stack, prefilter, BORDER)
         ints, floats = _kernels.refine_extrema(
-            dog, cands, s, contrast_threshold, edge_threshold, BORDER, MAX_INTERP_STEPS
+            stack, cands, s, contrast_threshold, edge_threshold, BORDER, MAX_INTERP_STEPS
         )
         if len(ints) == 0:
             continue
@@ -156,7 +152,8 @@ def detect_extrema(
         parts.append((
             np.full(len(ints), o, np.int32), np.full(len(ints), octave, np.int32),
             ints[:, 0].astype(np.int32), x, y, sigma_oct,
-            np.stack([x * scale + pyr.offset, y * scale + pyr.offset], axis=1), sigma_oct * scale, floats[:, 3],
+            np.stack([x * scale + pyr.offset, y * scale + pyr.offset], axis=1),
+            sigma_oct * scale, floats[:, 3],
         ))
     if not parts:
         empty_i = np.empty(0, np.int32)

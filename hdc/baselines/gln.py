@@ -161,6 +161,12 @@ class _GLNBase(BaseEstimator):
             offset += block
         return weights
 
+    def _writable_weights(self) -> np.ndarray:
+        """``weights_``, copied first if it is read-only (e.g. memory-mapped from a pickle)."""
+        if not self.weights_.flags.writeable:
+            self.weights_ = self.weights_.copy()
+        return self.weights_
+
     def _learning_rates(self, n: int) -> np.ndarray:
         rates = learning_rates(
             self.learning_rate_schedule, float(self.learning_rate),
@@ -335,8 +341,9 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
             else:
                 _gln_kernels.bernoulli_forward(
                     base, contexts, self._targets(y[start:stop]),
-                    self._learning_rates(stop - start), self.weights_, sizes, self.widths_,
-                    n_contexts, _BIAS, clip, float(self.weight_clip), True, logits[start:stop],
+                    self._learning_rates(stop - start), self._writable_weights(), sizes,
+                    self.widths_, n_contexts, _BIAS, clip, float(self.weight_clip), True,
+                    logits[start:stop],
                 )
         return logits
 
@@ -564,8 +571,9 @@ class GLNRegressor(RegressorMixin, _GLNBase):
             else:
                 targets = np.zeros(stop - start)
                 rates = targets
+            # one kernel for both uses, so prediction needs writable weights too
             _gln_kernels.gaussian_forward(
-                base_mean, base_prec, contexts, targets, rates, self.weights_, sizes,
+                base_mean, base_prec, contexts, targets, rates, self._writable_weights(), sizes,
                 self.widths_, n_contexts, 0.0, 1.0, float(self.weight_min),
                 float(self.weight_clip), float(self.var_min), float(self.var_max), train,
                 mean[start:stop], var[start:stop],

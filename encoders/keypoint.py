@@ -8,17 +8,20 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from encoders import _keypoint_kernels
 from encoders._base import BaseEncoder
 from encoders.projection import ProjectionEncoder
 from hdc._validation import WORD_BITS, check_count, check_random_state
 from hdc.bundling import bundle, threshold
-from hdc.items import level
+from hdc.items import item_memory, level
 
 __all__ = ["KeypointEncoder"]
 
 #: relative scales beyond this many octaves from the image's median keypoint size clip to the
 #: end scale levels
 _SCALE_OCTAVES = 2.0
+_MAX_HASH_BITS = 32
+_REPEATED = ("once", "count")
 
 
 def _check_descriptors(desc: Any, name: str) -> np.ndarray:
@@ -48,34 +51,44 @@ class _Features:
 class KeypointEncoder(BaseEncoder):
     """Encode an image's local features (keypoints and descriptors) as one packed hypervector.
 
-    Every descriptor becomes a hypervector: the sign random projection of its (Root)SIFT
-    descriptor (SimHash, through :class:`encoders.ProjectionEncoder`, centred on the mean
-    descriptor of the fitted images). With ``order = k > 1`` it is the XOR (binding) of ``k``
-    independent sign projections, whose bipolar similarity is the ``k``-th power of that of
-    one projection: ``(1 - 2 theta / pi) ** k`` for descriptors at angle ``theta``. Unrelated
-    descriptors (theta near 90 degrees) then look orthogonal while near-duplicates, the
-    descriptors of the same physical point seen again, stay similar: a sharper, more
-    selective matching kernel, as a visual vocabulary would give, but without training one.
+    Every descriptor is hashed to ``n_tables`` *visual words* by sign random projection
+    (locality-sensitive hashing, Charikar 2002): its (Root)SIFT descriptor, centred on the
+    mean descriptor of the fitted images, goes through :class:`encoders.ProjectionEncoder`,
+    and each table reads ``hash_bits`` of the sign bits as a key. Each (table, key) word has a
+    pseudo-random hypervector: the XOR (binding) of one item-memory vector per byte of the key,
+    so ``2 ** hash_bits`` nearly orthogonal words cost only ``256`` stored vectors per byte and
+    table. Two descriptors at angle ``theta`` share a table's word with probability
+    ``(1 - theta / pi) ** hash_bits``: near-duplicates (the same physical point seen again)
+    often do, unrelated descriptors almost never. No vocabulary is trained.
 
-    Optionally the descriptor vector is bound (XOR) with level hypervectors (:func:`hdc.level`)
-    of the keypoint's quantised position along x and y (``position_levels``) and of its scale
+    Optionally each word vector is bound (XOR) with level hypervectors (:func:`hdc.level`) of
+    the keypoint's quantised position along x and y (``position_levels``) and of its scale
     relative to the image's median keypoint scale (``scale_levels``). The image vector is the
-    bitwise majority (:func:`hdc.bundle`) of its descriptor vectors, so Hamming similarity
-    between two images grows with the number of descriptors they share: a bag-of-features
+    bitwise majority (:func:`hdc.bundle`) of its word vectors. With ``repeated_words="once"``
+    (default) a word that several keypoints of the image share votes once: repetitive
+    structure (textures, star fields, text) would otherwise dominate the bundle, the
+    "burstiness" of visual words (Jegou, Douze and Schmid 2009). Hamming similarity between two
+    image vectors then grows with the number of words they share: a bag-of-visual-words
     comparison in one popcount.
 
     Parameters
     ----------
     dim : int, default=8192
         Number of bits; rounded up to a multiple of 64 (``dim_``).
-    order : int, default=3
-        Number of independent sign projections bound per descriptor (>= 1): the sharpness of
-        the descriptor kernel. Encoding cost grows linearly with it.
+    n_tables : int, default=4
+        Number of hash tables (words per descriptor). More tables give a smoother descriptor
+        kernel at a proportional encoding cost.
+    hash_bits : int, default=16
+        Sign bits per key, 1 to 32: the selectivity of a word. Each byte of a key costs ``256``
+        stored hypervectors per table.
+    repeated_words : {"once", "count"}, default="once"
+        ``"once"``: every distinct word (with its geometry, when bound) of an image votes once;
+        ``"count"``: it votes once per keypoint.
     root_sift : bool, default=True
         Map descriptors to RootSIFT (L1-normalise, then element-wise square root; Arandjelovic
-        & Zisserman 2012) before projecting, so Euclidean geometry follows the Hellinger kernel
-        of the histograms. Needs non-negative descriptors; set False when the descriptors are
-        already RootSIFT (``vision.SIFT(root_sift=True)``) or are not histograms.
+        & Zisserman 2012) before hashing, so angles follow the Hellinger kernel of the
+        histograms. Needs non-negative descriptors; set False when the descriptors are already
+        RootSIFT (``vision.SIFT(root_sift=True)``) or are not histograms.
     position_levels : int, default=0
         Number of levels per axis of the position binding; 0 disables it. Positions are
         normalised to the bounding box of the image's own keypoints (so the binding does not
@@ -88,11 +101,11 @@ class KeypointEncoder(BaseEncoder):
         Detector run on images given to ``fit`` / ``transform``; None means ``vision.SIFT()``
         with its defaults. Ignored for inputs that are already feature sets.
     batch_size : int, default=64
-        Images encoded at a time (their descriptors are projected together).
+        Images encoded at a time (their descriptors are hashed together).
     verbose : bool, default=False
         Show a tqdm progress bar over batches (needs the optional dependency tqdm).
     random_state : int, numpy Generator, RandomState or None, default=None
-        Seed of the projections, level vectors and tie-breaking vector.
+        Seed of the projection, word, level and tie-breaking vectors.
 
     Attributes
     ----------
@@ -101,13 +114,17 @@ class KeypointEncoder(BaseEncoder):
     n_descriptor_features_ : int
         Length of the descriptors seen in ``fit`` (128 for SIFT).
     projection_ : ProjectionEncoder
-        The fitted sign projection (``order * dim_`` bits per descriptor before binding).
+        The fitted sign projection whose packed bits hold the keys (table ``t`` reads
+        ``hash_bits`` bits of word ``t // (64 // hash_bits)``).
+    word_memory_ : numpy.ndarray of uint64, shape ``(n_tables, n_bytes, 256, dim_ // 64)``
+        Item memory of the key bytes; a word is the XOR over bytes ``k`` of
+        ``word_memory_[t, k, byte_k(key)]``.
     x_levels_, y_levels_ : numpy.ndarray of uint64, shape ``(position_levels, dim_ // 64)``
         Position level vectors (``None`` when ``position_levels == 0``).
     scale_levels_ : numpy.ndarray of uint64, shape ``(scale_levels, dim_ // 64)`` or None
     tie_ : numpy.ndarray of uint64, shape ``(dim_ // 64,)``
-        Bits used where exactly half the descriptors vote 1; also the encoding of an image
-        without keypoints.
+        Bits used where exactly half the words vote 1; also the encoding of an image without
+        keypoints.
 
     Notes
     -----
@@ -128,14 +145,15 @@ class KeypointEncoder(BaseEncoder):
     hypervector, the same for every such image and nearly orthogonal (similarity ~0.5) to the
     encoding of any image with features.
 
-    **Invariances.** The descriptor vectors inherit SIFT's invariance to rotation, scale,
-    brightness/contrast and, approximately, to mild blur, noise and small viewpoint changes;
-    bundling ignores the order and the number of keypoints (a partial view keeps the vectors
-    of what is still visible). Without position binding the encoding is a bag of features: it
-    keeps those invariances and loses all geometry (a shuffled image with the same local
-    patches encodes alike). With ``position_levels`` it keeps coarse layout and is invariant to
-    translation and uniform scaling of the content (positions are relative to the keypoints'
-    bounding box), but no longer to rotation, strong crops or perspective, which move
+    **Invariances.** The words inherit SIFT's invariance to rotation, scale, brightness and
+    contrast and, approximately, to mild blur, noise and small viewpoint changes (descriptors
+    move a little, so only some of a keypoint's ``n_tables`` words survive); bundling ignores
+    the order of the keypoints, and a partial view keeps the words of what is still visible.
+    Without position binding the encoding is a bag of visual words: it keeps all those
+    invariances and loses all geometry (two images with the same local patches in another
+    arrangement encode alike). With ``position_levels`` it keeps a coarse layout and stays
+    invariant to translation and uniform scaling of the content (positions are relative to the
+    keypoints' bounding box), but no longer to rotation, strong crops or perspective, which move
     keypoints across levels. ``scale_levels`` keeps relative scale (invariant to uniform
     scaling). Orientation is not bound: the descriptors are already rotation-normalised.
 
@@ -156,7 +174,9 @@ class KeypointEncoder(BaseEncoder):
     def __init__(
         self,
         dim: int = 8192,
-        order: int = 3,
+        n_tables: int = 4,
+        hash_bits: int = 16,
+        repeated_words: str = "once",
         root_sift: bool = True,
         position_levels: int = 0,
         scale_levels: int = 0,
@@ -166,7 +186,9 @@ class KeypointEncoder(BaseEncoder):
         random_state: Any = None,
     ) -> None:
         self.dim = dim
-        self.order = order
+        self.n_tables = n_tables
+        self.hash_bits = hash_bits
+        self.repeated_words = repeated_words
         self.root_sift = root_sift
         self.position_levels = position_levels
         self.scale_levels = scale_levels
@@ -177,7 +199,14 @@ class KeypointEncoder(BaseEncoder):
 
     # ---------------------------------------------------------------------------- validation
     def _check_params(self) -> None:
-        check_count(self.order, "order", minimum=1)
+        check_count(self.n_tables, "n_tables", minimum=1)
+        bits = check_count(self.hash_bits, "hash_bits", minimum=1)
+        if bits > _MAX_HASH_BITS:
+            raise ValueError(f"hash_bits must be an integer in [1, {_MAX_HASH_BITS}], got {bits}")
+        if self.repeated_words not in _REPEATED:
+            raise ValueError(
+                f"repeated_words must be one of {_REPEATED}, got {self.repeated_words!r}"
+            )
         check_count(self.position_levels, "position_levels", minimum=0)
         check_count(self.scale_levels, "scale_levels", minimum=0)
         if not isinstance(self.root_sift, (bool, np.bool_)):
@@ -288,29 +317,43 @@ class KeypointEncoder(BaseEncoder):
         return np.sqrt(desc / np.maximum(l1, np.float32(1e-12)))
 
     # ---------------------------------------------------------------------------- fitting
+    def _key_layout(self) -> tuple[int, np.ndarray, np.ndarray]:
+        """(number of packed projection words, word index and bit shift of every table)."""
+        bits, tables = int(self.hash_bits), int(self.n_tables)
+        per_word = WORD_BITS // bits
+        table = np.arange(tables)
+        word = table // per_word
+        shift = ((table % per_word) * bits).astype(np.uint64)
+        return int(word[-1]) + 1, word, shift
+
     def _fit_features(self, feats: list[_Features]) -> None:
+        if not feats:
+            raise ValueError("X is empty: fit needs at least one image or feature set")
         lengths = {f.desc.shape[1] for f in feats}
         if len(lengths) > 1:
             raise ValueError(
                 f"all descriptors must have the same length, got lengths {sorted(lengths)}"
             )
-        if not feats:
-            raise ValueError("X is empty: fit needs at least one image or feature set")
         d = lengths.pop()
         if d == 0:
             raise ValueError("descriptors must have at least one component, got length 0")
         self.dim_ = self._resolve_dim()
         rng = check_random_state(self.random_state)
         pooled = np.concatenate([self._prepare(f.desc, "descriptors") for f in feats])
-        if pooled.shape[0] == 0:  # no keypoint anywhere: project uncentred
+        if pooled.shape[0] == 0:  # no keypoint anywhere: hash uncentred descriptors
             pooled = np.zeros((1, d), dtype=np.float32)
+        n_words, _, _ = self._key_layout()
         self.projection_ = ProjectionEncoder(
-            dim=int(self.order) * self.dim_,
-            kind="sign",
-            batch_size=4096,
+            dim=n_words * WORD_BITS, kind="sign", batch_size=8192,
             random_state=int(rng.integers(2**63 - 1)),
         ).fit(pooled)
+        self._components_t = np.ascontiguousarray(self.projection_.components_.T)
         self.n_descriptor_features_ = d
+        n_bytes = -(-int(self.hash_bits) // 8)
+        tables = int(self.n_tables)
+        self.word_memory_ = item_memory(tables * n_bytes * 256, self.dim_, rng).reshape(
+            tables, n_bytes, 256, self.dim_ // WORD_BITS
+        )
         n_pos, n_scale = int(self.position_levels), int(self.scale_levels)
         self.x_levels_ = level(n_pos, self.dim_, rng) if n_pos else None
         self.y_levels_ = level(n_pos, self.dim_, rng) if n_pos else None
@@ -320,7 +363,7 @@ class KeypointEncoder(BaseEncoder):
         self.tie_ = threshold(zero, 0, tie="random", random_state=self._tie_seed)
 
     def fit(self, X: Any, y: Any = None) -> KeypointEncoder:
-        """Learn the mean descriptor and draw the projection and level vectors.
+        """Learn the mean descriptor and draw the projection, word and level vectors.
 
         Parameters
         ----------
@@ -346,50 +389,52 @@ class KeypointEncoder(BaseEncoder):
         return self._transform_in_batches(feats, self._encode_features)
 
     # ---------------------------------------------------------------------------- encoding
-    def _quantize(self, values: np.ndarray, low: float, high: float, n: int) -> np.ndarray:
+    @staticmethod
+    def _quantize(values: np.ndarray, low: float, high: float, n: int) -> np.ndarray:
         span = high - low
         if span <= 0:
             return np.full(values.shape[0], (n - 1) // 2, dtype=np.int64)
         q = np.rint((values - low) * ((n - 1) / span)).astype(np.int64)
         return np.clip(q, 0, n - 1)
 
-    def _bind_geometry(self, H: np.ndarray, f: _Features) -> None:
-        """XOR the position and scale level vectors of ``f``'s keypoints into ``H`` in place."""
-        if self.x_levels_ is not None and H.shape[0]:
-            n = self.x_levels_.shape[0]
-            for axis, table in ((0, self.x_levels_), (1, self.y_levels_)):
-                v = f.xy[:, axis]
-                H ^= table[self._quantize(v, float(v.min()), float(v.max()), n)]
-        if self.scale_levels_ is not None and H.shape[0]:
-            n = self.scale_levels_.shape[0]
+    def _geometry(self, f: _Features) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per keypoint: a geometry cell id (n,) int64 and its bound level vector (n, W)."""
+        n = f.desc.shape[0]
+        cell = np.zeros(n, dtype=np.int64)
+        vectors = None
+        if self.x_levels_ is not None and n:
+            levels = self.x_levels_.shape[0]
+            q = [self._quantize(v, float(v.min()), float(v.max()), levels) for v in f.xy.T]
+            cell = q[0] * levels + q[1]
+            vectors = self.x_levels_[q[0]] ^ self.y_levels_[q[1]]
+        if self.scale_levels_ is not None and n:
+            levels = self.scale_levels_.shape[0]
             rel = np.log2(np.maximum(f.size, 1e-12))
             rel -= np.median(rel)
-            H ^= self.scale_levels_[self._quantize(rel, -_SCALE_OCTAVES, _SCALE_OCTAVES, n)]
+            q = self._quantize(rel, -_SCALE_OCTAVES, _SCALE_OCTAVES, levels)
+            cell = cell * levels + q
+            vectors = self.scale_levels_[q] if vectors is None else vectors ^ self.scale_levels_[q]
+        return cell, vectors
 
-    def descriptor_vectors(self, descriptors: Any) -> np.ndarray:
-        """Hypervectors of single descriptors (before any geometry binding and bundling).
+    def _keys(self, desc: np.ndarray) -> np.ndarray:
+        """Hash keys (n, n_tables) int64 of prepared descriptors."""
+        if desc.shape[0] == 0:
+            return np.empty((0, int(self.n_tables)), dtype=np.int64)
+        n_words, word, shift = self._key_layout()
+        packed = np.empty((desc.shape[0], n_words), dtype=np.uint64)
+        _keypoint_kernels.sign_hash(desc, self.projection_.mean_, self._components_t, packed)
+        mask = np.uint64((1 << int(self.hash_bits)) - 1)
+        return ((packed[:, word] >> shift) & mask).astype(np.int64)
 
-        Parameters
-        ----------
-        descriptors : numpy.ndarray of shape ``(n, n_descriptor_features_)``
-
-        Returns
-        -------
-        numpy.ndarray of uint64, shape ``(n, dim_ // 64)``
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from encoders import KeypointEncoder
-        >>> D = np.random.default_rng(0).random((10, 128))
-        >>> enc = KeypointEncoder(dim=512, random_state=0).fit([(np.zeros((10, 2)), D)])
-        >>> enc.descriptor_vectors(D[:3]).shape
-        (3, 8)
-        """
-        check_is_fitted(self, "projection_")
-        desc = _check_descriptors(descriptors, "descriptors")
-        self._check_length(desc.shape[1], "descriptors")
-        return self._descriptor_vectors(self._prepare(desc, "descriptors"))
+    def _word_vectors(self, tables: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """XOR over key bytes of the word memory: (m,) tables and keys -> (m, W)."""
+        out = np.empty((tables.shape[0], self.dim_ // WORD_BITS), dtype=np.uint64)
+        _keypoint_kernels.word_vectors(
+            np.ascontiguousarray(tables, dtype=np.int64),
+            np.ascontiguousarray(keys, dtype=np.int64),
+            self.word_memory_, out,
+        )
+        return out
 
     def _check_length(self, d: int, name: str) -> None:
         if d != self.n_descriptor_features_:
@@ -398,31 +443,74 @@ class KeypointEncoder(BaseEncoder):
                 f"{self.n_descriptor_features_}"
             )
 
-    def _descriptor_vectors(self, desc: np.ndarray) -> np.ndarray:
-        n_words = self.dim_ // WORD_BITS
-        if desc.shape[0] == 0:
-            return np.empty((0, n_words), dtype=np.uint64)
-        P = self.projection_.transform(desc)
-        order = int(self.order)
-        if order == 1:
-            return P
-        return np.bitwise_xor.reduce(P.reshape(desc.shape[0], order, n_words), axis=1)
+    def keys(self, descriptors: Any) -> np.ndarray:
+        """Visual-word keys of descriptors, one per table.
+
+        Parameters
+        ----------
+        descriptors : numpy.ndarray of shape ``(n, n_descriptor_features_)``
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape ``(n, n_tables)``, values in ``[0, 2 ** hash_bits)``
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from encoders import KeypointEncoder
+        >>> D = np.random.default_rng(0).random((10, 128))
+        >>> enc = KeypointEncoder(dim=512, random_state=0).fit([(np.zeros((10, 2)), D)])
+        >>> enc.keys(D[:3]).shape
+        (3, 4)
+        """
+        check_is_fitted(self, "projection_")
+        desc = _check_descriptors(descriptors, "descriptors")
+        self._check_length(desc.shape[1], "descriptors")
+        return self._keys(self._prepare(desc, "descriptors"))
+
+    def word_vectors(self, descriptors: Any) -> np.ndarray:
+        """Word hypervectors of descriptors (before geometry binding and bundling).
+
+        Parameters
+        ----------
+        descriptors : numpy.ndarray of shape ``(n, n_descriptor_features_)``
+
+        Returns
+        -------
+        numpy.ndarray of uint64, shape ``(n, n_tables, dim_ // 64)``
+        """
+        keys = self.keys(descriptors)
+        tables = np.broadcast_to(np.arange(keys.shape[1]), keys.shape)
+        return self._word_vectors(tables.ravel(), keys.ravel()).reshape(
+            keys.shape + (self.dim_ // WORD_BITS,)
+        )
 
     def _encode_features(self, feats: Sequence[_Features], out: np.ndarray) -> None:
         for f in feats:
             self._check_length(f.desc.shape[1], "descriptors")
-        sizes = [f.desc.shape[0] for f in feats]
         pooled = np.concatenate([self._prepare(f.desc, "descriptors") for f in feats])
-        H = self._descriptor_vectors(pooled)
+        all_keys = self._keys(pooled)
+        n_tables = all_keys.shape[1]
         start = 0
         for i, f in enumerate(feats):
-            block = H[start : start + sizes[i]]
-            start += sizes[i]
-            if block.shape[0] == 0:
+            n = f.desc.shape[0]
+            keys = all_keys[start : start + n]
+            start += n
+            if n == 0:
                 out[i] = self.tie_
                 continue
-            self._bind_geometry(block, f)
-            out[i] = bundle(block, tie="random", random_state=self._tie_seed)
+            cell, geometry = self._geometry(f)
+            rows = np.repeat(np.arange(n), n_tables)
+            tables = np.tile(np.arange(n_tables), n)
+            keys = keys.ravel()
+            if self.repeated_words == "once":
+                words = np.stack([cell[rows], tables, keys], axis=1)
+                _, first = np.unique(words, axis=0, return_index=True)
+                rows, tables, keys = rows[first], tables[first], keys[first]
+            vectors = self._word_vectors(tables, keys)
+            if geometry is not None:
+                vectors ^= geometry[rows]
+            out[i] = bundle(vectors, tie="random", random_state=self._tie_seed)
 
     def _encode_batch(self, indexed: Sequence[tuple[int, Any]], out: np.ndarray) -> None:
         self._encode_features(self._parse_all(indexed), out)

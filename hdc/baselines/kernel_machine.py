@@ -156,7 +156,8 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"n_components must be an integer >= 1, got {n!r}")
 
-    def _validate_X(self, X: Any, reset: bool, y: Any = None):
+    def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation"):
+        """validate_data for the kernel's input type; ``y`` as in validate_data (fit passes it)."""
         if self.kernel == "hamming":
             if not (isinstance(X, np.ndarray) and X.dtype == np.uint64):
                 got = X.dtype if isinstance(X, np.ndarray) else type(X).__name__
@@ -167,8 +168,6 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
                 )
             as_hypervectors(X, "X", ndim=(2,))
             # dtype=None keeps uint64; validate_data still checks shapes and n_features_in_
-            if y is None:
-                return validate_data(self, X, dtype=None, reset=reset)
             return validate_data(self, X, y, dtype=None, reset=reset)
         if isinstance(X, np.ndarray) and X.dtype == np.uint64:
             raise TypeError(
@@ -176,8 +175,6 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.kernel!r} expects float features; use kernel='hamming' for packed "
                 "hypervectors or convert X to float explicitly"
             )
-        if y is None:
-            return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
         return validate_data(self, X, y, dtype=[np.float64, np.float32], reset=reset)
 
     # -- fitting -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 TWO_PI = 2.0 * math.pi
-N_COPIES = 4
+N_COPIES = 4  # histogram copies of the descriptor kernel (see there)
 
 @njit(cache=True, nogil=True, inline="always")
 def _dog(gauss, lev, r, c):
@@ -337,10 +337,10 @@ def sift_descriptors(
     """SIFT descriptors with trilinear binning (Lowe 2004, sec. 6), written into ``out``.
 
     ``mag``/``ang``: (n_levels, h, w) gradient magnitude and angle (radians in [0, 2 pi)) of
-    a Gaussian octave. For keypoint ``k`` on level ``levels[k]``: a grid of ``n_hist x n_hist``
-    cells,
-    each ``scale_factor * sigmas[k]`` pixels wide, rotated by ``angles[k]`` and centred at the
-    sub-pixel position ``(xs[k], ys[k])``. Every gradient votes with its magnitude, weighted by
+    a Gaussian octave. For keypoint ``k`` on level ``levels[k]``: a grid of
+    ``n_hist x n_hist`` cells, each ``scale_factor * sigmas[k]`` pixels wide, rotated by
+    ``angles[k]`` (radians in [0, 2 pi)) and centred at the sub-pixel position
+    ``(xs[k], ys[k])``. Every gradient votes with its magnitude, weighted by
     a Gaussian of sigma ``n_hist / 2`` cells, into the 8 nearest (row, col, orientation) bins of
     ``n_ori`` orientations. The vector is L2-normalised, clamped at ``clamp`` and
     renormalised. ``out`` is ``(n, n_hist * n_hist * n_ori)`` float32, order (row, col, ori).
@@ -364,6 +364,7 @@ def sift_descriptors(
         a_img = ang[levels[k]]
         hw = scale_factor * sigmas[k]
         theta = angles[k]
+        shift = TWO_PI - theta
         cos_t = math.cos(theta) / hw
         sin_t = math.sin(theta) / hw
         radius = int(round(hw * math.sqrt(2.0) * (d + 1) * 0.5))
@@ -400,20 +401,17 @@ def sift_descriptors(
                 if rbin <= -1.0 or rbin >= d or cbin <= -1.0 or cbin >= d:
                     continue
                 mg = mrow[cc] * wy * wx[cc]
-                ob = (arow[cc] - theta) * bins_per_rad
-                if ob < 0.0:
-                    ob += n_ori
-                if ob >= n_ori:
-                    ob -= n_ori
-                ri = int(math.floor(rbin))
-                ci = int(math.floor(cbin))
+                ob = (arow[cc] + shift) * bins_per_rad  # in (0, 2 n_ori)
+                ri = int(rbin + 1.0) - 1
+                ci = int(cbin + 1.0) - 1
                 oi = int(ob)
-                if oi >= n_ori:
-                    oi = n_ori - 1
                 fr = rbin - ri
                 fc = cbin - ci
                 fo = ob - oi
-                oi1 = oi + 1 if oi + 1 < n_ori else 0
+                oi = oi - n_ori if oi >= n_ori else oi
+                oi = n_ori - 1 if oi >= n_ori else oi  # angle == 2 pi exactly
+                oi1 = oi + 1
+                oi1 = oi1 - n_ori if oi1 >= n_ori else oi1
                 v_r1 = mg * fr
                 v_r0 = mg - v_r1
                 v_11 = v_r1 * fc

@@ -20,8 +20,10 @@ def gradient_polar(gauss: np.ndarray, levels) -> tuple[np.ndarray, np.ndarray]:
     """
     mag = np.empty(gauss.shape, np.float32)
     ang = np.empty(gauss.shape, np.float32)
-    gx = np.zeros(gauss.shape[1:], np.float32)
-    gy = np.zeros(gauss.shape[1:], np.float32)
+    gx = np.empty(gauss.shape[1:], np.float32)
+    gy = np.empty(gauss.shape[1:], np.float32)
+    gx[:, 0] = gx[:, -1] = 0.0
+    gy[0, :] = gy[-1, :] = 0.0
     for lev in np.unique(levels):
         g = gauss[lev]
         np.subtract(g[:, 2:], g[:, :-2], out=gx[:, 1:-1])
@@ -229,7 +231,7 @@ class SIFT:
         level = np.rint(np.log2(np.maximum(sigma_oct, 1e-6) / pyr.sigma) * s)
         level = np.clip(level, 0, s + 2).astype(np.int32)
         angle = keypoints.angle.astype(np.float64)
-        theta = np.radians(np.where(angle < 0, 0.0, angle))
+        theta = np.radians(np.where(angle < 0, 0.0, angle)) % (2.0 * np.pi)
         return {
             "index": (octave - pyr.first_octave).astype(np.int32), "level": level,
             "x": (keypoints.xy[:, 0] - pyr.offset) / scale,

@@ -1,0 +1,211 @@
+"""Benchmark of hdkit's baselines against their peers, measured in the same run.
+
+- GLN: :class:`hdc.baselines.GLNClassifier` (numba) against the pure-numpy reference GLN of
+  ``benchmarks/gln_reference.py`` (pygln's algorithm and defaults: 16-16-1 network, 4
+  halfspaces, learning rate 1e-3, raw input as side information, row-wise min-max base
+  predictions), one online pass, on sklearn's digits and on Fashion-MNIST (60k / 10k).
+- Kernel machine: :class:`hdc.baselines.KernelMachineClassifier` against scikit-learn's ``SVC``
+  on digits (RBF: the same predictions), the Hamming kernel on hdkit's ``RecordEncoder``
+  hypervectors, and its Nystroem approximation.
+
+Prints a table and writes ``benchmarks/results/bench_baselines.json``. The numpy reference on
+all of Fashion-MNIST takes minutes; ``--reference-samples N`` trains it on the first N samples
+only and extrapolates its fit time linearly (its cost per sample is constant), which the table
+marks.
+
+Usage::
+
+    python benchmarks/bench_baselines.py                 # everything
+    python benchmarks/bench_baselines.py --skip-fashion  # digits only (about a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from gln_reference import NumpyGLN, pygln_preprocess  # noqa: E402
+
+from hdc.baselines import GLNClassifier, KernelMachineClassifier  # noqa: E402
+from hdc.datasets import DatasetNotFoundError, load_digits_split, load_fashion_mnist  # noqa: E402
+
+# hyperparameters of the peers and of ours, per data set (documented in docs/baselines.md)
+PYGLN = {"layer_sizes": (16, 16, 1), "context_dim": 4, "learning_rate": 1e-3, "eps": 1e-3,
+         "weight_clip": 5.0}
+OURS_DIGITS = {"layer_sizes": (16, 16), "learning_rate_scale": 4.0}
+OURS_FASHION = {"layer_sizes": (16, 16)}
+
+
+def _timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start
+
+
+def reference_gln(X_train, y_train, X_test, y_test, n_train=None, seed=0):
+    """Fit the numpy reference (pygln defaults) on the first n_train samples, one pass."""
+    n_train = len(X_train) if n_train is None else min(n_train, len(X_train))
+    classes = np.unique(y_train)
+    model = NumpyGLN(PYGLN["layer_sizes"], X_train.shape[1], X_train.shape[1], len(classes),
+                     context_dim=PYGLN["context_dim"], eps=PYGLN["eps"],
+                     weight_clip=PYGLN["weight_clip"], context_offsets=False, rng=seed)
+    targets = (y_train[:n_train, None] == classes[None, :]).astype(np.float64)
+    rates = np.full(n_train, PYGLN["learning_rate"])
+
+    def fit():
+        base, side = pygln_preprocess(X_train[:n_train], PYGLN["eps"])
+        model.fit_online(base, side, targets, rates)
+
+    def predict():
+        base, side = pygln_preprocess(X_test, PYGLN["eps"])
+        return classes[model.predict_logits(base, side).argmax(axis=1)]
+
+    _, fit_s = _timed(fit)
+    pred, pred_s = _timed(predict)
+    scale = len(X_train) / n_train
+    return {
+        "model": "numpy GLN (pygln algorithm)", "accuracy": float(np.mean(pred == y_test)),
+        "fit_s": fit_s * scale, "predict_s": pred_s, "extrapolated": scale != 1.0,
+        "trained_on": n_train,
+    }
+
+
+def ours_gln(X_train, y_train, X_test, y_test, params, seed=0, epochs=1):
+    clf = GLNClassifier(random_state=seed, epochs=epochs, **params)
+    _, fit_s = _timed(clf.fit, X_train, y_train)
+    pred, pred_s = _timed(clf.predict, X_test)
+    name = "hdkit GLNClassifier" + (f" ({epochs} epochs)" if epochs > 1 else "")
+    return {"model": name, "accuracy": float(np.mean(pred == y_test)), "fit_s": fit_s,
+            "predict_s": pred_s, "extrapolated": False, "trained_on": len(X_train)}
+
+
+def warm_up():
+    """Compile (or load from cache) the numba kernels outside the timings."""
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 8))
+    y = np.arange(64) % 3
+    GLNClassifier(layer_sizes=(2,)).fit(X, y).predict(X)
+
+
+def gln_rows(dataset, X_train, X_test, y_train, y_test, params, reference_samples, seeds):
+    rows = []
+    for seed in range(seeds):
+        row = ours_gln(X_train, y_train, X_test, y_test, params, seed=seed)
+        row.update(dataset=dataset, seed=seed)
+        rows.append(row)
+        print(_fmt(row), flush=True)
+    ref = reference_gln(X_train, y_train, X_test, y_test, reference_samples)
+    ref.update(dataset=dataset, seed=0)
+    rows.append(ref)
+    print(_fmt(ref), flush=True)
+    return rows
+
+
+def kernel_rows(X_train, X_test, y_train, y_test):
+    from sklearn.svm import SVC
+
+    rows = []
+    for name, est in (("sklearn SVC (rbf)", SVC()),
+                      ("hdkit KernelMachineClassifier (rbf)", KernelMachineClassifier()),
+                      ("hdkit KernelMachineClassifier (rbf, nystroem 500)",
+                       KernelMachineClassifier(approximation="nystroem", random_state=0))):
+        _, fit_s = _timed(est.fit, X_train, y_train)
+        pred, pred_s = _timed(est.predict, X_test)
+        rows.append({"dataset": "digits", "model": name, "accuracy": float(np.mean(pred == y_test)),
+                     "fit_s": fit_s, "predict_s": pred_s, "predictions": pred})
+    same = bool(np.array_equal(rows[0]["predictions"], rows[1]["predictions"]))
+    for row in rows:
+        del row["predictions"]
+    rows[1]["same_predictions_as_svc"] = same
+    for row in rows:
+        print(_fmt(row), flush=True)
+    try:
+        from encoders import RecordEncoder
+    except ImportError as exc:  # the encoder lives in another package of hdkit
+        print(f"RecordEncoder unavailable ({exc}); skipping the Hamming-kernel rows")
+        return rows
+    from sklearn.pipeline import make_pipeline
+
+    for label, km in (
+        ("RecordEncoder(10000) + KernelMachine(hamming, C=10)",
+         KernelMachineClassifier(kernel="hamming", C=10.0)),
+        ("RecordEncoder(10000) + KernelMachine(hamming, nystroem 500, C=10)",
+         KernelMachineClassifier(kernel="hamming", C=10.0, approximation="nystroem",
+                                 random_state=0)),
+    ):
+        pipe = make_pipeline(RecordEncoder(dim=10000, random_state=0), km)
+        _, fit_s = _timed(pipe.fit, X_train, y_train)
+        pred, pred_s = _timed(pipe.predict, X_test)
+        row = {"dataset": "digits", "model": label, "accuracy": float(np.mean(pred == y_test)),
+               "fit_s": fit_s, "predict_s": pred_s}
+        rows.append(row)
+        print(_fmt(row), flush=True)
+    return rows
+
+
+def _fmt(row):
+    star = "*" if row.get("extrapolated") else " "
+    return (f"{row['dataset']:14s} {row['model']:66s} {row['accuracy']:8.4f} "
+            f"{row['fit_s']:9.2f}{star} {row['predict_s']:9.3f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--skip-fashion", action="store_true")
+    parser.add_argument("--reference-samples", type=int, default=None,
+                        help="train the numpy reference GLN on Fashion-MNIST's first N samples "
+                             "only and extrapolate its fit time (default: all 60,000)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds of our GLN (default 3)")
+    parser.add_argument("--json", default=str(HERE / "results" / "bench_baselines.json"))
+    args = parser.parse_args(argv)
+
+    warm_up()
+    print(f"{'dataset':14s} {'model':66s} {'accuracy':>8s} {'fit s':>10s} {'predict s':>9s}")
+    rows = []
+    X_train, X_test, y_train, y_test = load_digits_split()
+    X_train, X_test = X_train / 16.0, X_test / 16.0
+    rows += gln_rows("digits", X_train, X_test, y_train, y_test, OURS_DIGITS, None, args.seeds)
+    rows += kernel_rows(X_train, X_test, y_train, y_test)
+    summary = {}
+    summary["digits_gln_mean_accuracy"] = float(np.mean(
+        [r["accuracy"] for r in rows if r["dataset"] == "digits" and r["model"].startswith(
+            "hdkit GLN")]))
+    if not args.skip_fashion:
+        try:
+            X_train, y_train = load_fashion_mnist("train")
+            X_test, y_test = load_fashion_mnist("test")
+        except DatasetNotFoundError as exc:
+            print(f"skipping Fashion-MNIST: {exc}")
+        else:
+            X_train = X_train / 255.0
+            X_test = X_test / 255.0
+            fashion = gln_rows("fashion-mnist", X_train, X_test, y_train, y_test, OURS_FASHION,
+                               args.reference_samples, args.seeds)
+            rows += fashion
+            ours = [r for r in fashion if r["model"].startswith("hdkit")]
+            ref = fashion[-1]
+            summary["fashion_gln_mean_accuracy"] = float(np.mean([r["accuracy"] for r in ours]))
+            summary["fashion_gln_mean_fit_s"] = float(np.mean([r["fit_s"] for r in ours]))
+            summary["fashion_reference_fit_s"] = ref["fit_s"]
+            summary["fashion_speedup"] = ref["fit_s"] / summary["fashion_gln_mean_fit_s"]
+            print(f"Fashion-MNIST: ours {summary['fashion_gln_mean_accuracy']:.4f} mean of "
+                  f"{len(ours)} seeds, fit {summary['fashion_gln_mean_fit_s']:.1f} s; numpy "
+                  f"reference {ref['accuracy']:.4f}, fit {ref['fit_s']:.1f} s -> speed-up "
+                  f"{summary['fashion_speedup']:.1f}x")
+    print("(* fit time extrapolated from a subset)")
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rows": rows, "summary": summary}, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

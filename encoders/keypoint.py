@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils.validation import check_is_fitted
 
 from encoders import _keypoint_kernels
@@ -227,15 +228,21 @@ class KeypointEncoder(BaseEncoder):
 
     @staticmethod
     def _check_collection(X: Any, name: str = "X") -> Sequence:
+        if issparse(X):
+            raise TypeError(
+                f"{name} is a sparse matrix; sparse input is not supported: pass a list of "
+                "images or (keypoints, descriptors) pairs"
+            )
         if isinstance(X, np.ndarray):
             if X.ndim in (3, 4) and X.dtype != object:
                 return X  # a stack of images
             if X.ndim == 1 and X.dtype == object:
                 return X
-            raise TypeError(
+            raise ValueError(
                 f"{name} must be a sequence with one entry per image (an image, a (keypoints, "
-                f"descriptors) pair or an (xy, descriptors) pair), got an array of shape "
-                f"{X.shape}; wrap a single image or feature set in a list: [{name}]"
+                f"descriptors) pair or an (xy, descriptors) pair) or a 3-D stack of images, got "
+                f"an array of shape {X.shape}; wrap a single image or feature set in a list: "
+                f"[{name}]"
             )
         if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
             raise TypeError(

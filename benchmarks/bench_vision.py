@@ -176,6 +176,7 @@ def main(argv=None) -> dict:
     names = list(runs)
     results = {n: {} for n in names}
     for name, run in runs.items():
+        print(f"accuracy: {name} ...", file=sys.stderr, flush=True)
         results[name]["graf"] = pair_metrics(run, g1, g3, H13)
         warps = []
         for angle, scale in WARPS:
@@ -188,6 +189,7 @@ def main(argv=None) -> dict:
         results[name]["box"] = box_metrics(run, box, scene)
     timed = {n: r for n, r in runs.items()
              if n != "hdkit-sift" and not (args.quick and n == "skimage")}
+    print(f"timing: {', '.join(timed)} x {args.repeats} ...", file=sys.stderr, flush=True)
     for name, t in timing(timed, g1, args.repeats).items():
         results[name]["time"] = t
 

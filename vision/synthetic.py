@@ -48,8 +48,8 @@ def synthetic_warp(
     >>> from vision import synthetic_warp
     >>> img = np.zeros((40, 40), np.uint8)
     >>> warped, H = synthetic_warp(img, 90.0, 1.0)
-    >>> np.round(H @ [19.5, 0.0, 1.0], 6).tolist()  # top centre -> left centre
-    [-0.0, 19.5, 1.0]
+    >>> (np.round(H @ [19.5, 0.0, 1.0], 6) + 0.0).tolist()  # top centre -> left centre
+    [0.0, 19.5, 1.0]
     """
     if not isinstance(image, np.ndarray) or image.ndim not in (2, 3):
         raise TypeError(

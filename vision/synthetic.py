@@ -10,6 +10,8 @@ import numpy as np
 from ._validation import MIN_SIDE, check_positive
 
 MAX_SHIFT = 2.0  # pixels of random translation added when random_state is given
+_INTERPOLATION = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
+                  "lanczos": cv2.INTER_LANCZOS4}
 
 
 def synthetic_warp(
@@ -17,6 +19,8 @@ def synthetic_warp(
     angle_deg: float,
     scale: float,
     random_state: int | np.random.Generator | None = None,
+    *,
+    interpolation: str = "cubic",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rotate and scale an image about its centre; return the warp and its homography.
 
@@ -33,11 +37,17 @@ def synthetic_warp(
         When given, a random sub-pixel translation of up to 2 px per axis is added, so
         evaluations do not only see warps that are symmetric about the pixel grid. None means
         no translation (fully deterministic).
+    interpolation : {"cubic", "linear", "lanczos"}, default "cubic"
+        Resampling of ``cv2.warpAffine``. Bilinear resampling blurs by an amount that depends
+        on the sub-pixel phase, which moves blob centres by up to about 0.1 px across a
+        rotated image; bicubic is close enough to ideal resampling to measure localisation
+        errors of 0.1 px.
 
     Returns
     -------
     warped : ndarray
-        Same shape and dtype as ``image`` (bilinear interpolation, black outside).
+        Same shape and dtype as ``image`` (black outside the warped image; uint8 values
+        saturate, float values may overshoot [0, 1] slightly with cubic resampling).
     H : ndarray (3, 3), float64
         Homography mapping ``image`` coordinates to ``warped`` coordinates (OpenCV pixel
         convention, pixel centres at integers).
@@ -68,6 +78,10 @@ def synthetic_warp(
         raise TypeError(
             f"random_state must be None, an int or a numpy Generator, got {random_state!r}"
         )
+    if interpolation not in _INTERPOLATION:
+        raise ValueError(
+            f"interpolation must be one of {sorted(_INTERPOLATION)}, got {interpolation!r}"
+        )
     h, w = image.shape[:2]
     centre = ((w - 1) / 2.0, (h - 1) / 2.0)
     A = cv2.getRotationMatrix2D(centre, float(angle_deg), float(scale))
@@ -78,7 +92,8 @@ def synthetic_warp(
     if image.dtype not in (np.uint8, np.uint16, np.float32, np.float64):
         src = image.astype(np.float64)
     warped = cv2.warpAffine(
-        src, A, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+        src, A, (w, h), flags=_INTERPOLATION[interpolation],
+        borderMode=cv2.BORDER_CONSTANT, borderValue=0,
     )
     H = np.vstack([A, [0.0, 0.0, 1.0]])
     return warped.astype(image.dtype, copy=False), H

@@ -120,6 +120,11 @@ def test_synthetic_warp_homography_moves_a_blob():
         synthetic_warp(img, 30.0, 0.0)
     with pytest.raises(ValueError, match="angle_deg"):
         synthetic_warp(img, float("nan"), 1.0)
+    with pytest.raises(ValueError, match="interpolation"):
+        synthetic_warp(img, 10.0, 1.0, interpolation="nearest-ish")
+    linear, H_lin = synthetic_warp(img, 30.0, 0.8, interpolation="linear")
+    np.testing.assert_array_equal(H_lin, H_plain)
+    assert not np.array_equal(linear, synthetic_warp(img, 30.0, 0.8)[0])
 
 
 def test_match_images_on_a_synthetic_warp(tmp_path):

@@ -13,26 +13,27 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def sign_hash(X, mean, components_t, out):
-    """Packed signs of the centred projection: bit j of row i = ``(X[i] - mean) . c_j > 0``.
+def sign_hash(X, mean, components, out):
+    """Packed signs of the centred projection: bit j of row i = ``(X[i] - mean) . C[:, j] > 0``.
 
-    X (n, d) float32; mean (d,) float64; components_t (64 W, d) float32, the transposed
-    projection matrix (row j is c_j); out (n, W) uint64. Dot products accumulate in float64.
+    X (n, d) float32; mean (d,) float64; components (d, 64 W) float32; out (n, W) uint64.
+    Dot products accumulate in float64, one input feature at a time over all bits (a
+    contiguous, vectorisable update), so the sums are exact up to float64 rounding.
     """
     n, d = X.shape
     n_words = out.shape[1]
-    centred = np.empty(d, dtype=np.float64)
+    acc = np.empty(64 * n_words, dtype=np.float64)
     for i in range(n):
+        acc[:] = 0.0
         for f in range(d):
-            centred[f] = X[i, f] - mean[f]
+            v = X[i, f] - mean[f]
+            row = components[f]
+            for j in range(acc.shape[0]):
+                acc[j] += v * row[j]
         for w in range(n_words):
             word = np.uint64(0)
             for b in range(64):
-                row = components_t[64 * w + b]
-                acc = 0.0
-                for f in range(d):
-                    acc += centred[f] * row[f]
-                if acc > 0:
+                if acc[64 * w + b] > 0:
                     word |= np.uint64(1) << np.uint64(b)
             out[i, w] = word
 

@@ -74,7 +74,7 @@ class KeypointEncoder(BaseEncoder):
 
     Parameters
     ----------
-    dim : int, default=8192
+    dim : int, default=10000
         Number of bits; rounded up to a multiple of 64 (``dim_``).
     n_tables : int, default=4
         Number of hash tables (words per descriptor). More tables give a smoother descriptor
@@ -174,7 +174,7 @@ class KeypointEncoder(BaseEncoder):
 
     def __init__(
         self,
-        dim: int = 8192,
+        dim: int = 10000,
         n_tables: int = 4,
         hash_bits: int = 16,
         repeated_words: str = "once",
@@ -354,7 +354,6 @@ class KeypointEncoder(BaseEncoder):
             dim=n_words * WORD_BITS, kind="sign", batch_size=8192,
             random_state=int(rng.integers(2**63 - 1)),
         ).fit(pooled)
-        self._components_t = np.ascontiguousarray(self.projection_.components_.T)
         self.n_descriptor_features_ = d
         n_bytes = -(-int(self.hash_bits) // 8)
         tables = int(self.n_tables)
@@ -429,7 +428,9 @@ class KeypointEncoder(BaseEncoder):
             return np.empty((0, int(self.n_tables)), dtype=np.int64)
         n_words, word, shift = self._key_layout()
         packed = np.empty((desc.shape[0], n_words), dtype=np.uint64)
-        _keypoint_kernels.sign_hash(desc, self.projection_.mean_, self._components_t, packed)
+        _keypoint_kernels.sign_hash(
+            desc, self.projection_.mean_, self.projection_.components_, packed
+        )
         mask = np.uint64((1 << int(self.hash_bits)) - 1)
         return ((packed[:, word] >> shift) & mask).astype(np.int64)
 
@@ -492,6 +493,14 @@ class KeypointEncoder(BaseEncoder):
             keys.shape + (self.dim_ // WORD_BITS,)
         )
 
+    def _word_ids(self, cells: np.ndarray, tables: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """One id per distinct (geometry cell, table, key): int64 when it fits, else rows."""
+        n_cells = max(1, int(self.position_levels)) ** 2 * max(1, int(self.scale_levels))
+        bits = int(self.hash_bits)
+        if (n_cells * int(self.n_tables)).bit_length() + bits <= 62:
+            return ((cells * int(self.n_tables) + tables) << bits) | keys
+        return np.unique(np.stack([cells, tables, keys], axis=1), axis=0, return_inverse=True)[1]
+
     def _encode_features(self, feats: Sequence[_Features], out: np.ndarray) -> None:
         for f in feats:
             self._check_length(f.desc.shape[1], "descriptors")
@@ -511,8 +520,7 @@ class KeypointEncoder(BaseEncoder):
             tables = np.tile(np.arange(n_tables), n)
             keys = keys.ravel()
             if self.repeated_words == "once":
-                words = np.stack([cell[rows], tables, keys], axis=1)
-                _, first = np.unique(words, axis=0, return_index=True)
+                _, first = np.unique(self._word_ids(cell[rows], tables, keys), return_index=True)
                 rows, tables, keys = rows[first], tables[first], keys[first]
             vectors = self._word_vectors(tables, keys)
             if geometry is not None:

@@ -134,6 +134,10 @@ def timing(runs: dict, img, repeats: int) -> dict:
                 "cpu_ms": 1e3 * float(np.median(cpu[k]))} for k in runs}
 
 
+def _warp_key(angle: float, scale: float) -> str:
+    return f"warp_{angle:g}_x{scale:g}".replace(".", "p")  # no dots: print_table splits on them
+
+
 def read_gray(path: Path) -> np.ndarray:
     img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if img is None:
@@ -187,7 +191,7 @@ def main(argv=None) -> dict:
         errs = [w["median_error"] for w in warps if w["median_error"] is not None]
         results[name]["synthetic_worst_median_error"] = max(errs) if errs else None
         for w in warps:
-            results[name][f"warp_{w['angle']:g}_{w['scale']:g}"] = w
+            results[name][_warp_key(w["angle"], w["scale"])] = w
         results[name]["box"] = box_metrics(run, box, scene)
     timed = {n: r for n, r in runs.items()
              if n != "hdkit-sift" and not (args.quick and n == "skimage")}
@@ -202,7 +206,7 @@ def main(argv=None) -> dict:
     ], results, names)
     rows = []
     for angle, scale in WARPS:
-        key = f"warp_{angle:g}_{scale:g}"
+        key = _warp_key(angle, scale)
         rows += [(f"{angle:g} deg x{scale:g}: median error px", f"{key}.median_error"),
                  (f"{angle:g} deg x{scale:g}: correct / matches", f"{key}.correct_of")]
     for n in names:

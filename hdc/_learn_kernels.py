@@ -14,32 +14,29 @@ from hdc._kernels import popcount64
 
 
 @njit(inline="always")
-def _bipolar_dot(h, row):
-    """sum_j row[j] * (+1 if bit j of h else -1), for a packed query h (W,)."""
-    total = 0.0
+def _unpack_bipolar(h, q):
+    """q[j] = +1.0 if bit j of the packed query h (W,) is set, else -1.0."""
     for w in range(h.shape[0]):
         word = h[w]
         base = 64 * w
         for b in range(64):
-            v = row[base + b]
-            if (word >> np.uint64(b)) & np.uint64(1):
-                total += v
-            else:
-                total -= v
+            q[base + b] = np.float64((word >> np.uint64(b)) & np.uint64(1)) * 2.0 - 1.0
+
+
+@njit(fastmath=True, cache=True, nogil=True)
+def _dot(row, q):
+    """row . q (exact for integer-valued rows below 2**53, whatever the summation order)."""
+    total = 0.0
+    for j in range(q.shape[0]):
+        total += row[j] * q[j]
     return total
 
 
-@njit(inline="always")
-def _add_bipolar(h, step, row):
-    """row += step * bipolar(h)."""
-    for w in range(h.shape[0]):
-        word = h[w]
-        base = 64 * w
-        for b in range(64):
-            if (word >> np.uint64(b)) & np.uint64(1):
-                row[base + b] += step
-            else:
-                row[base + b] -= step
+@njit(fastmath=True, cache=True, nogil=True)
+def _axpy(step, q, row):
+    """row += step * q."""
+    for j in range(q.shape[0]):
+        row[j] += step * q[j]
 
 
 @njit(inline="always")
@@ -61,9 +58,11 @@ def cosine_integer(H, P, norms, out):
     n_classes = P.shape[0]
     root = np.sqrt(64.0 * H.shape[1])
     for i in prange(n):
+        q = np.empty(P.shape[1])
+        _unpack_bipolar(H[i], q)
         for c in range(n_classes):
             if norms[c] > 0:
-                out[i, c] = _bipolar_dot(H[i], P[c]) / (norms[c] * root)
+                out[i, c] = _dot(P[c], q) / (norms[c] * root)
             else:
                 out[i, c] = 0.0
 
@@ -93,45 +92,53 @@ def _runner_up(scores, y):
 
 
 @njit(cache=True, nogil=True)
-def retrain_integer(H, y, order, P, norms2, lr, margin):
+def retrain_integer(H, y, order, P, norms2, lr, margin, S, step):
     """One retraining pass with integer prototypes, samples in ``order``; returns the updates.
 
     A sample whose true class does not beat the best other class by ``margin`` (in cosine) is
     added to its class (``+lr``) and subtracted from that rival (``-lr``). ``norms2`` holds the
-    squared norms of the rows of ``P`` and is kept up to date.
+    squared norms of the rows of ``P`` and is kept up to date. ``S`` accumulates every update
+    times the number of samples visited before it (``step`` before this pass), from which the
+    caller gets the averaged prototypes ``P - S / steps`` (averaged perceptron).
     """
     n_classes = P.shape[0]
     dim = 64.0 * H.shape[1]
     root = np.sqrt(dim)
     scores = np.empty(n_classes)
     dots = np.empty(n_classes)
+    q = np.empty(P.shape[1])
     updates = 0
     for i in order:
-        h = H[i]
+        _unpack_bipolar(H[i], q)
         for c in range(n_classes):
-            dots[c] = _bipolar_dot(h, P[c])
+            dots[c] = _dot(P[c], q)
             scores[c] = dots[c] / (np.sqrt(norms2[c]) * root) if norms2[c] > 0 else 0.0
         t = y[i]
         r = _runner_up(scores, t)
         if r >= 0 and scores[t] - scores[r] <= margin:
-            _add_bipolar(h, lr, P[t])
-            _add_bipolar(h, -lr, P[r])
+            _axpy(lr, q, P[t])
+            _axpy(-lr, q, P[r])
+            _axpy(lr * step, q, S[t])
+            _axpy(-lr * step, q, S[r])
             norms2[t] += 2.0 * lr * dots[t] + lr * lr * dim
             norms2[r] += -2.0 * lr * dots[r] + lr * lr * dim
             updates += 1
+        step += 1
     return updates
 
 
 @njit(cache=True, nogil=True)
-def retrain_binary(H, y, order, P, B, tie, lr, margin):
+def retrain_binary(H, y, order, P, B, tie, lr, margin, S, step):
     """One retraining pass with binary prototypes ``B`` = packed sign of ``P``; returns updates.
 
     Similarities are Hamming cosines to the current binary prototypes; a mistake (or a win by
     at most ``margin``) updates the accumulators of the two classes and re-binarises them.
+    ``S`` and ``step`` as in :func:`retrain_integer`.
     """
     n_classes, n_words = B.shape
     dim = 64.0 * n_words
     scores = np.empty(n_classes)
+    q = np.empty(P.shape[1])
     updates = 0
     for i in order:
         h = H[i]
@@ -143,12 +150,16 @@ def retrain_binary(H, y, order, P, B, tie, lr, margin):
         t = y[i]
         r = _runner_up(scores, t)
         if r >= 0 and scores[t] - scores[r] <= margin:
-            _add_bipolar(h, lr, P[t])
-            _add_bipolar(h, -lr, P[r])
+            _unpack_bipolar(h, q)
+            _axpy(lr, q, P[t])
+            _axpy(-lr, q, P[r])
+            _axpy(lr * step, q, S[t])
+            _axpy(-lr * step, q, S[r])
             for w in range(n_words):
                 B[t, w] = _sign_word(P[t], 64 * w, tie[w])
                 B[r, w] = _sign_word(P[r], 64 * w, tie[w])
             updates += 1
+        step += 1
     return updates
 
 

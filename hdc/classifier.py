@@ -17,6 +17,10 @@ from hdc.bundling import counts as bit_counts
 __all__ = ["HDClassifier"]
 
 _PROTOTYPES = ("integer", "binary")
+# RBF width of the "auto" encoder, in units of scikit-learn's gamma="scale" (1 / (n_features *
+# X.var())). Measured on sklearn digits (1x-7x; 4x-5x best) and close to the best width on UCI
+# letter; see docs/learning.md.
+_AUTO_GAMMA = 4.0
 
 
 def _check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
@@ -43,10 +47,12 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     encoder : "auto" or an encoder (scikit-learn transformer), default="auto"
-        How samples become hypervectors. ``"auto"``: numeric ``X`` goes through
-        ``RecordEncoder(dim, n_levels=32)``, and a packed ``uint64`` array of hypervectors is used
-        as is (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X``
-        (e.g. :class:`encoders.ProjectionEncoder`, :class:`encoders.NGramEncoder` for text).
+        How samples become hypervectors. ``"auto"``: numeric ``X`` goes through binarised random
+        Fourier features, ``ProjectionEncoder(dim, kind="rff", gamma=4 / (n_features *
+        X.var()))`` (a non-linear encoding: on sklearn digits it reaches 99.2% where record
+        encoding plateaus at 98.0%), and a packed ``uint64`` array of hypervectors is used as is
+        (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X`` (e.g.
+        :class:`encoders.RecordEncoder`, :class:`encoders.NGramEncoder` for text).
     dim : int, default=10000
         Hypervector size for the ``"auto"`` encoder; any positive value, rounded up to a multiple
         of 64 (``dim_`` holds the value used).
@@ -56,13 +62,17 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     lr : float, default=1.0
         Retraining step: how many copies of a sample are added to / subtracted from the class
         counters. An integer keeps the counters integer.
-    margin : float, default=0.05
+    margin : float, default=0.2
         A training sample is also used for retraining when its true class beats the best other
         class by at most this much cosine similarity (0: mistakes and ties only). A small margin
         is what takes retraining from a perceptron to a large-margin classifier.
     prototypes : {"integer", "binary"}, default="integer"
         Search integer counters by cosine (more accurate) or their binary signs by Hamming
         distance (64x smaller, popcount only).
+    average : bool, default=False
+        Keep the average of the counters over all retraining steps instead of their last
+        value (the averaged perceptron of Freund & Schapire 1999): steadier prototypes that
+        generalise better, at the cost of one more vector update per retraining update.
     temperature : float, default=0.05
         Softmax temperature of :meth:`predict_proba` over the cosine similarities.
     random_state : int, numpy Generator, RandomState or None, default=None
@@ -104,8 +114,9 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         dim: int = 10000,
         epochs: int = 30,
         lr: float = 1.0,
-        margin: float = 0.05,
+        margin: float = 0.2,
         prototypes: str = "integer",
+        average: bool = False,
         temperature: float = 0.05,
         random_state: Any = None,
         verbose: bool = False,
@@ -116,6 +127,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.lr = lr
         self.margin = margin
         self.prototypes = prototypes
+        self.average = average
         self.temperature = temperature
         self.random_state = random_state
         self.verbose = verbose
@@ -126,6 +138,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         _check_positive(self.lr, "lr")
         _check_positive(self.margin, "margin", allow_zero=True)
         _check_positive(self.temperature, "temperature")
+        if not isinstance(self.average, (bool, np.bool_)):
+            raise TypeError(f"average must be True or False, got {self.average!r}")
         if self.prototypes not in _PROTOTYPES:
             raise ValueError(f"prototypes must be one of {_PROTOTYPES}, got {self.prototypes!r}")
         if isinstance(self.encoder, str):
@@ -171,9 +185,13 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self.encoder_ = None
             self.dim_ = X.shape[1] * WORD_BITS
         else:
-            from encoders.record import RecordEncoder
+            from encoders.projection import ProjectionEncoder
 
-            self.encoder_ = RecordEncoder(dim=self.dim, n_levels=32, random_state=seed).fit(X)
+            var = float(X.var()) if X.size else 0.0
+            gamma = _AUTO_GAMMA / (X.shape[1] * var) if var > 0 else 1.0
+            self.encoder_ = ProjectionEncoder(
+                dim=self.dim, kind="rff", gamma=gamma, random_state=seed
+            ).fit(X)
             self.dim_ = self.encoder_.dim_
 
     def _encode(self, X: Any) -> np.ndarray:
@@ -213,6 +231,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         lr = float(self.lr)
         margin = float(self.margin)
         P = self.counters_
+        S = np.zeros_like(P)
         if self.prototypes == "binary":
             B = self._binarize()
         else:
@@ -222,16 +241,25 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             from encoders._base import progress
 
             passes = progress(passes, epochs, "HDClassifier epochs", True)
+        step = 0
         for _ in passes:
             order = rng.permutation(H.shape[0]).astype(np.int64)
             if self.prototypes == "binary":
                 tie = self.tie_
-                updates = _learn_kernels.retrain_binary(H, y_idx, order, P, B, tie, lr, margin)
+                updates = _learn_kernels.retrain_binary(
+                    H, y_idx, order, P, B, tie, lr, margin, S, float(step)
+                )
             else:
-                updates = _learn_kernels.retrain_integer(H, y_idx, order, P, norms2, lr, margin)
+                updates = _learn_kernels.retrain_integer(
+                    H, y_idx, order, P, norms2, lr, margin, S, float(step)
+                )
+            step += H.shape[0]
             self.n_updates_.append(int(updates))
             if updates == 0:
                 break
+        if self.average and step:
+            # averaged perceptron: the mean of the counters over all visited samples
+            P -= S / step
 
     def _binarize(self) -> np.ndarray:
         out = np.empty((self.counters_.shape[0], self.dim_ // WORD_BITS), dtype=np.uint64)

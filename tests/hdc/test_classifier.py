@@ -52,9 +52,10 @@ def test_sign_rows_matches_numpy():
 def _naive_retrain_integer(H, y, order, P, lr, margin):
     Q = _bipolar(H)
     P = P.copy()
+    S = np.zeros_like(P)
     dim = H.shape[1] * 64
     updates = 0
-    for i in order:
+    for step, i in enumerate(order):
         norms = np.linalg.norm(P, axis=1)
         s = np.where(norms > 0, P @ Q[i] / (np.where(norms > 0, norms, 1) * np.sqrt(dim)), 0.0)
         t = y[i]
@@ -63,8 +64,10 @@ def _naive_retrain_integer(H, y, order, P, lr, margin):
         if s[t] - s[r] <= margin:
             P[t] += lr * Q[i]
             P[r] -= lr * Q[i]
+            S[t] += step * lr * Q[i]
+            S[r] -= step * lr * Q[i]
             updates += 1
-    return P, updates
+    return P, S, updates
 
 
 @pytest.mark.parametrize("margin", [0.0, 0.1])
@@ -73,12 +76,16 @@ def test_retrain_integer_matches_naive(margin):
     y = np.random.default_rng(7).integers(0, 3, size=40)
     P0 = np.random.default_rng(8).integers(-5, 6, size=(3, 128)).astype(np.float64)
     order = np.random.default_rng(9).permutation(40).astype(np.int64)
-    expected, n_expected = _naive_retrain_integer(H, y, order, P0, 2.0, margin)
+    expected, expected_S, n_expected = _naive_retrain_integer(H, y, order, P0, 2.0, margin)
     P = P0.copy()
+    S = np.zeros_like(P)
     norms2 = np.einsum("ij,ij->i", P, P)
-    n = _learn_kernels.retrain_integer(H, y.astype(np.int64), order, P, norms2, 2.0, margin)
+    n = _learn_kernels.retrain_integer(
+        H, y.astype(np.int64), order, P, norms2, 2.0, margin, S, 0.0
+    )
     assert n == n_expected
     np.testing.assert_array_equal(P, expected)
+    np.testing.assert_array_equal(S, expected_S)
     np.testing.assert_allclose(norms2, (P * P).sum(axis=1))
 
 
@@ -105,7 +112,7 @@ def test_retrain_binary_matches_naive():
     P = P0.copy()
     B = np.empty((3, 2), dtype=np.uint64)
     _learn_kernels.sign_rows(P, tie, B)
-    n = _learn_kernels.retrain_binary(H, y, order, P, B, tie, 1.0, 0.0)
+    n = _learn_kernels.retrain_binary(H, y, order, P, B, tie, 1.0, 0.0, np.zeros_like(P), 0.0)
     assert n == n_ref
     np.testing.assert_array_equal(P, P_ref)
     expected_B = np.empty_like(B)
@@ -138,7 +145,7 @@ def test_dim_rounds_up_and_default_encoder():
     clf = HDClassifier(dim=1000, epochs=2, random_state=0).fit(X, y)
     assert clf.dim_ == 1024
     assert clf.prototypes_.shape == (3, 16)
-    assert type(clf.encoder_).__name__ == "RecordEncoder"
+    assert type(clf.encoder_).__name__ == "ProjectionEncoder" and clf.encoder_.kind == "rff"
 
 
 def test_retraining_beats_bundling_and_learns_iris():
@@ -216,6 +223,32 @@ def test_binary_decision_function_is_difference():
     clf = HDClassifier(dim=512, epochs=2, random_state=0).fit(X, y)
     sims = clf._similarities(X)
     np.testing.assert_allclose(clf.decision_function(X), sims[:, 1] - sims[:, 0])
+
+
+def test_average_is_mean_of_counters_over_steps():
+    H = hdc.random(30, 128, random_state=20)
+    y = np.random.default_rng(21).integers(0, 3, size=30)
+    clf = HDClassifier(epochs=2, average=True, margin=0.3, random_state=0).fit(H, y)
+    # replay the same passes and average the counters after every visited sample
+    ref = HDClassifier(epochs=0, random_state=0).fit(H, y)
+    rng = np.random.default_rng(0)
+    rng.integers(2**31 - 1)  # the encoder seed drawn in fit
+    rng.integers(0, 2**64, size=2, dtype=np.uint64)  # the tie bits
+    P = ref.counters_.copy()
+    Q = _bipolar(H)
+    history = []
+    for _ in range(2):
+        for i in rng.permutation(30):
+            norms = np.linalg.norm(P, axis=1)
+            s = np.where(norms > 0, P @ Q[i] / (np.where(norms > 0, norms, 1) * np.sqrt(128)), 0)
+            t = y[i]
+            others = [c for c in range(3) if c != t]
+            r = others[int(np.argmax(s[others]))]
+            if s[t] - s[r] <= 0.3:
+                P[t] += Q[i]
+                P[r] -= Q[i]
+            history.append(P.copy())
+    np.testing.assert_allclose(clf.counters_, np.mean(history, axis=0), atol=1e-9)
 
 
 def test_deterministic_for_a_seed():

@@ -11,15 +11,17 @@ from .keypoints import Keypoints
 from .scale_space import Pyramid, build_pyramid, check_scale_space_params, detect_extrema
 
 
-def gradient_polar(gauss: np.ndarray, levels) -> tuple[np.ndarray, np.ndarray]:
+def gradient_polar(gauss: np.ndarray, levels, out=None) -> tuple[np.ndarray, np.ndarray]:
     """Gradient magnitude and angle of the given levels of a Gaussian octave stack.
 
     Central differences ``(I[r, c+1] - I[r, c-1], I[r+1, c] - I[r-1, c])`` (zero on the
     one-pixel frame), converted with ``cv2.cartToPolar``; angles in radians in [0, 2 pi),
-    measured from +x towards +y (y down). Levels not listed are left uninitialised.
+    measured from +x towards +y (y down). Written into ``out = (mag, ang)`` when given, else
+    into new arrays shaped like ``gauss``; levels not listed are left untouched.
     """
-    mag = np.empty(gauss.shape, np.float32)
-    ang = np.empty(gauss.shape, np.float32)
+    if out is None:
+        out = (np.empty(gauss.shape, np.float32), np.empty(gauss.shape, np.float32))
+    mag, ang = out
     gx = np.empty(gauss.shape[1:], np.float32)
     gy = np.empty(gauss.shape[1:], np.float32)
     gx[:, 0] = gx[:, -1] = 0.0
@@ -206,14 +208,16 @@ class SIFT:
 
     @staticmethod
     def _polar(pyr: Pyramid, o: int, levels) -> tuple[np.ndarray, np.ndarray]:
-        """Gradient maps of octave ``o`` (cached on the pyramid for reuse by the descriptor)."""
-        cache = pyr.__dict__.setdefault("_polar", {})
-        levels = np.unique(levels)
-        have = cache.get(o)
-        if have is None or not set(levels.tolist()) <= have[2]:
-            mag, ang = gradient_polar(pyr.gauss[o], levels)
-            cache[o] = (mag, ang, set(levels.tolist()))
-        return cache[o][0], cache[o][1]
+        """Gradient maps of octave ``o``, computed once per level and kept on the pyramid
+        so that the orientation and descriptor kernels share them."""
+        done = pyr.polar_levels.setdefault(o, set())
+        missing = set(np.unique(levels).tolist()) - done
+        if o not in pyr.polar:
+            pyr.polar[o] = gradient_polar(pyr.gauss[o], sorted(missing))
+        elif missing:
+            gradient_polar(pyr.gauss[o], sorted(missing), out=pyr.polar[o])
+        done |= missing
+        return pyr.polar[o]
 
     def _frame_of(self, keypoints: Keypoints, pyr: Pyramid) -> dict:
         """Octave-frame geometry of arbitrary keypoints, from their octave, xy, size, angle."""
@@ -227,7 +231,8 @@ class SIFT:
             t = np.log2(np.maximum(sigma_img[bad], 1e-6) / pyr.sigma) * s
             octave[bad] = np.clip(np.floor((t - 0.5) / s), lo, hi).astype(np.int64)
         scale = 2.0 ** octave.astype(np.float64)
-        sigma_oct = sigma_img / scale
+        h, w = pyr.gauss[0].shape[1:]
+        sigma_oct = np.minimum(sigma_img / scale, float(max(h, w)))  # bounded window
         level = np.rint(np.log2(np.maximum(sigma_oct, 1e-6) / pyr.sigma) * s)
         level = np.clip(level, 0, s + 2).astype(np.int32)
         angle = keypoints.angle.astype(np.float64)
@@ -289,7 +294,8 @@ class SIFT:
 
         The scale-space level is chosen from each keypoint's ``octave`` and ``size`` (or from
         ``size`` alone when the octave is outside this image's pyramid); a negative ``angle``
-        means an upright (0 degree) descriptor.
+        means an upright (0 degree) descriptor. A keypoint whose window holds no pixel
+        (outside the image, or smaller than a pixel) gets a zero descriptor.
 
         Parameters
         ----------

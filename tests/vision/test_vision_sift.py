@@ -214,3 +214,15 @@ def test_bad_mask_and_keypoints():
         SIFT().compute(img, np.zeros((3, 2)))
     with pytest.raises(ValueError, match="size"):
         SIFT().compute(img, Keypoints([[5.0, 5.0]], size=[0.0]))
+
+
+def test_compute_on_odd_keypoints_does_not_crash():
+    img = texture((40, 40))
+    kps = Keypoints([[500.0, -300.0], [20.0, 20.0], [20.0, 20.0], [1.0, 39.0]],
+                    size=[4.0, 1e9, 0.01, 3.0], angle=[10.0, 725.0, -1.0, 359.99],
+                    octave=[0, 90, -7, 0])
+    desc = SIFT().compute(img, kps)
+    assert desc.shape == (4, 128) and np.isfinite(desc).all()
+    assert not desc[0].any()  # window outside the image: zero descriptor
+    assert not desc[2].any()  # window smaller than a pixel, between samples: zero descriptor
+    np.testing.assert_allclose(np.linalg.norm(desc[[1, 3]], axis=1), 1.0, atol=1e-5)

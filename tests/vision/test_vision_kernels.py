@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -25,6 +26,44 @@ def ref_extrema(dog, threshold, border):
                 if (v > threshold and v >= cube.max()) or (v < -threshold and v <= cube.min()):
                     out.append((lev, r, c))
     return np.array(out, dtype=np.int32).reshape(-1, 3)
+
+
+def ref_refine(gauss, cands, n_layers, contrast_threshold, edge_threshold, border, max_steps):
+    dog = np.diff(gauss.astype(np.float64), axis=0)
+    _, h, w = dog.shape
+    ints, floats = [], []
+    for lev, r, c in cands:
+        ok = False
+        for _ in range(max_steps):
+            def D(dl, dr, dc, lev=lev, r=r, c=c):
+                return dog[lev + dl, r + dr, c + dc]
+            g = 0.5 * np.array([D(0, 0, 1) - D(0, 0, -1), D(0, 1, 0) - D(0, -1, 0),
+                                D(1, 0, 0) - D(-1, 0, 0)])
+            hxx = D(0, 0, 1) + D(0, 0, -1) - 2 * D(0, 0, 0)
+            hyy = D(0, 1, 0) + D(0, -1, 0) - 2 * D(0, 0, 0)
+            hss = D(1, 0, 0) + D(-1, 0, 0) - 2 * D(0, 0, 0)
+            hxy = 0.25 * (D(0, 1, 1) - D(0, 1, -1) - D(0, -1, 1) + D(0, -1, -1))
+            hxs = 0.25 * (D(1, 0, 1) - D(1, 0, -1) - D(-1, 0, 1) + D(-1, 0, -1))
+            hys = 0.25 * (D(1, 1, 0) - D(1, -1, 0) - D(-1, 1, 0) + D(-1, -1, 0))
+            hess = np.array([[hxx, hxy, hxs], [hxy, hyy, hys], [hxs, hys, hss]])
+            x = np.linalg.solve(hess, -g)
+            if np.all(np.abs(x) < 0.5):
+                ok = True
+                break
+            c, r, lev = c + round(x[0]), r + round(x[1]), lev + round(x[2])
+            if not (1 <= lev <= n_layers and border <= c < w - border and border <= r < h - border):
+                break
+        if not ok:
+            continue
+        contrast = dog[lev, r, c] + 0.5 * g @ x
+        det = hxx * hyy - hxy**2
+        if abs(contrast) * n_layers < contrast_threshold or det <= 0:
+            continue
+        if (hxx + hyy) ** 2 * edge_threshold >= (edge_threshold + 1) ** 2 * det:
+            continue
+        ints.append((lev, r, c))
+        floats.append((*x, contrast))
+    return np.array(ints, dtype=np.int32).reshape(-1, 3), np.array(floats).reshape(-1, 4)
 
 
 def ref_orientation_hist(mag, ang, level, x, y, sigma, n_bins, sigma_factor, radius_factor):
@@ -131,6 +170,32 @@ def test_refine_recovers_subpixel_extremum_of_a_quadratic():
     np.testing.assert_allclose(ints[:, 1] + floats[:, 1], 10.4, atol=2e-4)
     np.testing.assert_allclose(ints[:, 0] + floats[:, 2], 2.3, atol=2e-4)
     np.testing.assert_allclose(floats[:, 3], 0.2, atol=1e-5)
+
+
+def test_refine_matches_reference_on_smooth_noise():
+    rng = np.random.default_rng(4)
+    gauss = np.stack([cv2.GaussianBlur(rng.random((40, 44)).astype(np.float32), (0, 0), s)
+                      for s in (1.0, 1.3, 1.6, 2.0, 2.5, 3.2)])
+    cands = _kernels.find_extrema(gauss, 0.001, 2)
+    assert len(cands) > 20
+    ints, floats = _kernels.refine_extrema(gauss, cands, 3, 0.01, 10.0, 2, 5)
+    want_i, want_f = ref_refine(gauss, cands, 3, 0.01, 10.0, 2, 5)
+    assert 5 < len(want_i) < len(cands)  # some kept, some rejected
+    np.testing.assert_array_equal(ints, want_i)
+    np.testing.assert_allclose(floats, want_f, rtol=1e-6, atol=1e-9)
+
+
+def test_solve3_symmetric_matches_numpy():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        a = rng.normal(size=(3, 3))
+        m = a + a.T
+        b = rng.normal(size=3)
+        x0, x1, x2, ok = _kernels.solve3_symmetric(m[0, 0], m[1, 1], m[2, 2], m[0, 1], m[0, 2],
+                                                   m[1, 2], *b)
+        assert ok
+        np.testing.assert_allclose([x0, x1, x2], np.linalg.solve(m, b), rtol=1e-9, atol=1e-9)
+    assert not _kernels.solve3_symmetric(1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0)[3]
 
 
 def test_refine_rejects_low_contrast_edges_and_escapes():

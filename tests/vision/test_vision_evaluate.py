@@ -172,3 +172,36 @@ def test_graf1_smoke():
     kp, desc = vision.SIFT().detect_and_compute(img[:320, :400])
     assert len(kp) > 300 and desc.shape == (len(kp), 128)
     assert np.isfinite(desc).all()
+
+
+def _example():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "match_images.py"
+    spec = importlib.util.spec_from_file_location("match_images_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_script_with_paths_and_homography(tmp_path, capsys):
+    img = cv2.resize(texture((80, 80), seed=11), (160, 160), interpolation=cv2.INTER_CUBIC)
+    warped, H = synthetic_warp(img, 20.0, 0.9)
+    cv2.imwrite(str(tmp_path / "a.png"), img)
+    cv2.imwrite(str(tmp_path / "b.png"), warped)
+    fs = cv2.FileStorage(str(tmp_path / "H.xml"), cv2.FILE_STORAGE_WRITE)
+    fs.write("H12", H)
+    fs.release()
+    result = _example().main([str(tmp_path / "a.png"), str(tmp_path / "b.png"),
+                              "--homography", str(tmp_path / "H.xml"),
+                              "-o", str(tmp_path / "m.png")])
+    out = capsys.readouterr().out
+    assert "repeatability" in out and "inliers" in out and (tmp_path / "m.png").is_file()
+    assert result["precision"] > 0.8
+
+
+def test_example_script_demo_mode(capsys):
+    pytest.importorskip("skimage")
+    result = _example().main([])
+    assert "synthetic warp" in capsys.readouterr().out
+    assert result["correct"] > 100 and result["median_error"] < 0.3

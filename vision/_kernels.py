@@ -22,6 +22,7 @@ from numba import njit
 TWO_PI = 2.0 * math.pi
 N_COPIES = 4  # histogram copies of the descriptor kernel (see there)
 
+
 @njit(cache=True, nogil=True, inline="always")
 def _dog(gauss, lev, r, c):
     """Difference-of-Gaussian level ``lev`` at (r, c): ``gauss[lev + 1] - gauss[lev]``."""

@@ -66,7 +66,7 @@ def build_pyramid(
     upsample: bool = True,
     assumed_blur: float = 0.5,
 ) -> Pyramid:
-    """Build Gaussian and DoG pyramids of a float32 grayscale image in [0, 1].
+    """Build the Gaussian pyramid of a float32 grayscale image in [0, 1] (DoG: on the fly).
 
     The base is the image (or its 2x linear up-sampling, see ``_upsample``, which doubles
     ``assumed_blur``) blurred to ``sigma``; each octave has ``n_layers + 3`` levels

@@ -44,21 +44,25 @@ def letter_words(codepoints, seed, out):
 
 
 @njit(inline="always")
-def _flush16(grams, planes, carry):
-    """Add the 16 rows of ``grams`` (16, W) into the vertical counters ``planes`` (levels, W).
+def _flush16(grams, planes, base, carry):
+    """Add the 16 rows of ``grams`` (16, W), with weight ``2**base``, into ``planes`` (levels, W).
 
-    A Harley-Seal tree of carry-save adders over planes 0..3, then the carry of weight 16 is
-    rippled into the higher planes. Loops run over words, so they vectorise.
+    A Harley-Seal tree of carry-save adders over planes base..base+3, then the carry of weight
+    ``2**(base + 4)`` is rippled into the higher planes. Loops run over words, so they vectorise.
     """
-    n_planes, n_words = planes.shape
+    n_words = planes.shape[1]
+    b0 = planes[base]
+    b1 = planes[base + 1]
+    b2 = planes[base + 2]
+    b3 = planes[base + 3]
     for w in range(n_words):
-        ones, two_a = _csa(planes[0, w], grams[0, w], grams[1, w])
+        ones, two_a = _csa(b0[w], grams[0, w], grams[1, w])
         ones, two_b = _csa(ones, grams[2, w], grams[3, w])
-        twos, four_a = _csa(planes[1, w], two_a, two_b)
+        twos, four_a = _csa(b1[w], two_a, two_b)
         ones, two_a = _csa(ones, grams[4, w], grams[5, w])
         ones, two_b = _csa(ones, grams[6, w], grams[7, w])
         twos, four_b = _csa(twos, two_a, two_b)
-        fours, eight_a = _csa(planes[2, w], four_a, four_b)
+        fours, eight_a = _csa(b2[w], four_a, four_b)
         ones, two_a = _csa(ones, grams[8, w], grams[9, w])
         ones, two_b = _csa(ones, grams[10, w], grams[11, w])
         twos, four_a = _csa(twos, two_a, two_b)
@@ -66,12 +70,12 @@ def _flush16(grams, planes, carry):
         ones, two_b = _csa(ones, grams[14, w], grams[15, w])
         twos, four_b = _csa(twos, two_a, two_b)
         fours, eight_b = _csa(fours, four_a, four_b)
-        eights, carry[w] = _csa(planes[3, w], eight_a, eight_b)
-        planes[0, w] = ones
-        planes[1, w] = twos
-        planes[2, w] = fours
-        planes[3, w] = eights
-    _ripple(planes, 4, carry)
+        eights, carry[w] = _csa(b3[w], eight_a, eight_b)
+        b0[w] = ones
+        b1[w] = twos
+        b2[w] = fours
+        b3[w] = eights
+    _ripple(planes, base + 4, carry)
 
 
 @njit(inline="always")
@@ -83,6 +87,79 @@ def _ripple(planes, level, carry):
             q = planes[lv, w]
             planes[lv, w] = q ^ carry[w]
             carry[w] = q & carry[w]
+
+
+@njit(inline="always")
+def _majority(planes, total, tie, out):
+    """out = lanes whose vertical count is > total / 2, ``tie`` bits where it is exactly half.
+
+    A bit-sliced comparison with ``total // 2``, from the top plane down.
+    """
+    n_planes, n_words = planes.shape
+    half = total // 2
+    gt = np.zeros(n_words, dtype=np.uint64)
+    eq = np.full(n_words, ~np.uint64(0), dtype=np.uint64)
+    for level in range(n_planes - 1, -1, -1):
+        if (half >> level) & 1:
+            for w in range(n_words):
+                eq[w] &= planes[level, w]
+        else:
+            for w in range(n_words):
+                gt[w] |= eq[w] & planes[level, w]
+                eq[w] &= ~planes[level, w]
+    if total % 2:
+        for w in range(n_words):
+            out[w] = gt[w]
+    else:
+        for w in range(n_words):
+            out[w] = gt[w] | (eq[w] & tie[w])
+
+
+@njit(inline="always")
+def _n_grams(length, n_min, n_max):
+    """Number of n-grams of sizes n_min..n_max in a text of ``length`` characters."""
+    m = 0
+    for size in range(n_min, n_max + 1):
+        if length >= size:
+            m += length - size + 1
+    return m
+
+
+@njit(inline="always")
+def _bit_length(value):
+    n = 0
+    while (value >> n) > 0:
+        n += 1
+    return n
+
+
+@njit(inline="always")
+def _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys, where):
+    """64-bit keys of the n-grams of one text (a hash chain over their code points).
+
+    ``keys[k]`` identifies the k-th n-gram whatever the batch; ``where[k] = 64 * p + n`` locates
+    it (start ``p``, size ``n``). Returns the number of n-grams.
+    """
+    k = 0
+    for p in range(length):
+        key = seed
+        top = min(n_max, length - p)
+        for j in range(top):
+            cp = np.uint64(codepoints[symbols[start + p + j]])
+            key = _mix64(key + (cp + np.uint64(1)) * _GOLDEN)
+            if j + 1 >= n_min:
+                keys[k] = key
+                where[k] = 64 * p + j + 1
+                k += 1
+    return k
+
+
+@njit(inline="always")
+def _bucket(key, hash_bits):
+    """Row of the weight table of an n-gram key: its top ``hash_bits`` bits."""
+    if hash_bits == 0:
+        return 0
+    return np.int64(key >> np.uint64(64 - hash_bits))
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -111,14 +188,8 @@ def ngram_bundle(symbols, offsets, table, n_min, n_max, tie, out):
     for i in prange(n):
         start = offsets[i]
         length = offsets[i + 1] - start
-        m = 0
-        for size in range(n_min, n_max + 1):
-            if length >= size:
-                m += length - size + 1
-        n_planes = 4
-        while (m >> n_planes) > 0:
-            n_planes += 1
-        planes = np.zeros((n_planes, n_words), dtype=np.uint64)
+        m = _n_grams(length, n_min, n_max)
+        planes = np.zeros((max(4, _bit_length(m)), n_words), dtype=np.uint64)
         grams = np.empty((16, n_words), dtype=np.uint64)
         carry = np.empty(n_words, dtype=np.uint64)
         k = 0
@@ -139,27 +210,107 @@ def ngram_bundle(symbols, offsets, table, n_min, n_max, tie, out):
                 if j + 1 >= n_min:
                     k += 1
                     if k == 16:
-                        _flush16(grams, planes, carry)
+                        _flush16(grams, planes, 0, carry)
                         k = 0
         for r in range(k):
             for w in range(n_words):
                 carry[w] = grams[r, w]
             _ripple(planes, 0, carry)
-        # bit-sliced comparison of the counts with m // 2, from the top plane down
-        half = m // 2
-        gt = np.zeros(n_words, dtype=np.uint64)
-        eq = np.full(n_words, ~np.uint64(0), dtype=np.uint64)
-        for level in range(n_planes - 1, -1, -1):
-            if (half >> level) & 1:
-                for w in range(n_words):
-                    eq[w] &= planes[level, w]
-            else:
-                for w in range(n_words):
-                    gt[w] |= eq[w] & planes[level, w]
-                    eq[w] &= ~planes[level, w]
-        if m % 2:
+        _majority(planes, m, tie, out[i])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def ngram_buckets(symbols, offsets, codepoints, n_min, n_max, seed, hash_bits, first, out):
+    """Distinct weight-table buckets of the n-grams of every text (for document frequencies).
+
+    Text ``i`` writes its sorted distinct buckets to ``out[first[i]:]`` and fills the rest of
+    its ``first[i + 1] - first[i]`` slots (its number of n-grams) with ``2**hash_bits``.
+    """
+    n = offsets.shape[0] - 1
+    sentinel = np.int64(1) << hash_bits
+    for i in prange(n):
+        start = offsets[i]
+        length = offsets[i + 1] - start
+        m = first[i + 1] - first[i]
+        keys = np.empty(m, dtype=np.uint64)
+        where = np.empty(m, dtype=np.int64)
+        _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys, where)
+        buckets = np.empty(m, dtype=np.int64)
+        for k in range(m):
+            buckets[k] = _bucket(keys[k], hash_bits)
+        buckets.sort()
+        u = 0
+        for k in range(m):
+            if k == 0 or buckets[k] != buckets[k - 1]:
+                out[first[i] + u] = buckets[k]
+                u += 1
+        for k in range(u, m):
+            out[first[i] + k] = sentinel
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def ngram_bundle_distinct(
+    symbols, offsets, codepoints, table, n_min, n_max, seed, weights, hash_bits, tie, out
+):
+    """Weighted majority of the distinct n-grams of every text (each counted once).
+
+    As :func:`ngram_bundle`, but an n-gram occurring several times in a text votes once, with
+    the integer weight ``weights[bucket]`` (1..2**L - 1, ``L`` = number of weight bits) of its
+    key's bucket (``hash_bits=0``: one weight for all). A weight is added bit by bit: the n-gram
+    goes to the Harley-Seal buffer of every set bit ``l`` of its weight, which is counted into
+    the vertical counters from plane ``l`` up. The majority threshold is half the total weight.
+    """
+    n = offsets.shape[0] - 1
+    n_words = out.shape[1]
+    max_weight = 0
+    for b in range(weights.shape[0]):
+        max_weight = max(max_weight, np.int64(weights[b]))
+    n_levels = max(1, _bit_length(max_weight))
+    for i in prange(n):
+        start = offsets[i]
+        length = offsets[i + 1] - start
+        m = _n_grams(length, n_min, n_max)
+        keys = np.empty(m, dtype=np.uint64)
+        where = np.empty(m, dtype=np.int64)
+        _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys, where)
+        order = np.argsort(keys)
+        total = 0
+        for r in range(m):
+            k = order[r]
+            if r == 0 or keys[k] != keys[order[r - 1]]:
+                total += np.int64(weights[_bucket(keys[k], hash_bits)])
+        n_planes = max(_bit_length(total), n_levels + 3)
+        planes = np.zeros((n_planes, n_words), dtype=np.uint64)
+        grams = np.empty((n_levels, 16, n_words), dtype=np.uint64)
+        filled = np.zeros(n_levels, dtype=np.int64)
+        row = np.empty(n_words, dtype=np.uint64)
+        carry = np.empty(n_words, dtype=np.uint64)
+        for r in range(m):
+            k = order[r]
+            if r > 0 and keys[k] == keys[order[r - 1]]:
+                continue
+            weight = np.int64(weights[_bucket(keys[k], hash_bits)])
+            p = where[k] // 64
+            size = where[k] % 64
+            first_row = table[0, symbols[start + p]]
             for w in range(n_words):
-                out[i, w] = gt[w]
-        else:
-            for w in range(n_words):
-                out[i, w] = gt[w] | (eq[w] & tie[w])
+                row[w] = first_row[w]
+            for j in range(1, size):
+                rotated = table[j, symbols[start + p + j]]
+                for w in range(n_words):
+                    row[w] ^= rotated[w]
+            for level in range(n_levels):
+                if (weight >> level) & 1:
+                    slot = filled[level]
+                    for w in range(n_words):
+                        grams[level, slot, w] = row[w]
+                    filled[level] = slot + 1
+                    if slot == 15:
+                        _flush16(grams[level], planes, level, carry)
+                        filled[level] = 0
+        for level in range(n_levels):
+            for r in range(filled[level]):
+                for w in range(n_words):
+                    carry[w] = grams[level, r, w]
+                _ripple(planes, level, carry)
+        _majority(planes, total, tie, out[i])

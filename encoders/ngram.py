@@ -18,6 +18,13 @@ __all__ = ["NGramEncoder"]
 
 # Code point used to derive the tie-breaking vector; above the Unicode range, so no letter has it.
 _TIE_KEY = 0x110000
+# XOR-ed into seed_ to start the hash chain of the n-gram keys (a stream apart from the letters).
+_KEY_SALT = 0x5851F42D4C957F2D
+# The idf weights live in a table of 2**_HASH_BITS buckets indexed by the top bits of n-gram keys.
+_HASH_BITS = 20
+# Largest integer weight of an n-gram (weights are quantised to 1.._MAX_WEIGHT, 4 bits).
+_MAX_WEIGHT = 15
+_WEIGHTINGS = ("count", "binary", "idf")
 
 
 def _check_texts(X: Any, name: str = "X") -> list[str]:
@@ -83,6 +90,19 @@ class NGramEncoder(BaseEncoder):
         trigrams.
     lowercase : bool, default=True
         Lower-case texts (``str.lower``) before encoding.
+    weighting : {"count", "binary", "idf"}, default="count"
+        How n-grams vote in the majority of a text:
+
+        - ``"count"``: every occurrence votes (the bag of n-grams with its counts; classic HDC);
+          nothing is learned in ``fit``;
+        - ``"binary"``: each distinct n-gram of a text votes once (its presence);
+        - ``"idf"``: each distinct n-gram votes once with an integer weight from 1 to 15, its
+          smoothed inverse document frequency ``log((1 + N) / (1 + df)) + 1`` learned in ``fit``
+          (``N`` texts, ``df`` of them containing the n-gram), scaled so that an n-gram never
+          seen in ``fit`` weighs 15 and rounded. Frequent, uninformative n-grams (spaces, common
+          letters) then weigh little, as in TF-IDF. Document frequencies are counted in a table
+          of ``2**20`` buckets indexed by a 64-bit hash of the n-gram (rare collisions merge two
+          n-grams' counts).
     random_state : int, numpy Generator, RandomState or None, default=None
         Seed of the letter hash. With an int, encodings are reproducible bit for bit; ``None``
         draws a fresh seed at every ``fit``. Two encoders must share the seed for their
@@ -98,6 +118,10 @@ class NGramEncoder(BaseEncoder):
         Number of bits of the output hypervectors (``dim`` rounded up to a multiple of 64).
     seed_ : int
         The 64-bit seed of the letter hash, drawn from ``random_state`` in ``fit``.
+    n_documents_ : int
+        Number of texts seen in ``fit``.
+    ngram_weights_ : numpy.ndarray of uint8, shape ``(2**20,)``
+        Only for ``weighting="idf"``: the integer weight of the n-grams of every hash bucket.
 
     Notes
     -----
@@ -126,6 +150,7 @@ class NGramEncoder(BaseEncoder):
         dim: int = 10000,
         ngram_range: tuple[int, int] = (3, 3),
         lowercase: bool = True,
+        weighting: str = "count",
         random_state: Any = None,
         batch_size: int = 2048,
         verbose: bool = False,
@@ -133,15 +158,16 @@ class NGramEncoder(BaseEncoder):
         self.dim = dim
         self.ngram_range = ngram_range
         self.lowercase = lowercase
+        self.weighting = weighting
         self.random_state = random_state
         self.batch_size = batch_size
         self.verbose = verbose
 
     def fit(self, X: Iterable[str], y: Any = None) -> NGramEncoder:
-        """Check the parameters and draw the seed of the letter hash.
+        """Check the parameters, draw the seed of the letter hash, count document frequencies.
 
-        Nothing is learned from the texts (letter vectors come from a hash), but they are
-        validated.
+        Letter vectors come from a hash, so nothing is learned from the texts except, for
+        ``weighting="idf"``, the document frequencies of their n-grams.
 
         Parameters
         ----------
@@ -153,10 +179,15 @@ class NGramEncoder(BaseEncoder):
         self
         """
         self._check_params()
-        _check_texts(X)
+        texts = _check_texts(X)
         self.dim_ = self._resolve_dim()
         rng = check_random_state(self.random_state)
         self.seed_ = int(rng.integers(0, 2**64, dtype=np.uint64))
+        self.n_documents_ = len(texts)
+        if self.weighting == "idf":
+            self.ngram_weights_ = self._idf_weights(texts)
+        elif hasattr(self, "ngram_weights_"):
+            del self.ngram_weights_
         return self
 
     def transform(self, X: Iterable[str]) -> np.ndarray:
@@ -173,6 +204,12 @@ class NGramEncoder(BaseEncoder):
         check_is_fitted(self, "seed_")
         self._check_params()
         texts = _check_texts(X)
+        if self.weighting == "idf":
+            check_is_fitted(
+                self,
+                "ngram_weights_",
+                msg="NGramEncoder was fitted with another weighting than 'idf'; call fit again",
+            )
         return self._transform_in_batches(texts)
 
     def letter_vectors(self, chars: str) -> np.ndarray:
@@ -196,6 +233,8 @@ class NGramEncoder(BaseEncoder):
     def _check_params(self) -> tuple[int, int]:
         if not isinstance(self.lowercase, (bool, np.bool_)):
             raise TypeError(f"lowercase must be a bool, got {self.lowercase!r}")
+        if not isinstance(self.weighting, str) or self.weighting not in _WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {_WEIGHTINGS}, got {self.weighting!r}")
         self._check_batch_size()
         return _check_ngram_range(self.ngram_range)
 
@@ -207,8 +246,11 @@ class NGramEncoder(BaseEncoder):
     def _tie(self) -> np.ndarray:
         return self._letters(np.array([_TIE_KEY], dtype=np.int64))[0]
 
-    def _encode_batch(self, texts: list[str], out: np.ndarray) -> None:
-        n_min, n_max = _check_ngram_range(self.ngram_range)
+    def _key_seed(self) -> np.uint64:
+        return np.uint64(self.seed_ ^ _KEY_SALT)
+
+    def _prepare(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Texts -> (symbols int32, offsets int64 (n + 1,), distinct code points int64)."""
         if self.lowercase:
             texts = [t.lower() for t in texts]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
@@ -216,12 +258,64 @@ class NGramEncoder(BaseEncoder):
         np.cumsum(lengths, out=offsets[1:])
         codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4")
         distinct, symbols = np.unique(codes, return_inverse=True)
-        letters = self._letters(distinct.astype(np.int64))
+        return symbols.astype(np.int32), offsets, distinct.astype(np.int64)
+
+    def _idf_weights(self, texts: list[str]) -> np.ndarray:
+        """Integer n-gram weights (1.._MAX_WEIGHT) per hash bucket from document frequencies."""
+        n_min, n_max = _check_ngram_range(self.ngram_range)
+        df = np.zeros(2**_HASH_BITS + 1, dtype=np.int64)
+        batch = self._check_batch_size()
+        for start in range(0, len(texts), batch):
+            symbols, offsets, distinct = self._prepare(texts[start : start + batch])
+            lengths = np.diff(offsets)
+            sizes = np.arange(n_min, n_max + 1)
+            m = np.maximum(0, lengths[:, None] - sizes[None, :] + 1).sum(axis=1)
+            first = np.zeros(len(m) + 1, dtype=np.int64)
+            np.cumsum(m, out=first[1:])
+            buckets = np.empty(first[-1], dtype=np.int64)
+            _ngram_kernels.ngram_buckets(
+                symbols,
+                offsets,
+                distinct,
+                n_min,
+                n_max,
+                self._key_seed(),
+                _HASH_BITS,
+                first,
+                buckets,
+            )
+            df += np.bincount(buckets, minlength=df.size)
+        n = len(texts)
+        idf = np.log((1.0 + n) / (1.0 + df[:-1])) + 1.0
+        top = np.log(1.0 + n) + 1.0
+        return np.clip(np.rint(_MAX_WEIGHT * idf / top), 1, _MAX_WEIGHT).astype(np.uint8)
+
+    def _encode_batch(self, texts: list[str], out: np.ndarray) -> None:
+        n_min, n_max = _check_ngram_range(self.ngram_range)
+        symbols, offsets, distinct = self._prepare(texts)
+        letters = self._letters(distinct)
         table = np.empty((n_max,) + letters.shape, dtype=np.uint64)
         for j in range(n_max):
             table[j] = permute(letters, j)
-        _ngram_kernels.ngram_bundle(
-            symbols.astype(np.int32), offsets, table, n_min, n_max, self._tie(), out
+        if self.weighting == "count":
+            _ngram_kernels.ngram_bundle(symbols, offsets, table, n_min, n_max, self._tie(), out)
+            return
+        if self.weighting == "idf":
+            weights, hash_bits = self.ngram_weights_, _HASH_BITS
+        else:
+            weights, hash_bits = np.ones(1, dtype=np.uint8), 0
+        _ngram_kernels.ngram_bundle_distinct(
+            symbols,
+            offsets,
+            distinct,
+            table,
+            n_min,
+            n_max,
+            self._key_seed(),
+            weights,
+            hash_bits,
+            self._tie(),
+            out,
         )
 
     def __sklearn_tags__(self):

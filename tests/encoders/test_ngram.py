@@ -37,22 +37,66 @@ def ref_letter_bits(seed: int, codepoint: int, dim: int) -> np.ndarray:
     return np.array(bits, dtype=np.int64)
 
 
-def ref_encode(text: str, dim: int, ngram_range, seed: int, lowercase: bool = True) -> np.ndarray:
-    """Majority of all n-grams, each the XOR of letter bits rolled by their position."""
+KEY_SALT = 0x5851F42D4C957F2D
+HASH_BITS = 20
+
+
+def ref_key(seed: int, gram: str) -> int:
+    """64-bit key of an n-gram: a splitmix64 hash chain over its code points."""
+    key = seed ^ KEY_SALT
+    for ch in gram:
+        key = _mix64((key + (ord(ch) + 1) * 0x9E3779B97F4A7C15) & MASK)
+    return key
+
+
+def ref_grams(text: str, ngram_range) -> list[str]:
+    n_min, n_max = ngram_range
+    return [text[p : p + n] for n in range(n_min, n_max + 1) for p in range(len(text) - n + 1)]
+
+
+def ref_idf_weights(texts, ngram_range, seed: int, lowercase: bool = True) -> dict[int, int]:
+    """Quantised smoothed idf of every hash bucket that occurs (others weigh 15)."""
+    df: dict[int, int] = {}
+    for text in texts:
+        text = text.lower() if lowercase else text
+        for b in {ref_key(seed, g) >> (64 - HASH_BITS) for g in ref_grams(text, ngram_range)}:
+            df[b] = df.get(b, 0) + 1
+    n = len(texts)
+    top = np.log(1 + n) + 1
+    return {
+        b: int(np.clip(np.rint(15 * (np.log((1 + n) / (1 + d)) + 1) / top), 1, 15))
+        for b, d in df.items()
+    }
+
+
+def ref_encode(
+    text: str,
+    dim: int,
+    ngram_range,
+    seed: int,
+    lowercase: bool = True,
+    weighting: str = "count",
+    idf: dict[int, int] | None = None,
+) -> np.ndarray:
+    """Weighted majority of the n-grams, each the XOR of letter bits rolled by their position."""
     if lowercase:
         text = text.lower()
-    n_min, n_max = ngram_range
+    grams = ref_grams(text, ngram_range)
+    if weighting != "count":
+        grams = sorted(set(grams))
     count = np.zeros(dim, dtype=np.int64)
-    m = 0
-    for n in range(n_min, n_max + 1):
-        for p in range(len(text) - n + 1):
-            gram = np.zeros(dim, dtype=np.int64)
-            for j in range(n):
-                gram ^= np.roll(ref_letter_bits(seed, ord(text[p + j]), dim), j)
-            count += gram
-            m += 1
+    total = 0
+    for g in grams:
+        weight = 1
+        if weighting == "idf":
+            weight = idf.get(ref_key(seed, g) >> (64 - HASH_BITS), 15)
+        vec = np.zeros(dim, dtype=np.int64)
+        for j, ch in enumerate(g):
+            vec ^= np.roll(ref_letter_bits(seed, ord(ch), dim), j)
+        count += weight * vec
+        total += weight
     tie = ref_letter_bits(seed, 0x110000, dim)
-    bits = np.where(2 * count > m, 1, np.where(2 * count == m, tie, 0))
+    bits = np.where(2 * count > total, 1, np.where(2 * count == total, tie, 0))
     return hdc.pack(bits.astype(np.uint8))
 
 
@@ -84,6 +128,56 @@ def test_matches_reference_many_ngrams():
     enc = NGramEncoder(dim=128, ngram_range=(1, 4), random_state=3).fit(texts)
     expected = np.stack([ref_encode(t, 128, (1, 4), enc.seed_) for t in texts])
     np.testing.assert_array_equal(enc.transform(texts), expected)
+
+
+@pytest.mark.parametrize("weighting", ["binary", "idf"])
+@pytest.mark.parametrize("ngram_range", [(3, 3), (1, 3)])
+def test_weighted_matches_reference(weighting, ngram_range):
+    texts = TEXTS + ["abcdefghij" * 7 + "k", "the the the the the cat"]
+    enc = NGramEncoder(
+        dim=128, ngram_range=ngram_range, weighting=weighting, random_state=2, batch_size=4
+    ).fit(texts)
+    idf = ref_idf_weights(texts, ngram_range, enc.seed_) if weighting == "idf" else None
+    queries = texts + ["unseen Ünicode ǅ text"]
+    expected = np.stack(
+        [ref_encode(t, 128, ngram_range, enc.seed_, weighting=weighting, idf=idf) for t in queries]
+    )
+    np.testing.assert_array_equal(enc.transform(queries), expected)
+
+
+def test_idf_weights_match_reference():
+    texts = ["the cat", "the dog", "a cat and the dog", "tête-à-tête", ""]
+    enc = NGramEncoder(dim=64, ngram_range=(1, 2), weighting="idf", random_state=0, batch_size=2)
+    enc.fit(texts)
+    idf = ref_idf_weights(texts, (1, 2), enc.seed_)
+    weights = enc.ngram_weights_
+    assert weights.shape == (2**HASH_BITS,) and weights.dtype == np.uint8
+    for b, w in idf.items():
+        assert weights[b] == w
+    untouched = np.ones(weights.size, dtype=bool)
+    untouched[list(idf)] = False
+    assert (weights[untouched] == 15).all()
+    # a space, in 4 of the 5 texts, weighs less than a bigram seen once
+    space = ref_key(enc.seed_, " ") >> (64 - HASH_BITS)
+    once = ref_key(enc.seed_, "ê-") >> (64 - HASH_BITS)
+    assert weights[space] < weights[once]
+
+
+def test_binary_ignores_repetitions():
+    enc = NGramEncoder(dim=256, ngram_range=(2, 2), weighting="binary", random_state=0)
+    enc.fit(["x"])
+    H = enc.transform(["abcabcabc", "abcab"])  # same set of distinct bigrams
+    np.testing.assert_array_equal(H[0], H[1])
+    counted = NGramEncoder(dim=256, ngram_range=(2, 2), random_state=0).fit(["x"])
+    assert (counted.transform(["abcabcabc"]) != counted.transform(["abcab"])).any()
+
+
+def test_idf_needs_refit_after_weighting_change():
+    enc = NGramEncoder(dim=64, weighting="count", random_state=0).fit(["abc"])
+    enc.set_params(weighting="idf")
+    with pytest.raises(NotFittedError, match="weighting"):
+        enc.transform(["abc"])
+    assert enc.fit(["abc"]).transform(["abcd"]).shape == (1, 1)
 
 
 def test_lowercase_flag():
@@ -206,6 +300,7 @@ def test_two_dimensional_input_raises():
         ({"dim": "big"}, TypeError, "dim"),
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"lowercase": "yes"}, TypeError, "lowercase"),
+        ({"weighting": "tfidf"}, ValueError, "weighting"),
         ({"random_state": "seed"}, TypeError, "random_state"),
     ],
 )

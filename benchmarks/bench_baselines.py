@@ -41,7 +41,7 @@ from hdc.datasets import DatasetNotFoundError, load_digits_split, load_fashion_m
 PYGLN = {"layer_sizes": (16, 16, 1), "context_dim": 4, "learning_rate": 1e-3, "eps": 1e-3,
          "weight_clip": 5.0}
 OURS_DIGITS = {"layer_sizes": (16, 16), "learning_rate_scale": 4.0}
-OURS_FASHION = {"layer_sizes": (16, 16)}
+OURS_FASHION = {"layer_sizes": (16, 16), "whiten": 20, "context_offset": 0.0}
 
 
 def _timed(fn, *args):

@@ -8,8 +8,9 @@ Layout shared by every kernel (all arrays C-contiguous, already validated by the
 - ``weights`` (C, total) float64: the weights of the C independent networks (one per class in
   one-vs-all), flattened layer by layer; the weights of neuron ``j`` of layer ``l`` under context
   ``r`` start at ``offset_l + (j * n_contexts + r) * widths[l]``.
-- ``contexts`` (n, C, N) int64: the active context (row) of each of the N neurons of each network
-  for each sample, computed from a batch of side information by one matrix product upstream.
+- ``contexts`` (n, C, N) or (n, 1, N) int64: the active context (row) of each of the N neurons
+  of each network for each sample (one shared set when the networks share their context
+  functions), computed from a batch of side information by one matrix product upstream.
 - ``base`` (n, widths[0]) float64: the base-layer inputs, bias column included.
 
 The base-layer bias is part of ``base``; the bias of deeper layers is ``bias`` and is appended
@@ -59,6 +60,7 @@ def bernoulli_forward(base, contexts, targets, learning_rates, weights, sizes, w
         widest = max(widest, widths[layer])
     for c in prange(n_nets):
         w = weights[c]
+        cc = np.int64(c) % np.int64(contexts.shape[1])
         buf_a = np.empty(widest, dtype=np.float32)
         buf_b = np.empty(widest, dtype=np.float32)
         for t in range(n):
@@ -73,7 +75,7 @@ def bernoulli_forward(base, contexts, targets, learning_rates, weights, sizes, w
                 k = widths[layer]
                 size = sizes[layer]
                 for j in range(size):
-                    start = offset + (j * n_contexts + contexts[t, c, neuron]) * k
+                    start = offset + (j * n_contexts + contexts[t, cc, neuron]) * k
                     row = w[start:start + k]
                     logit = _dot(row, x)
                     if logit > logit_clip:
@@ -110,6 +112,7 @@ def bernoulli_predict(base, contexts, weights, sizes, widths, n_contexts, bias, 
         buf_b = np.empty(widest, dtype=np.float32)
         for c in range(n_nets):
             w = weights[c]
+            cc = np.int64(c) % np.int64(contexts.shape[1])
             for t in range(first * block, min(n, (first + 1) * block)):
                 x = base[t]
                 offset = 0
@@ -120,7 +123,7 @@ def bernoulli_predict(base, contexts, weights, sizes, widths, n_contexts, bias, 
                     k = widths[layer]
                     size = sizes[layer]
                     for j in range(size):
-                        start = offset + (j * n_contexts + contexts[t, c, neuron]) * k
+                        start = offset + (j * n_contexts + contexts[t, cc, neuron]) * k
                         logit = _dot(w[start:start + k], x)
                         logit = min(max(logit, -logit_clip), logit_clip)
                         out_buf[j] = logit
@@ -150,14 +153,12 @@ def context_indices(projections, offsets, n_bits, out):
 def minmax_logits(X, low, inv_span, eps, bias, out):
     """Base logits ``logit(clip((X - low) * inv_span, eps, 1 - eps))`` + a bias column."""
     n, d = X.shape
+    lo = np.float32(eps)
+    hi = np.float32(1.0 - eps)
     for t in prange(n):
         for i in range(d):
-            p = (X[t, i] - low[i]) * inv_span[i]
-            if p < eps:
-                p = eps
-            elif p > 1.0 - eps:
-                p = 1.0 - eps
-            out[t, i] = np.log(p / (1.0 - p))
+            p = min(max(np.float32((X[t, i] - low[i]) * inv_span[i]), lo), hi)
+            out[t, i] = np.log(p / (np.float32(1.0) - p))
         out[t, d] = bias
 
 

@@ -40,8 +40,12 @@ def _reference_from(clf: GLNClassifier) -> gln_reference.NumpyGLN:
         sizes, d, d, clf.n_nets_, context_dim=m, eps=clf.eps, weight_clip=clf.weight_clip,
         bias=1.0, rng=0,
     )
-    planes = clf.hyperplanes_.astype(np.float64).T.reshape(clf.n_nets_, clf.n_neurons_, m, d)
-    offsets = clf.context_offsets_.astype(np.float64).reshape(clf.n_nets_, clf.n_neurons_, m)
+    sets = clf.n_context_sets_
+    planes = clf.hyperplanes_.astype(np.float64).T.reshape(sets, clf.n_neurons_, m, d)
+    offsets = clf.context_offsets_.astype(np.float64).reshape(sets, clf.n_neurons_, m)
+    # shared context functions: every network gets the same hyperplanes
+    planes = np.broadcast_to(planes, (clf.n_nets_,) + planes.shape[1:])
+    offsets = np.broadcast_to(offsets, (clf.n_nets_,) + offsets.shape[1:])
     first = 0
     offset = 0
     for layer, (size, k) in enumerate(zip(sizes, clf.widths_, strict=True)):
@@ -68,10 +72,12 @@ def _naive_inputs(clf: GLNClassifier, X: np.ndarray):
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("context_dim", [0, 2])
-def test_online_updates_match_numpy_reference(n_classes, context_dim):
+@pytest.mark.parametrize(("shared", "whiten"), [(True, None), (False, None), (True, 3)])
+def test_online_updates_match_numpy_reference(n_classes, context_dim, shared, whiten):
     X, y = _blobs(n=60, d=5, n_classes=n_classes, seed=1)
-    clf = GLNClassifier(layer_sizes=(3, 2), context_dim=context_dim, learning_rate=0.05,
-                        learning_rate_scale=2.0, random_state=3)
+    clf = GLNClassifier(layer_sizes=(3, 2), context_dim=context_dim, context_offset=0.5,
+                        whiten=whiten, learning_rate=0.05, learning_rate_scale=2.0,
+                        shared_contexts=shared, random_state=3)
     # a first call fixes the network; the reference starts from the same state
     clf.partial_fit(X[:20], y[:20], classes=np.unique(y))
     ref = _reference_from(clf)
@@ -158,6 +164,25 @@ def test_context_indices_match_naive_bits():
     np.testing.assert_array_equal(out, (bits * (1 << np.arange(3))).sum(axis=-1))
 
 
+def test_whitened_hyperplanes_cut_the_principal_space_evenly():
+    rng = np.random.default_rng(0)
+    # strongly anisotropic data: 3 informative directions of very different variances
+    X = rng.normal(size=(400, 3)) * [30.0, 3.0, 0.3] @ rng.normal(size=(3, 12))
+    X += 0.001 * rng.normal(size=X.shape)
+    y = (X[:, 0] > 0).astype(int)
+    clf = GLNClassifier(layer_sizes=(4,), context_dim=3, whiten=3, random_state=0).fit(X, y)
+    assert clf.n_whitened_ == 3
+    proj = clf._side_information(X).astype(np.float64) @ clf.hyperplanes_.astype(np.float64)
+    # a unit vector of the whitened space gives a projection of unit variance
+    np.testing.assert_allclose(proj.var(axis=0, ddof=1), 1.0, rtol=1e-3)
+    plain = GLNClassifier(layer_sizes=(4,), context_dim=3, random_state=0).fit(X, y)
+    assert plain.n_whitened_ == 0
+    np.testing.assert_allclose(np.linalg.norm(plain.hyperplanes_, axis=0), 1.0, rtol=1e-6)
+    # a first batch of one sample has no principal space: isotropic normals instead
+    one = GLNClassifier(whiten=3, random_state=0).partial_fit(X[:1], y[:1], classes=[0, 1])
+    assert one.n_whitened_ == 0
+
+
 def test_learning_rate_schedules():
     np.testing.assert_allclose(learning_rates("constant", 0.1, 5.0, 10, 3), [0.1] * 3)
     np.testing.assert_allclose(learning_rates("inverse", 0.01, 100.0, 9998, 4),
@@ -220,6 +245,8 @@ def test_bias_is_appended_not_overwriting_a_feature():
         ({"base": "relu"}, ValueError),
         ({"epochs": 0}, ValueError),
         ({"context_offset": -0.1}, ValueError),
+        ({"whiten": 0}, ValueError),
+        ({"shared_contexts": "yes"}, TypeError),
     ],
 )
 def test_bad_parameters_are_named(params, error):

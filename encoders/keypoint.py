@@ -15,6 +15,7 @@ from encoders.projection import ProjectionEncoder
 from hdc._validation import WORD_BITS, check_count, check_random_state
 from hdc.bundling import bundle, threshold
 from hdc.items import item_memory, level
+from vision.matching import _as_descriptors as _check_descriptors
 
 __all__ = ["KeypointEncoder"]
 
@@ -23,19 +24,6 @@ __all__ = ["KeypointEncoder"]
 _SCALE_OCTAVES = 2.0
 _MAX_HASH_BITS = 32
 _REPEATED = ("once", "count")
-
-
-def _check_descriptors(desc: Any, name: str) -> np.ndarray:
-    if not isinstance(desc, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array of shape (n, d), got {type(desc).__name__}")
-    if desc.ndim != 2:
-        raise ValueError(f"{name} must have shape (n_keypoints, d), got shape {desc.shape}")
-    if not (np.issubdtype(desc.dtype, np.floating) or np.issubdtype(desc.dtype, np.integer)):
-        raise TypeError(f"{name} must have a real numeric dtype, got {desc.dtype}")
-    out = np.ascontiguousarray(desc, dtype=np.float32)
-    if out.size and not np.all(np.isfinite(out)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return out
 
 
 class _Features:

@@ -62,10 +62,12 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     lr : float, default=1.0
         Retraining step: how many copies of a sample are added to / subtracted from the class
         counters. An integer keeps the counters integer.
-    margin : float, default=0.2
+    margin : float or "auto", default="auto"
         A training sample is also used for retraining when its true class beats the best other
-        class by at most this much cosine similarity (0: mistakes and ties only). A small margin
-        is what takes retraining from a perceptron to a large-margin classifier.
+        class by at most this much cosine similarity (0: mistakes and ties only). A margin
+        is what takes retraining from a perceptron to a large-margin classifier. ``"auto"``: the
+        median, over the training samples, of that gap after the initial accumulation (stored
+        in ``margin_``), which adapts the margin to how separable the encoded classes are.
     prototypes : {"integer", "binary"}, default="integer"
         Search integer counters by cosine (more accurate) or their binary signs by Hamming
         distance (64x smaller, popcount only).
@@ -95,6 +97,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Number of training samples seen per class.
     prototypes_ : numpy.ndarray of uint64, shape ``(n_classes, dim_ // 64)``
         Binary prototypes, the packed signs of ``counters_`` (ties from ``tie_``).
+    margin_ : float
+        Retraining margin used (``margin``, or the value chosen by ``"auto"``).
     n_updates_ : list of int
         Number of retraining updates made in each epoch of the last ``fit``.
 
@@ -114,7 +118,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         dim: int = 10000,
         epochs: int = 30,
         lr: float = 1.0,
-        margin: float = 0.2,
+        margin: float | str = "auto",
         prototypes: str = "integer",
         average: bool = False,
         temperature: float = 0.05,
@@ -136,7 +140,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self) -> None:
         check_count(self.epochs, "epochs")
         _check_positive(self.lr, "lr")
-        _check_positive(self.margin, "margin", allow_zero=True)
+        if not (isinstance(self.margin, str) and self.margin == "auto"):
+            _check_positive(self.margin, "margin", allow_zero=True)
         _check_positive(self.temperature, "temperature")
         if not isinstance(self.average, (bool, np.bool_)):
             raise TypeError(f"average must be True or False, got {self.average!r}")
@@ -214,6 +219,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ learning
     def _start(self, classes: np.ndarray, rng: np.random.Generator) -> None:
+        self.__dict__.pop("margin_", None)
         self.classes_ = classes
         self.counters_ = np.zeros((len(classes), self.dim_), dtype=np.float64)
         self.class_count_ = np.zeros(len(classes), dtype=np.int64)
@@ -227,9 +233,26 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self.counters_[c] += 2 * ones - members.shape[0]
             self.class_count_[c] += members.shape[0]
 
+    def _auto_margin(self, H: np.ndarray, y_idx: np.ndarray) -> float:
+        """Median gap between the true class and the best other class, in cosine."""
+        if len(self.classes_) < 2 or H.shape[0] == 0:
+            return 0.0
+        norms = np.sqrt(np.einsum("ij,ij->i", self.counters_, self.counters_))
+        sims = np.empty((H.shape[0], len(self.classes_)), dtype=np.float64)
+        _learn_kernels.cosine_integer(H, self.counters_, norms, sims)
+        rows = np.arange(H.shape[0])
+        true = sims[rows, y_idx].copy()
+        sims[rows, y_idx] = -np.inf
+        return max(0.0, float(np.median(true - sims.max(axis=1))))
+
     def _retrain(self, H: np.ndarray, y_idx: np.ndarray, epochs: int, rng: np.random.Generator):
         lr = float(self.lr)
-        margin = float(self.margin)
+        if isinstance(self.margin, str):
+            if not hasattr(self, "margin_"):
+                self.margin_ = self._auto_margin(H, y_idx)
+        else:
+            self.margin_ = float(self.margin)
+        margin = self.margin_
         P = self.counters_
         S = np.zeros_like(P)
         if self.prototypes == "binary":

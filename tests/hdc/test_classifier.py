@@ -251,6 +251,18 @@ def test_average_is_mean_of_counters_over_steps():
     np.testing.assert_allclose(clf.counters_, np.mean(history, axis=0), atol=1e-9)
 
 
+def test_auto_margin_is_median_initial_gap():
+    H = hdc.random(50, 256, random_state=30)
+    y = np.random.default_rng(31).integers(0, 4, size=50)
+    clf = HDClassifier(epochs=0, random_state=0).fit(H, y)
+    P = clf.counters_
+    S = _bipolar(H) @ P.T / (np.linalg.norm(P, axis=1) * 16)
+    true = S[np.arange(50), y]
+    S[np.arange(50), y] = -np.inf
+    assert clf.margin_ == pytest.approx(max(0.0, np.median(true - S.max(axis=1))))
+    assert HDClassifier(epochs=1, margin=0.3).fit(H, y).margin_ == 0.3
+
+
 def test_deterministic_for_a_seed():
     X, y = load_iris(return_X_y=True)
     a = HDClassifier(dim=512, epochs=3, random_state=5).fit(X, y)

@@ -208,25 +208,22 @@ def refine_extrema(gauss, cands, n_layers, contrast_threshold, edge_threshold, b
 
 
 @njit(cache=True, nogil=True)
-def orientation_histograms(mag, ang, levels, xs, ys, sigmas, n_bins, sigma_factor, radius_factor):
+def orientation_histograms(mag, ang, xs, ys, sigmas, n_bins, sigma_factor, radius_factor):
     """Gaussian-weighted histograms of gradient orientation around each keypoint.
 
-    ``mag``/``ang`` are (n_levels, h, w) gradient magnitude and angle (radians in [0, 2 pi))
-    of a Gaussian octave. For keypoint ``k`` the window is centred at sub-pixel
-    ``(xs[k], ys[k])`` of level ``levels[k]``, with weight sigma ``sigma_factor * sigmas[k]``
-    and radius ``radius_factor`` times that sigma (Lowe 2004, sec. 5). Each gradient votes
-    with its weighted magnitude into the two nearest of ``n_bins`` bins (linear interpolation).
+    ``mag``/``ang`` are (h, w) gradient magnitude and angle (radians in [0, 2 pi)) of one
+    Gaussian level. For keypoint ``k`` the window is centred at sub-pixel ``(xs[k], ys[k])``,
+    with weight sigma ``sigma_factor * sigmas[k]`` and radius ``radius_factor`` times that
+    sigma (Lowe 2004, sec. 5). Each gradient votes with its weighted magnitude into the two
+    nearest of ``n_bins`` bins (linear interpolation).
     Returns raw (unsmoothed) histograms ``(n, n_bins)`` float64.
     """
     n = xs.shape[0]
-    h = mag.shape[1]
-    w = mag.shape[2]
+    h, w = mag.shape
     hist = np.zeros((n, n_bins), np.float64)
     wx = np.empty(w, np.float64)
     bins_per_rad = n_bins / TWO_PI
     for k in range(n):
-        m_img = mag[levels[k]]
-        a_img = ang[levels[k]]
         sw = sigma_factor * sigmas[k]
         radius = int(round(radius_factor * sw))
         x = xs[k]
@@ -245,8 +242,8 @@ def orientation_histograms(mag, ang, levels, xs, ys, sigmas, n_bins, sigma_facto
         for rr in range(rlo, rhi + 1):
             dy = rr - y
             wy = math.exp(dy * dy * inv)
-            mrow = m_img[rr]
-            arow = a_img[rr]
+            mrow = mag[rr]
+            arow = ang[rr]
             for cc in range(clo, chi + 1):
                 dx = cc - x
                 if dx * dx + dy * dy > r2max:
@@ -333,22 +330,22 @@ def _interval(a, b, lo, hi, xlo, xhi):
 
 @njit(cache=True, nogil=True)
 def sift_descriptors(
-    mag, ang, levels, xs, ys, sigmas, angles, n_hist, n_ori, scale_factor, clamp, out
+    mag, ang, xs, ys, sigmas, angles, n_hist, n_ori, scale_factor, clamp, out
 ):
     """SIFT descriptors with trilinear binning (Lowe 2004, sec. 6), written into ``out``.
 
-    ``mag``/``ang``: (n_levels, h, w) gradient magnitude and angle (radians in [0, 2 pi)) of
-    a Gaussian octave. For keypoint ``k`` on level ``levels[k]``: a grid of
-    ``n_hist x n_hist`` cells, each ``scale_factor * sigmas[k]`` pixels wide, rotated by
-    ``angles[k]`` (radians in [0, 2 pi)) and centred at the sub-pixel position
-    ``(xs[k], ys[k])``. Every gradient votes with its magnitude, weighted by
-    a Gaussian of sigma ``n_hist / 2`` cells, into the 8 nearest (row, col, orientation) bins of
-    ``n_ori`` orientations. The vector is L2-normalised, clamped at ``clamp`` and
-    renormalised. ``out`` is ``(n, n_hist * n_hist * n_ori)`` float32, order (row, col, ori).
+    ``mag``/``ang``: (h, w) gradient magnitude and angle (radians in [0, 2 pi)) of one
+    Gaussian level. For keypoint ``k``: a grid of ``n_hist x n_hist`` cells, each
+    ``scale_factor * sigmas[k]`` pixels wide, rotated by ``angles[k]`` (radians in
+    [0, 2 pi)) and centred at the sub-pixel position ``(xs[k], ys[k])``. Every gradient votes
+    with its magnitude, weighted by a Gaussian of sigma ``n_hist / 2`` cells, into the 8
+    nearest (row, col, orientation) bins of ``n_ori`` orientations. The vector is
+    L2-normalised, clamped at ``clamp`` and renormalised. ``out`` is
+    ``(n, n_hist * n_hist * n_ori)`` float32, order (row, col, ori); a keypoint whose window
+    holds no gradient gets zeros.
     """
     n = xs.shape[0]
-    h = mag.shape[1]
-    w = mag.shape[2]
+    h, w = mag.shape
     d = n_hist
     stride_c = n_ori
     stride_r = (d + 2) * n_ori
@@ -361,8 +358,6 @@ def sift_descriptors(
     half = 0.5 * d - 0.5
     inv_w = -2.0 / (d * d)  # exp(-(u^2 + v^2) / (2 (d/2)^2)) in cell units
     for k in range(n):
-        m_img = mag[levels[k]]
-        a_img = ang[levels[k]]
         hw = scale_factor * sigmas[k]
         theta = angles[k]
         shift = TWO_PI - theta
@@ -393,8 +388,8 @@ def sift_descriptors(
             b0, b1 = _interval(-sin_t, dy * cos_t + x * sin_t, lo, hi, clo, chi)
             c_start = max(a0, b0)
             c_stop = min(a1, b1)
-            mrow = m_img[rr]
-            arow = a_img[rr]
+            mrow = mag[rr]
+            arow = ang[rr]
             for cc in range(c_start, c_stop + 1):
                 dx = cc - x
                 cbin = dx * cos_t + dy * sin_t + half

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -31,10 +31,6 @@ class Pyramid:
     sigma: float
     n_layers: int
     offset: float = 0.0
-    # gradient (magnitude, angle) stacks per octave and the levels filled in them, shared by
-    # the orientation and descriptor kernels (see sift.SIFT._polar)
-    polar: dict = field(default_factory=dict, repr=False)
-    polar_levels: dict = field(default_factory=dict, repr=False)
 
 
 def _upsample(gray: np.ndarray) -> tuple[np.ndarray, float]:

@@ -11,27 +11,32 @@ from .keypoints import Keypoints
 from .scale_space import Pyramid, build_pyramid, check_scale_space_params, detect_extrema
 
 
-def gradient_polar(gauss: np.ndarray, levels, out=None) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient magnitude and angle of the given levels of a Gaussian octave stack.
+def gradient_polar(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient magnitude and angle of one Gaussian level.
 
     Central differences ``(I[r, c+1] - I[r, c-1], I[r+1, c] - I[r-1, c])`` (zero on the
     one-pixel frame), converted with ``cv2.cartToPolar``; angles in radians in [0, 2 pi),
-    measured from +x towards +y (y down). Written into ``out = (mag, ang)`` when given, else
-    into new arrays shaped like ``gauss``; levels not listed are left untouched.
+    measured from +x towards +y (y down). Returns float32 ``(mag, ang)`` shaped like ``image``.
     """
-    if out is None:
-        out = (np.empty(gauss.shape, np.float32), np.empty(gauss.shape, np.float32))
-    mag, ang = out
-    gx = np.empty(gauss.shape[1:], np.float32)
-    gy = np.empty(gauss.shape[1:], np.float32)
+    gx = np.empty_like(image)
+    gy = np.empty_like(image)
     gx[:, 0] = gx[:, -1] = 0.0
     gy[0, :] = gy[-1, :] = 0.0
-    for lev in np.unique(levels):
-        g = gauss[lev]
-        np.subtract(g[:, 2:], g[:, :-2], out=gx[:, 1:-1])
-        np.subtract(g[2:, :], g[:-2, :], out=gy[1:-1, :])
-        cv2.cartToPolar(gx, gy, magnitude=mag[lev], angle=ang[lev])
-    return mag, ang
+    np.subtract(image[:, 2:], image[:, :-2], out=gx[:, 1:-1])
+    np.subtract(image[2:, :], image[:-2, :], out=gy[1:-1, :])
+    return cv2.cartToPolar(gx, gy)
+
+
+def _by_level(index: np.ndarray, level: np.ndarray):
+    """Yield ``(octave index, level, positions)`` for every pair present, in sorted order."""
+    if len(index) == 0:
+        return
+    key = index.astype(np.int64) * 1024 + level.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    keys, starts = np.unique(key[order], return_index=True)
+    stops = np.append(starts[1:], len(order))
+    for k, start, stop in zip(keys.tolist(), starts.tolist(), stops.tolist(), strict=True):
+        yield k // 1024, k % 1024, order[start:stop]
 
 
 class SIFT:
@@ -174,50 +179,67 @@ class SIFT:
         )
         return gray, pyr
 
-    def _detect(self, pyr: Pyramid, mask) -> tuple[Keypoints, dict]:
-        """Keypoints plus their exact octave-frame geometry (for the descriptor)."""
+    def _detect(self, pyr: Pyramid, mask, describe: bool):
+        """Oriented keypoints, and their descriptors when ``describe``.
+
+        Works one Gaussian level at a time: its gradient maps are computed once, used for the
+        orientations and the descriptors of the keypoints found on it, then dropped (kept
+        until the end only when ``max_features`` must first select keypoints globally).
+        Returns ``(keypoints, descriptors or None)``.
+        """
         ext = detect_extrema(pyr, contrast_threshold=float(self.contrast_threshold),
                              edge_threshold=float(self.edge_threshold), mask=mask)
-        src = []
-        angles = []
-        for o in np.unique(ext.index):
-            sel = np.flatnonzero(ext.index == o)
-            polar = self._polar(pyr, o, ext.level[sel])
+        select_first = self.max_features is not None
+        src, theta, blocks, maps = [], [], [], {}
+        for o, lev, sel in _by_level(ext.index, ext.level):
+            mag, ang = gradient_polar(pyr.gauss[o][lev])
             hist = _kernels.orientation_histograms(
-                *polar, ext.level[sel], ext.x[sel], ext.y[sel], ext.sigma_octave[sel],
+                mag, ang, ext.x[sel], ext.y[sel], ext.sigma_octave[sel],
                 int(self.n_bins), float(self.orientation_sigma), float(self.orientation_radius),
             )
-            idx, ang = _kernels.orientation_peaks(hist, float(self.peak_ratio))
-            src.append(sel[idx])
-            angles.append(ang)
+            idx, ang_k = _kernels.orientation_peaks(hist, float(self.peak_ratio))
+            k = sel[idx]
+            src.append(k)
+            theta.append(ang_k)
+            if describe and not select_first:
+                blocks.append(self._descriptors(
+                    mag, ang, ext.x[k], ext.y[k], ext.sigma_octave[k], ang_k))
+            elif describe:
+                maps[(o, lev)] = (mag, ang)
         src = np.concatenate(src) if src else np.empty(0, np.int64)
-        theta = np.concatenate(angles) if angles else np.empty(0)
+        theta = np.concatenate(theta) if theta else np.empty(0)
         response = np.abs(ext.contrast[src])
-        if self.max_features is not None and len(src) > self.max_features:
+        keep = slice(None)
+        if select_first and len(src) > self.max_features:
             keep = np.sort(np.argsort(-response, kind="stable")[: int(self.max_features)])
-            src, theta, response = src[keep], theta[keep], response[keep]
+        src, theta, response = src[keep], theta[keep], response[keep]
         keypoints = Keypoints(
             ext.xy[src], 2.0 * ext.sigma[src], np.degrees(theta) % 360.0, response,
             ext.octave[src],
         )
-        frame = {
-            "index": ext.index[src], "level": ext.level[src], "x": ext.x[src],
-            "y": ext.y[src], "sigma": ext.sigma_octave[src], "theta": theta,
-        }
-        return keypoints, frame
+        if not describe:
+            return keypoints, None
+        if select_first:
+            frame = {"index": ext.index[src], "level": ext.level[src], "x": ext.x[src],
+                     "y": ext.y[src], "sigma": ext.sigma_octave[src], "theta": theta}
+            return keypoints, self._describe(pyr, frame, maps)
+        empty = np.empty((0, self.descriptor_size), np.float32)
+        return keypoints, self._finish(np.concatenate(blocks) if blocks else empty)
 
-    @staticmethod
-    def _polar(pyr: Pyramid, o: int, levels) -> tuple[np.ndarray, np.ndarray]:
-        """Gradient maps of octave ``o``, computed once per level and kept on the pyramid
-        so that the orientation and descriptor kernels share them."""
-        done = pyr.polar_levels.setdefault(o, set())
-        missing = set(np.unique(levels).tolist()) - done
-        if o not in pyr.polar:
-            pyr.polar[o] = gradient_polar(pyr.gauss[o], sorted(missing))
-        elif missing:
-            gradient_polar(pyr.gauss[o], sorted(missing), out=pyr.polar[o])
-        done |= missing
-        return pyr.polar[o]
+    def _descriptors(self, mag, ang, x, y, sigma, theta) -> np.ndarray:
+        out = np.empty((len(x), self.descriptor_size), np.float32)
+        _kernels.sift_descriptors(
+            mag, ang, x, y, sigma, theta, int(self.n_hist), int(self.n_ori),
+            float(self.descriptor_scale), float(self.magnitude_clamp), out,
+        )
+        return out
+
+    def _finish(self, desc: np.ndarray) -> np.ndarray:
+        """Apply the RootSIFT mapping in place when requested."""
+        if self.root_sift and len(desc):
+            desc /= np.maximum(desc.sum(axis=1, keepdims=True), np.float32(1e-12))
+            np.sqrt(desc, out=desc)
+        return desc
 
     def _frame_of(self, keypoints: Keypoints, pyr: Pyramid) -> dict:
         """Octave-frame geometry of arbitrary keypoints, from their octave, xy, size, angle."""
@@ -244,23 +266,15 @@ class SIFT:
             "sigma": sigma_oct, "theta": theta,
         }
 
-    def _describe(self, pyr: Pyramid, frame: dict) -> np.ndarray:
-        n = len(frame["x"])
-        out = np.zeros((n, self.descriptor_size), np.float32)
-        for o in np.unique(frame["index"]):
-            sel = np.flatnonzero(frame["index"] == o)
-            block = np.empty((len(sel), self.descriptor_size), np.float32)
-            _kernels.sift_descriptors(
-                *self._polar(pyr, o, frame["level"][sel]), frame["level"][sel],
-                frame["x"][sel], frame["y"][sel], frame["sigma"][sel], frame["theta"][sel],
-                int(self.n_hist), int(self.n_ori),
-                float(self.descriptor_scale), float(self.magnitude_clamp), block,
-            )
-            out[sel] = block
-        if self.root_sift and n:
-            out /= np.maximum(out.sum(axis=1, keepdims=True), np.float32(1e-12))
-            np.sqrt(out, out=out)
-        return out
+    def _describe(self, pyr: Pyramid, frame: dict, maps: dict | None = None) -> np.ndarray:
+        """Descriptors of keypoints given in octave frames, one Gaussian level at a time."""
+        out = np.zeros((len(frame["x"]), self.descriptor_size), np.float32)
+        maps = {} if maps is None else maps
+        for o, lev, sel in _by_level(frame["index"], frame["level"]):
+            mag, ang = maps.pop((o, lev), None) or gradient_polar(pyr.gauss[o][lev])
+            out[sel] = self._descriptors(mag, ang, frame["x"][sel], frame["y"][sel],
+                                         frame["sigma"][sel], frame["theta"][sel])
+        return self._finish(out)
 
     # -- public API ------------------------------------------------------------------------
     def detect(self, image: np.ndarray, mask: np.ndarray | None = None) -> Keypoints:
@@ -287,7 +301,7 @@ class SIFT:
         0
         """
         gray, pyr = self._pyramid(image)
-        return self._detect(pyr, as_mask(mask, gray.shape))[0]
+        return self._detect(pyr, as_mask(mask, gray.shape), describe=False)[0]
 
     def compute(self, image: np.ndarray, keypoints: Keypoints) -> np.ndarray:
         """Describe given keypoints (e.g. from ``detect`` or ``Keypoints.from_cv2``).
@@ -359,6 +373,5 @@ class SIFT:
         (True, 128)
         """
         gray, pyr = self._pyramid(image)
-        keypoints, frame = self._detect(pyr, as_mask(mask, gray.shape))
-        return keypoints, self._describe(pyr, frame)
+        return self._detect(pyr, as_mask(mask, gray.shape), describe=True)
 

@@ -66,8 +66,8 @@ def ref_refine(gauss, cands, n_layers, contrast_threshold, edge_threshold, borde
     return np.array(ints, dtype=np.int32).reshape(-1, 3), np.array(floats).reshape(-1, 4)
 
 
-def ref_orientation_hist(mag, ang, level, x, y, sigma, n_bins, sigma_factor, radius_factor):
-    h, w = mag.shape[1:]
+def ref_orientation_hist(mag, ang, x, y, sigma, n_bins, sigma_factor, radius_factor):
+    h, w = mag.shape
     sw = sigma_factor * sigma
     radius = int(round(radius_factor * sw))
     hist = np.zeros(n_bins)
@@ -77,8 +77,8 @@ def ref_orientation_hist(mag, ang, level, x, y, sigma, n_bins, sigma_factor, rad
             d2 = (cc - x) ** 2 + (rr - y) ** 2
             if d2 > (radius + 0.5) ** 2:
                 continue
-            wgt = math.exp(-d2 / (2 * sw * sw)) * mag[level, rr, cc]
-            b = ang[level, rr, cc] * n_bins / (2 * math.pi)
+            wgt = math.exp(-d2 / (2 * sw * sw)) * mag[rr, cc]
+            b = ang[rr, cc] * n_bins / (2 * math.pi)
             b0 = math.floor(b)
             hist[b0 % n_bins] += wgt * (1 - (b - b0))
             hist[(b0 + 1) % n_bins] += wgt * (b - b0)
@@ -98,8 +98,8 @@ def ref_peaks(hist, ratio):
     return out
 
 
-def ref_descriptor(mag, ang, level, x, y, sigma, theta, d=4, n_ori=8, scale=3.0, clamp=0.2):
-    h, w = mag.shape[1:]
+def ref_descriptor(mag, ang, x, y, sigma, theta, d=4, n_ori=8, scale=3.0, clamp=0.2):
+    h, w = mag.shape
     hw = scale * sigma
     radius = min(int(round(hw * math.sqrt(2) * (d + 1) * 0.5)), int(math.hypot(h, w)))
     hist = np.zeros((d + 2, d + 2, n_ori))
@@ -112,8 +112,8 @@ def ref_descriptor(mag, ang, level, x, y, sigma, theta, d=4, n_ori=8, scale=3.0,
             rbin, cbin = v + d / 2 - 0.5, u + d / 2 - 0.5
             if not (-1 < rbin < d and -1 < cbin < d):
                 continue
-            wgt = mag[level, rr, cc] * math.exp(-(u * u + v * v) / (2 * (d / 2) ** 2))
-            ob = ((ang[level, rr, cc] - theta) % (2 * math.pi)) * n_ori / (2 * math.pi)
+            wgt = mag[rr, cc] * math.exp(-(u * u + v * v) / (2 * (d / 2) ** 2))
+            ob = ((ang[rr, cc] - theta) % (2 * math.pi)) * n_ori / (2 * math.pi)
             ri, ci, oi = math.floor(rbin), math.floor(cbin), math.floor(ob)
             for a, wa in ((0, 1 - (rbin - ri)), (1, rbin - ri)):
                 for b, wb in ((0, 1 - (cbin - ci)), (1, cbin - ci)):
@@ -211,39 +211,37 @@ def test_refine_rejects_low_contrast_edges_and_escapes():
 
 
 def test_gradient_polar_matches_numpy():
-    g = texture((20, 24), seed=5).astype(np.float32)[None].repeat(2, axis=0) / 255.0
-    mag, ang = gradient_polar(g, [1])
+    g = texture((20, 24), seed=5).astype(np.float32) / 255.0
+    mag, ang = gradient_polar(g)
     gx = np.zeros((20, 24))
     gy = np.zeros((20, 24))
-    gx[:, 1:-1] = g[1, :, 2:] - g[1, :, :-2]
-    gy[1:-1, :] = g[1, 2:, :] - g[1, :-2, :]
-    np.testing.assert_allclose(mag[1], np.hypot(gx, gy), rtol=1e-5, atol=1e-7)
+    gx[:, 1:-1] = g[:, 2:] - g[:, :-2]
+    gy[1:-1, :] = g[2:, :] - g[:-2, :]
+    np.testing.assert_allclose(mag, np.hypot(gx, gy), rtol=1e-5, atol=1e-7)
     strong = np.hypot(gx, gy) > 1e-3
-    diff = (ang[1] - np.arctan2(gy, gx)) % (2 * np.pi)
+    diff = (ang - np.arctan2(gy, gx)) % (2 * np.pi)
     diff = np.minimum(diff, 2 * np.pi - diff)
     assert diff[strong].max() < 1e-2  # cartToPolar is accurate to about 0.3 degrees
+    assert ang.min() >= 0 and ang.max() < 2 * np.pi
 
 
 def _polar_texture(seed=7, shape=(48, 52)):
-    g = np.stack([texture(shape, seed=seed + i, blur=1.2) for i in range(3)]) / np.float32(255)
-    return gradient_polar(np.ascontiguousarray(g, dtype=np.float32), [0, 1, 2])
+    return gradient_polar(texture(shape, seed=seed, blur=1.2).astype(np.float32) / 255)
 
 
-KEYPOINTS = [  # level, x, y, sigma, theta: interior, larger, clipped by the image border
-    (1, 20.3, 22.7, 1.7, 0.3),
-    (2, 25.0, 24.0, 2.2, 4.0),
-    (0, 5.2, 6.1, 1.6, 2.0),
+KEYPOINTS = [  # x, y, sigma, theta: interior, larger, clipped by the image border
+    (20.3, 22.7, 1.7, 0.3),
+    (25.0, 24.0, 2.2, 4.0),
+    (5.2, 6.1, 1.6, 2.0),
 ]
 
 
 def test_orientation_histograms_match_reference():
     mag, ang = _polar_texture()
-    lev, xs, ys, sig, _ = (np.array(c) for c in zip(*KEYPOINTS, strict=True))
-    got = _kernels.orientation_histograms(
-        mag, ang, lev.astype(np.int32), xs, ys, sig, 36, 1.5, 3.0
-    )
-    for k, (lv, x, y, s, _) in enumerate(KEYPOINTS):
-        want = ref_orientation_hist(mag, ang, lv, x, y, s, 36, 1.5, 3.0)
+    xs, ys, sig, _ = (np.array(c) for c in zip(*KEYPOINTS, strict=True))
+    got = _kernels.orientation_histograms(mag, ang, xs, ys, sig, 36, 1.5, 3.0)
+    for k, (x, y, s, _) in enumerate(KEYPOINTS):
+        want = ref_orientation_hist(mag, ang, x, y, s, 36, 1.5, 3.0)
         np.testing.assert_allclose(got[k], want, rtol=1e-5, atol=1e-9)
 
 
@@ -269,12 +267,11 @@ def test_single_peak_is_interpolated_between_bins():
 
 def test_sift_descriptors_match_reference():
     mag, ang = _polar_texture()
-    lev, xs, ys, sig, th = (np.array(c) for c in zip(*KEYPOINTS, strict=True))
+    xs, ys, sig, th = (np.array(c) for c in zip(*KEYPOINTS, strict=True))
     out = np.empty((len(KEYPOINTS), 128), np.float32)
-    _kernels.sift_descriptors(mag, ang, lev.astype(np.int32), xs, ys, sig, th, 4, 8, 3.0, 0.2,
-                              out)
-    for k, (lv, x, y, s, t) in enumerate(KEYPOINTS):
-        want = ref_descriptor(mag, ang, lv, x, y, s, t)
+    _kernels.sift_descriptors(mag, ang, xs, ys, sig, th, 4, 8, 3.0, 0.2, out)
+    for k, (x, y, s, t) in enumerate(KEYPOINTS):
+        want = ref_descriptor(mag, ang, x, y, s, t)
         np.testing.assert_allclose(out[k], want, atol=2e-6)
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
 
@@ -282,11 +279,10 @@ def test_sift_descriptors_match_reference():
 def test_descriptor_clamp_caps_entries_before_renormalising():
     mag, ang = _polar_texture(seed=2)
     out = np.empty((1, 128), np.float32)
-    args = (np.array([1], np.int32), np.array([24.0]), np.array([24.0]), np.array([2.0]),
-            np.array([1.0]), 4, 8, 3.0)
+    args = (np.array([24.0]), np.array([24.0]), np.array([2.0]), np.array([1.0]), 4, 8, 3.0)
     _kernels.sift_descriptors(mag, ang, *args, 0.05, out)
     # after clamping at 0.05 and renormalising, every clamped entry shares the maximum value
     top = out[0].max()
     assert np.count_nonzero(np.isclose(out[0], top)) > 1
-    want = ref_descriptor(mag, ang, 1, 24.0, 24.0, 2.0, 1.0, clamp=0.05)
+    want = ref_descriptor(mag, ang, 24.0, 24.0, 2.0, 1.0, clamp=0.05)
     np.testing.assert_allclose(out[0], want, atol=2e-6)

@@ -226,3 +226,15 @@ def test_compute_on_odd_keypoints_does_not_crash():
     assert not desc[0].any()  # window outside the image: zero descriptor
     assert not desc[2].any()  # window smaller than a pixel, between samples: zero descriptor
     np.testing.assert_allclose(np.linalg.norm(desc[[1, 3]], axis=1), 1.0, atol=1e-5)
+
+
+def test_max_features_keeps_the_descriptors_of_the_strongest_keypoints():
+    img = texture(seed=8)
+    kp_all, d_all = SIFT().detect_and_compute(img)
+    kp_top, d_top = SIFT(max_features=15).detect_and_compute(img)
+    assert len(kp_top) == 15 and d_top.shape == (15, 128)
+    for i in range(15):
+        same = np.flatnonzero(np.all(kp_all.xy == kp_top.xy[i], axis=1)
+                              & (kp_all.angle == kp_top.angle[i]))
+        assert len(same) == 1
+        np.testing.assert_array_equal(d_all[same[0]], d_top[i])

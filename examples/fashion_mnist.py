@@ -47,6 +47,10 @@ def load_images(path: str) -> tuple[np.ndarray, np.ndarray]:
     return X.reshape(X.shape[0], -1), read_idx(labels).astype(np.int64)
 
 
+def margin_value(text: str) -> float | str:
+    return text if text == "auto" else float(text)
+
+
 def main(argv: list[str] | None = None) -> float:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", help="IDX images file to train on (labels file beside it)")
@@ -55,7 +59,8 @@ def main(argv: list[str] | None = None) -> float:
                         help="auto: HDClassifier's default (binarised RFF); record: RecordEncoder")
     parser.add_argument("--dim", type=int, default=10000, help="hypervector bits")
     parser.add_argument("--epochs", type=int, default=30, help="retraining passes")
-    parser.add_argument("--margin", type=float, default=0.2, help="retraining margin (cosine)")
+    parser.add_argument("--margin", type=margin_value, default="auto",
+                        help="retraining margin (cosine) or 'auto'")
     parser.add_argument("--seed", type=int, default=0, help="random_state")
     args = parser.parse_args(argv)
     if (args.train is None) != (args.test is None):
@@ -87,7 +92,8 @@ def main(argv: list[str] | None = None) -> float:
     start = time.perf_counter()
     accuracy = float(np.mean(clf.predict(X_test) == y_test))
     predict_s = time.perf_counter() - start
-    print(f"model: {clf!r}, dim_={clf.dim_}, epochs run {len(clf.n_updates_)}, "
+    print(f"model: {clf!r}, dim_={clf.dim_}, margin_={clf.margin_:.4f}, "
+          f"epochs run {len(clf.n_updates_)}, "
           f"updates in the last {clf.n_updates_[-1:]}")
     print(f"fit {fit_s:.1f} s, predict {predict_s:.2f} s")
     print(f"accuracy: {accuracy:.4f}")

@@ -237,7 +237,23 @@ class KeypointEncoder(BaseEncoder):
                 f"{name} must be a list (one entry per image) of images or (keypoints, "
                 f"descriptors) pairs, got {type(X).__name__}"
             )
+        if KeypointEncoder._is_feature_set(X):
+            raise TypeError(
+                f"{name} looks like a single (keypoints, descriptors) pair; {name} must hold one "
+                f"entry per image: wrap it in a list, [{name}]"
+            )
         return X
+
+    @staticmethod
+    def _is_feature_set(X: Sequence) -> bool:
+        """Whether ``X`` itself is one (keypoints or xy, descriptors) pair."""
+        from vision import Keypoints
+
+        if not (isinstance(X, tuple) and len(X) == 2 and isinstance(X[1], np.ndarray)):
+            return False
+        where = X[0]
+        is_xy = isinstance(where, np.ndarray) and where.ndim == 2 and where.shape[1] == 2
+        return X[1].ndim == 2 and (isinstance(where, Keypoints) or is_xy)
 
     def _parse(self, item: Any, index: int) -> _Features:
         """One entry of ``X`` -> descriptors (n, d) float32 with their positions and sizes."""

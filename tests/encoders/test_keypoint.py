@@ -351,6 +351,7 @@ def test_bad_parameters(params, error, match):
     "X, error, match",
     [
         (np.zeros((5, 128)), ValueError, "wrap a single image"),
+        ((np.zeros((20, 2)), np.ones((20, 16))), TypeError, "single .* pair"),
         ("image.png", TypeError, "list"),
         ([], ValueError, "empty"),
         ([42], TypeError, r"X\[0\]"),

@@ -134,11 +134,11 @@ def _bit_length(value):
 
 
 @njit(inline="always")
-def _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys, where):
+def _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys):
     """64-bit keys of the n-grams of one text (a hash chain over their code points).
 
-    ``keys[k]`` identifies the k-th n-gram whatever the batch; ``where[k] = 64 * p + n`` locates
-    it (start ``p``, size ``n``). Returns the number of n-grams.
+    ``keys[k]`` identifies the k-th n-gram whatever the batch; n-grams are numbered by start
+    position, then size. Returns the number of n-grams.
     """
     k = 0
     for p in range(length):
@@ -149,7 +149,6 @@ def _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys, whe
             key = _mix64(key + (cp + np.uint64(1)) * _GOLDEN)
             if j + 1 >= n_min:
                 keys[k] = key
-                where[k] = 64 * p + j + 1
                 k += 1
     return k
 
@@ -233,8 +232,7 @@ def ngram_buckets(symbols, offsets, codepoints, n_min, n_max, seed, hash_bits, f
         length = offsets[i + 1] - start
         m = first[i + 1] - first[i]
         keys = np.empty(m, dtype=np.uint64)
-        where = np.empty(m, dtype=np.int64)
-        _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys, where)
+        _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys)
         buckets = np.empty(m, dtype=np.int64)
         for k in range(m):
             buckets[k] = _bucket(keys[k], hash_bits)
@@ -271,43 +269,48 @@ def ngram_bundle_distinct(
         length = offsets[i + 1] - start
         m = _n_grams(length, n_min, n_max)
         keys = np.empty(m, dtype=np.uint64)
-        where = np.empty(m, dtype=np.int64)
-        _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys, where)
+        _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys)
+        # weight of the first of equal keys in sorted order, 0 for its repetitions
         order = np.argsort(keys)
+        weight = np.zeros(m, dtype=np.int64)
         total = 0
         for r in range(m):
             k = order[r]
             if r == 0 or keys[k] != keys[order[r - 1]]:
-                total += np.int64(weights[_bucket(keys[k], hash_bits)])
+                weight[k] = np.int64(weights[_bucket(keys[k], hash_bits)])
+                total += weight[k]
         n_planes = max(_bit_length(total), n_levels + 3)
         planes = np.zeros((n_planes, n_words), dtype=np.uint64)
         grams = np.empty((n_levels, 16, n_words), dtype=np.uint64)
         filled = np.zeros(n_levels, dtype=np.int64)
         row = np.empty(n_words, dtype=np.uint64)
         carry = np.empty(n_words, dtype=np.uint64)
-        for r in range(m):
-            k = order[r]
-            if r > 0 and keys[k] == keys[order[r - 1]]:
+        k = 0
+        for p in range(length):
+            top = min(n_max, length - p)
+            if top < n_min:
                 continue
-            weight = np.int64(weights[_bucket(keys[k], hash_bits)])
-            p = where[k] // 64
-            size = where[k] % 64
             first_row = table[0, symbols[start + p]]
             for w in range(n_words):
                 row[w] = first_row[w]
-            for j in range(1, size):
-                rotated = table[j, symbols[start + p + j]]
-                for w in range(n_words):
-                    row[w] ^= rotated[w]
-            for level in range(n_levels):
-                if (weight >> level) & 1:
-                    slot = filled[level]
+            for j in range(top):
+                if j > 0:
+                    rotated = table[j, symbols[start + p + j]]
                     for w in range(n_words):
-                        grams[level, slot, w] = row[w]
-                    filled[level] = slot + 1
-                    if slot == 15:
-                        _flush16(grams[level], planes, level, carry)
-                        filled[level] = 0
+                        row[w] ^= rotated[w]
+                if j + 1 < n_min:
+                    continue
+                wk = weight[k]
+                k += 1
+                for level in range(n_levels):
+                    if (wk >> level) & 1:
+                        slot = filled[level]
+                        for w in range(n_words):
+                            grams[level, slot, w] = row[w]
+                        filled[level] = slot + 1
+                        if slot == 15:
+                            _flush16(grams[level], planes, level, carry)
+                            filled[level] = 0
         for level in range(n_levels):
             for r in range(filled[level]):
                 for w in range(n_words):

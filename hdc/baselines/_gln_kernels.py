@@ -41,56 +41,65 @@ def _step_bernoulli(row, x, step, weight_clip):
         row[i] = min(max(row[i] - step * x[i], -clip), clip)
 
 
+@njit(cache=True, nogil=True)
+def _bernoulli_sample(w, x, ctx, sizes, widths, n_contexts, bias, logit_clip, train, y, lr,
+                      weight_clip, buf_a, buf_b):
+    """One sample through one Bernoulli GLN ``w``; returns the output logit.
+
+    Each neuron computes ``clip(w_c . x, +-logit_clip)`` with its active weight row ``w_c``
+    (context ``ctx[neuron]``) and, when ``train``, takes the log-loss gradient step
+    ``w_c <- clip(w_c - lr * (sigmoid(out) - y) * x, +-weight_clip)`` on that row only. The
+    layer's outputs, then the bias, are the next layer's inputs.
+    """
+    offset = 0
+    neuron = 0
+    logit = 0.0
+    for layer in range(sizes.shape[0]):
+        out_buf = buf_a if layer % 2 == 0 else buf_b
+        k = widths[layer]
+        size = sizes[layer]
+        for j in range(size):
+            start = offset + (j * n_contexts + ctx[neuron]) * k
+            row = w[start:start + k]
+            logit = min(max(_dot(row, x), -logit_clip), logit_clip)
+            if train:
+                step = lr * (1.0 / (1.0 + np.exp(-logit)) - y)
+                _step_bernoulli(row, x, step, weight_clip)
+            out_buf[j] = logit
+            neuron += 1
+        out_buf[size] = bias
+        offset += size * n_contexts * k
+        x = out_buf
+    return logit
+
+
+@njit(cache=True, nogil=True)
+def _widest_hidden(widths):
+    widest = 1
+    for layer in range(1, widths.shape[0]):
+        widest = max(widest, widths[layer])
+    return widest
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def bernoulli_forward(base, contexts, targets, learning_rates, weights, sizes, widths, n_contexts,
-                      bias, logit_clip, weight_clip, train, out):
-    """Run C Bernoulli GLNs over n samples in order; optionally update them online.
+                      bias, logit_clip, weight_clip, out):
+    """Run C Bernoulli GLNs over n samples in order, updating them online.
 
-    ``out[t, c]`` receives the output logit of network ``c`` for sample ``t`` (before the update
-    of sample ``t`` when ``train``). Each neuron computes ``clip(w . x, +-logit_clip)`` with its
-    active weight row ``w`` and, when training, takes the log-loss gradient step
-    ``w <- clip(w - lr_t * (sigmoid(out) - y) * x, +-weight_clip)`` on that row only.
-    Networks are independent, so the parallel loop runs over them; samples stay in order.
+    ``out[t, c]`` receives the output logit of network ``c`` for sample ``t``, computed before
+    that sample's update. Networks are independent, so the parallel loop runs over them; the
+    samples stay in order within each network.
     """
-    n = base.shape[0]
-    n_nets = weights.shape[0]
-    n_layers = sizes.shape[0]
-    widest = 1
-    for layer in range(1, n_layers):
-        widest = max(widest, widths[layer])
-    for c in prange(n_nets):
-        w = weights[c]
+    widest = _widest_hidden(widths)
+    for c in prange(weights.shape[0]):
         cc = np.int64(c) % np.int64(contexts.shape[1])
         buf_a = np.empty(widest, dtype=np.float32)
         buf_b = np.empty(widest, dtype=np.float32)
-        for t in range(n):
-            x = base[t]
-            y = targets[t, c]
-            lr = learning_rates[t]
-            offset = 0
-            neuron = 0
-            logit = 0.0
-            for layer in range(n_layers):
-                out_buf = buf_a if layer % 2 == 0 else buf_b
-                k = widths[layer]
-                size = sizes[layer]
-                for j in range(size):
-                    start = offset + (j * n_contexts + contexts[t, cc, neuron]) * k
-                    row = w[start:start + k]
-                    logit = _dot(row, x)
-                    if logit > logit_clip:
-                        logit = logit_clip
-                    elif logit < -logit_clip:
-                        logit = -logit_clip
-                    if train:
-                        step = lr * (1.0 / (1.0 + np.exp(-logit)) - y)
-                        _step_bernoulli(row, x, step, weight_clip)
-                    out_buf[j] = logit
-                    neuron += 1
-                out_buf[size] = bias
-                offset += size * n_contexts * k
-                x = out_buf
-            out[t, c] = logit
+        for t in range(base.shape[0]):
+            out[t, c] = _bernoulli_sample(
+                weights[c], base[t], contexts[t, cc], sizes, widths, n_contexts, bias,
+                logit_clip, True, targets[t, c], learning_rates[t], weight_clip, buf_a, buf_b,
+            )
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -101,37 +110,18 @@ def bernoulli_predict(base, contexts, weights, sizes, widths, n_contexts, bias, 
     network stay in cache while the block's samples run through it.
     """
     n = base.shape[0]
-    n_nets = weights.shape[0]
-    n_layers = sizes.shape[0]
-    widest = 1
-    for layer in range(1, n_layers):
-        widest = max(widest, widths[layer])
+    widest = _widest_hidden(widths)
     block = 128
     for first in prange((n + block - 1) // block):
         buf_a = np.empty(widest, dtype=np.float32)
         buf_b = np.empty(widest, dtype=np.float32)
-        for c in range(n_nets):
-            w = weights[c]
+        for c in range(weights.shape[0]):
             cc = np.int64(c) % np.int64(contexts.shape[1])
             for t in range(first * block, min(n, (first + 1) * block)):
-                x = base[t]
-                offset = 0
-                neuron = 0
-                logit = 0.0
-                for layer in range(n_layers):
-                    out_buf = buf_a if layer % 2 == 0 else buf_b
-                    k = widths[layer]
-                    size = sizes[layer]
-                    for j in range(size):
-                        start = offset + (j * n_contexts + contexts[t, cc, neuron]) * k
-                        logit = _dot(w[start:start + k], x)
-                        logit = min(max(logit, -logit_clip), logit_clip)
-                        out_buf[j] = logit
-                        neuron += 1
-                    out_buf[size] = bias
-                    offset += size * n_contexts * k
-                    x = out_buf
-                out[t, c] = logit
+                out[t, c] = _bernoulli_sample(
+                    weights[c], base[t], contexts[t, cc], sizes, widths, n_contexts, bias,
+                    logit_clip, False, 0.0, 0.0, 0.0, buf_a, buf_b,
+                )
 
 
 @njit(cache=True, nogil=True)
@@ -196,9 +186,7 @@ def gaussian_forward(base_mean, base_prec, contexts, targets, learning_rates, we
     """
     n = base_mean.shape[0]
     n_layers = sizes.shape[0]
-    widest = 1
-    for layer in range(1, n_layers):
-        widest = max(widest, widths[layer])
+    widest = _widest_hidden(widths)
     mean_a = np.empty(widest)
     prec_a = np.empty(widest)
     mean_b = np.empty(widest)

@@ -406,7 +406,7 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
                 _gln_kernels.bernoulli_forward(
                     base, contexts, self._targets(y[start:stop]),
                     self._learning_rates(stop - start), self._writable_weights(), sizes,
-                    self.widths_, n_contexts, _BIAS, clip, float(self.weight_clip), True,
+                    self.widths_, n_contexts, _BIAS, clip, float(self.weight_clip),
                     logits[start:stop],
                 )
         return logits

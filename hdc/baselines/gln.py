@@ -398,8 +398,9 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
             base = self._base_logits(chunk)
             contexts = self._contexts(self._side_information(chunk))
             if y is None:
+                # the per-sample routine is shared with training: it needs writable weights
                 _gln_kernels.bernoulli_predict(
-                    base, contexts, self.weights_, sizes, self.widths_, n_contexts,
+                    base, contexts, self._writable_weights(), sizes, self.widths_, n_contexts,
                     _BIAS, clip, logits[start:stop],
                 )
             else:

@@ -235,8 +235,8 @@ _COMMON_PARAMS_DOC = """
         components of the side information, whitened (estimated on up to 2,000 rows of the
         first batch), rather than isotropically in the input space. On images, where a few
         components carry most of the variance, this spreads the cuts over more directions
-        (Fashion-MNIST: +0.7 points with ``whiten=20``); the gating is still one matrix
-        product with the same cost.
+        (Fashion-MNIST, 3 seeds: 85.9% -> 86.6% with ``whiten=20``); the gating is still one
+        matrix product with the same cost.
     learning_rate : float, default=0.01
         The learning rate of the ``"constant"`` schedule, the cap of the ``"inverse"`` one.
     learning_rate_schedule : {"inverse", "constant"}, default="inverse"

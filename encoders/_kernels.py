@@ -112,25 +112,12 @@ def quantize_uniform(X, low, scale, n_levels, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def pack_positive(Z, out):
-    """Pack bit j of row i = ``Z[i, j] > 0``; Z (n, 64 W) float, out (n, W)."""
-    n, n_words = out.shape
-    for i in prange(n):
-        for w in range(n_words):
-            word = np.uint64(0)
-            base = 64 * w
-            for b in range(64):
-                if Z[i, base + b] > 0:
-                    word |= np.uint64(1) << np.uint64(b)
-            out[i, w] = word
+def pack_projection(Z, phase, periodic, out):
+    """Pack the bits of projected rows Z (n, 64 W) into out (n, W).
 
-
-@njit(cache=True, nogil=True, parallel=True)
-def pack_cos_positive(Z, phase, out):
-    """Pack bit j of row i = ``cos(Z[i, j] + phase[j]) > 0``, computed without ``cos``.
-
-    ``phase`` is in turns (multiples of 2 pi) and Z is in turns too: cos(2 pi t) > 0 exactly when
-    the fractional part of ``t + 1/4`` is below 1/2.
+    ``periodic`` False: bit j = ``Z[i, j] > 0`` (sign projection). ``periodic`` True: bit j =
+    ``cos(2 pi (Z[i, j] + phase[j])) > 0`` (Z and phase in turns), computed without ``cos``:
+    it holds exactly when the fractional part of ``Z + phase + 1/4`` is below 1/2.
     """
     n, n_words = out.shape
     for i in prange(n):
@@ -138,7 +125,11 @@ def pack_cos_positive(Z, phase, out):
             word = np.uint64(0)
             base = 64 * w
             for b in range(64):
-                t = Z[i, base + b] + phase[base + b] + 0.25
-                if t - np.floor(t) < 0.5:
+                if periodic:
+                    t = Z[i, base + b] + phase[base + b] + 0.25
+                    on = t - np.floor(t) < 0.5
+                else:
+                    on = Z[i, base + b] > 0
+                if on:
                     word |= np.uint64(1) << np.uint64(b)
             out[i, w] = word

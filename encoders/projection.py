@@ -128,10 +128,7 @@ class ProjectionEncoder(BaseEncoder):
 
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
         Z = (X - self.mean_).astype(np.float32) @ self.components_
-        if self.kind == "rff":
-            _kernels.pack_cos_positive(Z, self.phase_, out)
-        else:
-            _kernels.pack_positive(Z, out)
+        _kernels.pack_projection(Z, self.phase_, self.kind == "rff", out)
 
     def transform(self, X: Any) -> np.ndarray:
         """Encode ``X`` into packed hypervectors, shape ``(n_samples, dim_ // 64)`` uint64."""

@@ -168,7 +168,7 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON output file")
-    ap.add_argument("--repeats", type=int, default=7, help="timing repeats (after warm-up)")
+    ap.add_argument("--repeats", type=int, default=11, help="timing repeats (after warm-up)")
     ap.add_argument("--quick", action="store_true", help="skip scikit-image timing (slow)")
     args = ap.parse_args(argv)
     cv2.setNumThreads(1)

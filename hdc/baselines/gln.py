@@ -33,9 +33,11 @@ Networks". NeurIPS 2020 (arXiv:2006.05964).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import numba
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.extmath import randomized_svd
@@ -49,6 +51,7 @@ from hdc.baselines import _gln_kernels
 __all__ = ["GLNClassifier", "GLNRegressor"]
 
 _CHUNK = 2048
+_PARALLEL_MIN = 256  # fewer rows than this run on one thread (waking a pool costs more)
 _PCA_SAMPLES = 2000  # rows of the first batch used to find the whitened principal directions
 
 
@@ -80,6 +83,20 @@ def _check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
             f"got {layer_sizes!r}"
         )
     return tuple(_check_int(s, "layer_sizes[]", 1) for s in layer_sizes)
+
+
+@contextmanager
+def _threads_for(n_rows: int) -> Iterator[None]:
+    """Run the compiled kernels on one thread for small batches (e.g. online, one sample)."""
+    if n_rows >= _PARALLEL_MIN:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
 
 
 def learning_rates(
@@ -394,23 +411,25 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         clip = self._logit_clip
         for start in range(0, n, _CHUNK):
             stop = min(start + _CHUNK, n)
-            chunk = X[start:stop]
-            base = self._base_logits(chunk)
-            contexts = self._contexts(self._side_information(chunk))
-            if y is None:
-                # the per-sample routine is shared with training: it needs writable weights
-                _gln_kernels.bernoulli_predict(
-                    base, contexts, self._writable_weights(), sizes, self.widths_, n_contexts,
-                    _BIAS, clip, logits[start:stop],
-                )
-            else:
-                _gln_kernels.bernoulli_forward(
-                    base, contexts, self._targets(y[start:stop]),
-                    self._learning_rates(stop - start), self._writable_weights(), sizes,
-                    self.widths_, n_contexts, _BIAS, clip, float(self.weight_clip),
-                    logits[start:stop],
-                )
+            with _threads_for(stop - start):
+                self._run_chunk(X[start:stop], None if y is None else y[start:stop],
+                                logits[start:stop], sizes, n_contexts, clip)
         return logits
+
+    def _run_chunk(self, chunk, y, logits, sizes, n_contexts, clip) -> None:
+        base = self._base_logits(chunk)
+        contexts = self._contexts(self._side_information(chunk))
+        # the per-sample routine is shared by both kernels: it needs writable weights
+        weights = self._writable_weights()
+        if y is None:
+            _gln_kernels.bernoulli_predict(
+                base, contexts, weights, sizes, self.widths_, n_contexts, _BIAS, clip, logits
+            )
+        else:
+            _gln_kernels.bernoulli_forward(
+                base, contexts, self._targets(y), self._learning_rates(len(y)), weights, sizes,
+                self.widths_, n_contexts, _BIAS, clip, float(self.weight_clip), logits,
+            )
 
     def fit(self, X: Any, y: Any) -> GLNClassifier:
         """Learn ``epochs`` online passes over ``(X, y)`` in order, from a fresh network.

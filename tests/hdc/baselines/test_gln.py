@@ -133,6 +133,27 @@ def test_partial_fit_sample_by_sample_equals_one_call():
     assert one.n_updates_ == many.n_updates_ == 200
 
 
+def test_small_batches_run_on_one_thread_and_restore_the_pool(monkeypatch):
+    import numba
+
+    import hdc.baselines.gln as gln
+
+    X, y = _blobs(n=40, seed=11)
+    before = numba.get_num_threads()
+    seen = []
+    original = gln._gln_kernels.bernoulli_forward
+
+    def spy(*args):
+        seen.append(numba.get_num_threads())
+        return original(*args)
+
+    monkeypatch.setattr(gln._gln_kernels, "bernoulli_forward", spy)
+    clf = GLNClassifier(random_state=0).partial_fit(X[:30], y[:30], classes=[0, 1, 2])
+    clf.partial_fit(X[30:31], y[30:31])
+    assert seen == [1, 1]
+    assert numba.get_num_threads() == before
+
+
 def test_fit_is_one_partial_fit_pass_and_epochs_repeat_it():
     X, y = _blobs(n=150, seed=5)
     fitted = GLNClassifier(random_state=2).fit(X, y)

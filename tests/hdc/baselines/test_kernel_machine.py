@@ -81,6 +81,19 @@ def test_hamming_machine_equals_precomputed_svc_and_keeps_only_support_vectors()
     assert ours.score(X_test, y[160:]) > 0.9
 
 
+def test_prediction_in_blocks_equals_one_block(monkeypatch):
+    import hdc.baselines.kernel_machine as km
+
+    X, y = _noisy_prototypes(n=200, noise=0.3, seed=5)
+    clf = KernelMachineClassifier(kernel="hamming", probability=True, random_state=0)
+    clf.fit(X[:120], y[:120])
+    whole = (clf.decision_function(X), clf.predict(X), clf.predict_proba(X))
+    monkeypatch.setattr(km, "_GRAM_BUDGET", 120 * 7)  # blocks of 7 test rows
+    for a, b in zip(whole, (clf.decision_function(X), clf.predict(X), clf.predict_proba(X)),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_hamming_nystroem_classifies_noisy_prototypes():
     X, y = _noisy_prototypes(n=400, noise=0.4, seed=3)
     clf = KernelMachineClassifier(kernel="hamming", approximation="nystroem", n_components=60,

@@ -7,6 +7,8 @@
 - Kernel machine: :class:`hdc.baselines.KernelMachineClassifier` against scikit-learn's ``SVC``
   on digits (RBF: the same predictions), the Hamming kernel on hdkit's ``RecordEncoder``
   hypervectors, and its Nystroem approximation.
+- Gaussian GLN: :class:`hdc.baselines.GLNRegressor` (one pass) against least squares and one
+  epoch of SGD on scikit-learn's diabetes data (R^2 in the accuracy column).
 
 Prints a table and writes ``benchmarks/results/bench_baselines.json``. The numpy reference on
 all of Fashion-MNIST takes minutes; ``--reference-samples N`` trains it on the first N samples
@@ -151,6 +153,50 @@ def kernel_rows(X_train, X_test, y_train, y_test):
     return rows
 
 
+def regression_rows(seeds):
+    """GLNRegressor (one pass) beside least squares and one epoch of SGD on sklearn's diabetes.
+
+    The score column is R^2 on a fixed 25% test split (mean over ``seeds`` for the GLN).
+    """
+    import warnings
+
+    from sklearn.datasets import load_diabetes
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LinearRegression, SGDRegressor
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from hdc.baselines import GLNRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+    models = [
+        ("sklearn LinearRegression (closed form)", [LinearRegression()]),
+        ("sklearn SGDRegressor, one epoch", [make_pipeline(
+            StandardScaler(), SGDRegressor(max_iter=1, tol=None, random_state=s))
+            for s in range(seeds)]),
+        ("hdkit GLNRegressor 16-16-1, one pass", [GLNRegressor(random_state=s)
+                                                  for s in range(seeds)]),
+    ]
+    rows = []
+    for name, estimators in models:
+        scores, fit_times, predict_times = [], [], []
+        for est in estimators:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                _, fit_s = _timed(est.fit, X_train, y_train)
+            pred, pred_s = _timed(est.predict, X_test)
+            scores.append(1 - np.sum((y_test - pred) ** 2) / np.sum((y_test - y_test.mean()) ** 2))
+            fit_times.append(fit_s)
+            predict_times.append(pred_s)
+        row = {"dataset": "diabetes (R^2)", "model": name, "accuracy": float(np.mean(scores)),
+               "fit_s": float(np.mean(fit_times)), "predict_s": float(np.mean(predict_times))}
+        rows.append(row)
+        print(_fmt(row), flush=True)
+    return rows
+
+
 def _fmt(row):
     star = "*" if row.get("extrapolated") else " "
     return (f"{row['dataset']:14s} {row['model']:66s} {row['accuracy']:8.4f} "
@@ -174,6 +220,7 @@ def main(argv=None):
     X_train, X_test = X_train / 16.0, X_test / 16.0
     rows += gln_rows("digits", X_train, X_test, y_train, y_test, OURS_DIGITS, None, args.seeds)
     rows += kernel_rows(X_train, X_test, y_train, y_test)
+    rows += regression_rows(args.seeds)
     summary = {}
     summary["digits_gln_mean_accuracy"] = float(np.mean(
         [r["accuracy"] for r in rows if r["dataset"] == "digits" and r["model"].startswith(

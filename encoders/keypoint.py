@@ -23,6 +23,7 @@ __all__ = ["KeypointEncoder"]
 #: end scale levels
 _SCALE_OCTAVES = 2.0
 _MAX_HASH_BITS = 32
+_MIN_SIDE = 16  # smallest image side vision.SIFT accepts
 _REPEATED = ("once", "count")
 
 
@@ -223,6 +224,12 @@ class KeypointEncoder(BaseEncoder):
             )
         if isinstance(X, np.ndarray):
             if X.ndim in (3, 4) and X.dtype != object:
+                if min(X.shape[1:3]) < _MIN_SIDE:
+                    raise ValueError(
+                        f"{name} of shape {X.shape} is read as a stack of {X.shape[0]} images of "
+                        f"{X.shape[1]}x{X.shape[2]} pixels, below the {_MIN_SIDE}x{_MIN_SIDE} "
+                        f"SIFT needs; a single colour image must be wrapped in a list: [{name}]"
+                    )
                 return X  # a stack of images
             if X.ndim == 1 and X.dtype == object:
                 return X
@@ -266,7 +273,10 @@ class KeypointEncoder(BaseEncoder):
                     f"{name} is an array of shape {item.shape}; an image must be 2-D (H, W) or "
                     "3-D (H, W, 3|4), feature sets are (keypoints, descriptors) pairs"
                 )
-            keypoints, desc = self._detector().detect_and_compute(item)
+            try:
+                keypoints, desc = self._detector().detect_and_compute(item)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{name} (an image): {exc}") from exc
             return _Features(_check_descriptors(desc, f"descriptors of {name}"),
                              np.asarray(keypoints.xy, np.float64),
                              np.asarray(keypoints.size, np.float64))

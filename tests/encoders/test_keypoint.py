@@ -363,6 +363,8 @@ def test_bad_parameters(params, error, match):
          ValueError, "same length"),
         ([(np.zeros((2, 2)), "desc")], TypeError, "descriptors"),
         ([np.zeros((4, 4, 4, 4))], ValueError, "image must be 2-D"),
+        (np.zeros((40, 40, 3), np.uint8), ValueError, "single colour image"),
+        ([np.zeros((8, 8), np.uint8)], ValueError, r"X\[0\] \(an image\): .*16x16"),
     ],
 )
 def test_bad_input(X, error, match):

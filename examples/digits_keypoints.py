@@ -14,6 +14,9 @@ first 250 digits train and the last 250 test; 2,500 / 2,500 in all.
   descriptor kernel: handwriting varies much more than two views of one photo), each word
   bound to the keypoint's position on a 5x5 grid over the keypoints' bounding box, every
   keypoint voting. ``HDClassifier`` then learns from the packed hypervectors.
+- Both: the keypoint hypervector and the ``RecordEncoder`` pixel hypervector side by side
+  (concatenated words, ``2 * dim`` bits), so the classifier sees strokes and raw layout. (The
+  time of this row excludes the keypoint encoding, already done.)
 
 Usage::
 
@@ -99,6 +102,14 @@ def main(argv: list[str] | None = None) -> float:
     clf = HDClassifier(random_state=args.seed).fit(H_train, y[train])
     keypoint_acc = float((clf.predict(H_test) == y[test]).mean())
     rows.append(("SIFT keypoints (KeypointEncoder)", keypoint_acc, time.perf_counter() - t))
+
+    t = time.perf_counter()
+    record = RecordEncoder(dim=args.dim, n_levels=32, random_state=args.seed).fit(pixels[train])
+    both_train = np.hstack([H_train, record.transform(pixels[train])])
+    both_test = np.hstack([H_test, record.transform(pixels[test])])
+    clf = HDClassifier(random_state=args.seed).fit(both_train, y[train])
+    both_acc = float((clf.predict(both_test) == y[test]).mean())
+    rows.append(("keypoints + pixels (concatenated)", both_acc, time.perf_counter() - t))
     n_kp = np.mean([len(SIFT().detect(images[i])) for i in test[::50]])
 
     print(f"dim={args.dim}; about {n_kp:.0f} keypoints per digit (sampled)")

@@ -1,6 +1,6 @@
 """Image retrieval with hypervectors: SIFT features -> KeypointEncoder -> AssociativeMemory.
 
-Every database image is stored as one hypervector (the bundle of its descriptor hypervectors).
+Every database image is stored as one hypervector (the bundle of its visual-word hypervectors).
 Each image is then queried with transformed views of it (rotation, scale, perspective, blur,
 noise, brightness), and we report top-1 / top-5 retrieval accuracy and the time per query,
 beside the classical baseline on the very same features: count the ratio-test matches
@@ -29,7 +29,7 @@ no keypoints (colorwheel, clock) stay in the database and count as misses when m
 
 Usage::
 
-    python examples/image_retrieval.py            # 33 images x 10 queries (~3 minutes)
+    python examples/image_retrieval.py            # 33 images x 10 queries (~5 minutes)
     python examples/image_retrieval.py --quick    # 12 images x 3 queries, smoke run
     python examples/image_retrieval.py --images DIR --queries 10
 

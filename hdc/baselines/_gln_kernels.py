@@ -153,6 +153,15 @@ def minmax_logits(X, low, inv_span, eps, bias, out):
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def centred_scaled(X, mean, inv_scale, out):
+    """Side information ``out = float32((X - mean) * inv_scale)`` in one pass over ``X``."""
+    n, d = X.shape
+    for t in prange(n):
+        for i in range(d):
+            out[t, i] = (X[t, i] - mean[i]) * inv_scale
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=True)
 def clipped_logits(z, clip, bias, out):
     """Base logits of ``sigmoid(z)`` clipped to ``[eps, 1 - eps]``, i.e. ``clip(z, +-clip)``."""
     n, d = z.shape

@@ -191,7 +191,9 @@ class _GLNBase(BaseEstimator):
 
     def _side_information(self, X: np.ndarray) -> np.ndarray:
         """``z = (X - mean_) / side_scale_`` in float32 (one common scale for all features)."""
-        return ((X - self.mean_) * (1.0 / self.side_scale_)).astype(np.float32)
+        out = np.empty(X.shape, dtype=np.float32)
+        _gln_kernels.centred_scaled(X, self.mean_, 1.0 / self.side_scale_, out)
+        return out
 
     def _contexts(self, z: np.ndarray) -> np.ndarray:
         """Active context of every neuron, (n, n_nets, n_neurons) int64: one matmul per batch."""

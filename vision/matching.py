@@ -10,7 +10,19 @@ from ._validation import check_points, check_positive
 _METHODS = {"ransac": cv2.RANSAC, "lmeds": cv2.LMEDS, "magsac": cv2.USAC_MAGSAC}
 
 
-def _as_descriptors(desc, name: str) -> np.ndarray:
+def as_descriptors(desc, name: str = "descriptors") -> np.ndarray:
+    """Check a descriptor matrix and return it as C-contiguous float32 ``(n, d)``.
+
+    Raises TypeError for a non-array or non-numeric dtype and ValueError for a wrong shape
+    or NaN / infinite values, naming ``name``. Shared with ``encoders.KeypointEncoder``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vision.matching import as_descriptors
+    >>> as_descriptors(np.ones((2, 3), np.uint8)).dtype
+    dtype('float32')
+    """
     if not isinstance(desc, np.ndarray):
         raise TypeError(f"{name} must be a numpy array (n, d), got {type(desc).__name__}")
     if desc.ndim != 2:
@@ -21,6 +33,9 @@ def _as_descriptors(desc, name: str) -> np.ndarray:
     if out.size and not np.all(np.isfinite(out)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return out
+
+
+_as_descriptors = as_descriptors  # former private name, still imported by encoders/keypoint.py
 
 
 def nearest_two(desc1: np.ndarray, desc2: np.ndarray, chunk_size: int = 1024):
@@ -101,8 +116,8 @@ def match(
     >>> match(a, a[[2, 0, 3, 1]]).tolist()
     [[0, 1], [1, 3], [2, 0], [3, 2]]
     """
-    d1 = _as_descriptors(desc1, "desc1")
-    d2 = _as_descriptors(desc2, "desc2")
+    d1 = as_descriptors(desc1, "desc1")
+    d2 = as_descriptors(desc2, "desc2")
     if d1.shape[1] != d2.shape[1]:
         raise ValueError(
             f"desc1 and desc2 must have the same length, got {d1.shape[1]} and {d2.shape[1]}"

@@ -80,30 +80,40 @@ def hamming_matrix_serial(a, b, out):
         _hamming_row(a[i], b, out[i])
 
 
+@njit(cache=True, nogil=True)
+def _select_top_k(dist, k, out_index, out_distance):
+    """The k smallest entries of dist (ties: lower index first), by insertion into a k-list."""
+    for m in range(k):
+        out_distance[m] = np.iinfo(np.int64).max
+        out_index[m] = -1
+    for j in range(dist.shape[0]):
+        d = dist[j]
+        if d < out_distance[k - 1]:
+            pos = k - 1
+            while pos > 0 and out_distance[pos - 1] > d:
+                out_distance[pos] = out_distance[pos - 1]
+                out_index[pos] = out_index[pos - 1]
+                pos -= 1
+            out_distance[pos] = d
+            out_index[pos] = j
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def hamming_top_k(queries, stored, k, out_index, out_distance):
     """k nearest stored rows of every query by Hamming distance (ties: lower index first)."""
-    n_q, n_words = queries.shape
-    n_s = stored.shape[0]
-    for i in prange(n_q):
-        best_d = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-        best_i = np.full(k, -1, dtype=np.int64)
-        for j in range(n_s):
-            total = np.uint64(0)
-            for w in range(n_words):
-                total += popcount64(queries[i, w] ^ stored[j, w])
-            d = np.int64(total)
-            if d < best_d[k - 1]:
-                pos = k - 1
-                while pos > 0 and best_d[pos - 1] > d:
-                    best_d[pos] = best_d[pos - 1]
-                    best_i[pos] = best_i[pos - 1]
-                    pos -= 1
-                best_d[pos] = d
-                best_i[pos] = j
-        for m in range(k):
-            out_index[i, m] = best_i[m]
-            out_distance[i, m] = best_d[m]
+    for i in prange(queries.shape[0]):
+        dist = np.empty(stored.shape[0], dtype=np.int64)
+        _hamming_row(queries[i], stored, dist)
+        _select_top_k(dist, k, out_index[i], out_distance[i])
+
+
+@njit(cache=True, nogil=True)
+def hamming_top_k_serial(queries, stored, k, out_index, out_distance):
+    """:func:`hamming_top_k` on one thread (no thread-pool launch for small inputs)."""
+    dist = np.empty(stored.shape[0], dtype=np.int64)
+    for i in range(queries.shape[0]):
+        _hamming_row(queries[i], stored, dist)
+        _select_top_k(dist, k, out_index[i], out_distance[i])
 
 
 # --------------------------------------------------------------------------------------------

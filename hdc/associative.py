@@ -8,6 +8,7 @@ import numpy as np
 
 from hdc import _kernels
 from hdc._validation import (
+    PARALLEL_WORDS,
     WORD_BITS,
     as_hypervectors,
     check_count,
@@ -102,9 +103,15 @@ class AssociativeMemory:
         dist = np.empty((batch.shape[0], k), dtype=np.int64)
         for start in range(0, batch.shape[0], _QUERY_CHUNK):
             stop = min(batch.shape[0], start + _QUERY_CHUNK)
-            _kernels.hamming_top_k(
-                batch[start:stop], self._vectors, k, index[start:stop], dist[start:stop]
+            queries = batch[start:stop]
+            # a thread-pool launch costs more than it saves on a few queries
+            work = queries.shape[0] * self._vectors.shape[0] * self._vectors.shape[1]
+            top_k = (
+                _kernels.hamming_top_k
+                if work >= PARALLEL_WORDS and queries.shape[0] > 1
+                else _kernels.hamming_top_k_serial
             )
+            top_k(queries, self._vectors, k, index[start:stop], dist[start:stop])
         return index, dist
 
     def query(self, hvs: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from hdc import _kernels
-from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
+from hdc._validation import PARALLEL_WORDS, WORD_BITS, as_hypervectors, check_same_width
 
 __all__ = ["hamming", "similarity"]
-
-_PARALLEL_WORDS = 1 << 18
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
@@ -41,7 +39,7 @@ def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
     out = np.empty((xa.shape[0], yb.shape[0]), dtype=np.int64)
     if out.size:
         # a thread-pool launch costs more than it saves on small problems
-        if out.size * xa.shape[1] >= _PARALLEL_WORDS and xa.shape[0] > 1:
+        if out.size * xa.shape[1] >= PARALLEL_WORDS and xa.shape[0] > 1:
             _kernels.hamming_matrix(xa, yb, out)
         else:
             _kernels.hamming_matrix_serial(xa, yb, out)

@@ -123,3 +123,16 @@ def test_multi_chunk_paths_match_reference():
     assert np.array_equal(hdc.bundle(x, tie="one"), expected)
     y = hdc.random(60, 128, random_state=8)
     assert np.array_equal(hdc.hamming(x, y), ref_hamming(x, y))
+
+
+@pytest.mark.parametrize("n_queries", [1, 3, 700])
+def test_associative_memory_serial_and_parallel_paths_agree(n_queries):
+    stored = hdc.random(400, 1024, random_state=3)
+    queries = hdc.flip(stored[:n_queries % 400 or 1].repeat(1, 0), 0.3, random_state=4)
+    queries = np.resize(queries, (n_queries, 16))
+    memory = hdc.AssociativeMemory(1024)
+    memory.add(stored, np.arange(400))
+    labels, sims = memory.query(queries, k=3)
+    d = ref_hamming(queries, stored)
+    order = np.lexsort((np.broadcast_to(np.arange(400), d.shape), d), axis=1)[:, :3]
+    assert np.array_equal(labels.astype(int), order)

@@ -15,7 +15,7 @@ from encoders.projection import ProjectionEncoder
 from hdc._validation import WORD_BITS, check_count, check_random_state
 from hdc.bundling import bundle, threshold
 from hdc.items import item_memory, level
-from vision.matching import _as_descriptors as _check_descriptors
+from vision.matching import as_descriptors as _check_descriptors
 
 __all__ = ["KeypointEncoder"]
 
@@ -74,11 +74,12 @@ class KeypointEncoder(BaseEncoder):
     repeated_words : {"once", "count"}, default="once"
         ``"once"``: every distinct word (with its geometry, when bound) of an image votes once;
         ``"count"``: it votes once per keypoint.
-    root_sift : bool, default=True
+    root_sift : bool, default=False
         Map descriptors to RootSIFT (L1-normalise, then element-wise square root; Arandjelovic
         & Zisserman 2012) before hashing, so angles follow the Hellinger kernel of the
-        histograms. Needs non-negative descriptors; set False when the descriptors are already
-        RootSIFT (``vision.SIFT(root_sift=True)``) or are not histograms.
+        histograms. ``vision.SIFT()`` already returns RootSIFT by default, so this is off; set
+        True for plain SIFT histograms (e.g. OpenCV's or ``vision.SIFT(root_sift=False)``).
+        Needs non-negative descriptors.
     position_levels : int, default=0
         Number of levels per axis of the position binding; 0 disables it. Positions are
         normalised to the bounding box of the image's own keypoints (so the binding does not
@@ -167,7 +168,7 @@ class KeypointEncoder(BaseEncoder):
         n_tables: int = 4,
         hash_bits: int = 16,
         repeated_words: str = "once",
-        root_sift: bool = True,
+        root_sift: bool = False,
         position_levels: int = 0,
         scale_levels: int = 0,
         sift: Any = None,

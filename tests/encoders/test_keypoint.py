@@ -185,7 +185,7 @@ def test_word_vectors_kernel_matches_numpy():
         {"hash_bits": 3, "n_tables": 2, "repeated_words": "count"},
         {"position_levels": 4},
         {"position_levels": 3, "scale_levels": 5, "hash_bits": 6},
-        {"scale_levels": 4, "root_sift": False},
+        {"scale_levels": 4, "root_sift": True},
     ],
 )
 def test_matches_naive_reference(params):
@@ -358,7 +358,6 @@ def test_bad_parameters(params, error, match):
         ([(np.zeros((3, 2)), np.zeros((4, 16)))], ValueError, "3 keypoints but 4 descriptors"),
         ([(np.zeros((3, 3)), np.zeros((3, 16)))], ValueError, r"xy\) must have shape \(n, 2\)"),
         ([(np.zeros((2, 2)), np.array([[np.nan] * 4] * 2))], ValueError, "NaN"),
-        ([(np.zeros((2, 2)), -np.ones((2, 4)))], ValueError, "root_sift"),
         ([(np.zeros((2, 2)), np.ones((2, 4))), (np.zeros((2, 2)), np.ones((2, 5)))],
          ValueError, "same length"),
         ([(np.zeros((2, 2)), "desc")], TypeError, "descriptors"),
@@ -370,6 +369,13 @@ def test_bad_parameters(params, error, match):
 def test_bad_input(X, error, match):
     with pytest.raises(error, match=match):
         KeypointEncoder(dim=64).fit(X)
+
+
+def test_root_sift_needs_non_negative_descriptors():
+    feats = [(np.zeros((2, 2)), -np.ones((2, 4)))]
+    with pytest.raises(ValueError, match="root_sift"):
+        KeypointEncoder(dim=64, root_sift=True).fit(feats)
+    assert KeypointEncoder(dim=64).fit(feats).transform(feats).shape == (1, 1)
 
 
 def test_transform_errors():

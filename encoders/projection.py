@@ -112,10 +112,21 @@ class ProjectionEncoder(BaseEncoder):
             raise ValueError(f"kind must be one of {_KINDS}, got {self.kind!r}")
         self._check_batch_size()
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite=True)
+        return self._fit_from_mean(X.mean(axis=0), X)
+
+    def _fit_from_mean(self, mean: np.ndarray, X: np.ndarray | None = None) -> ProjectionEncoder:
+        """Fit from the feature means (and ``X`` only when ``gamma="scale"`` needs it).
+
+        Lets a caller that already has the means (e.g. summed over Dask partitions) fit the
+        encoder without the data; ``gamma`` must then be a number.
+        """
+        if X is None and isinstance(self.gamma, str) and self.kind == "rff":
+            raise ValueError("gamma='scale' needs the data; give a numeric gamma")
         self.dim_ = self._resolve_dim()
         rng = check_random_state(self.random_state)
-        self.mean_ = X.mean(axis=0)
-        components = rng.standard_normal((X.shape[1], self.dim_), dtype=np.float32)
+        self.mean_ = np.asarray(mean, dtype=np.float64)
+        self.n_features_in_ = self.mean_.shape[0]
+        components = rng.standard_normal((self.n_features_in_, self.dim_), dtype=np.float32)
         if self.kind == "rff":
             self.gamma_ = self._check_gamma(X)
             components *= np.float32(np.sqrt(2.0 * self.gamma_) / (2.0 * np.pi))

@@ -11,12 +11,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from hdc import _learn_kernels
+from hdc._retraining import batch_updates, feature_moments, margin_from_gaps
 from hdc._validation import WORD_BITS, check_count, check_random_state
 from hdc.bundling import counts as bit_counts
 
 __all__ = ["HDClassifier"]
 
 _PROTOTYPES = ("integer", "binary")
+_RETRAINING = ("online", "batch")
 # RBF width of the "auto" encoder, in units of scikit-learn's gamma="scale" (1 / (n_features *
 # X.var())). Measured on sklearn digits (1x-7x; 4x-5x best) and close to the best width on UCI
 # letter; see docs/learning.md.
@@ -75,6 +77,13 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Keep the average of the counters over all retraining steps instead of their last
         value (the averaged perceptron of Freund & Schapire 1999): steadier prototypes that
         generalise better, at the cost of one more vector update per retraining update.
+        With ``retraining="batch"``: the average of the counters after each epoch.
+    retraining : {"online", "batch"}, default="online"
+        ``"online"``: samples are visited in a random order and each update changes the
+        prototypes seen by the next sample (AdaptHD / OnlineHD). ``"batch"``: every sample of an
+        epoch is compared with the prototypes of the start of the epoch and the epoch's updates
+        are summed, so an epoch is a map-reduce over any partition of the data: what
+        :func:`hdc.distributed.fit_dask` runs on Dask, with the same result bit for bit.
     temperature : float, default=0.05
         Softmax temperature of :meth:`predict_proba` over the cosine similarities.
     random_state : int, numpy Generator, RandomState or None, default=None
@@ -121,6 +130,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         margin: float | str = "auto",
         prototypes: str = "integer",
         average: bool = False,
+        retraining: str = "online",
         temperature: float = 0.05,
         random_state: Any = None,
         verbose: bool = False,
@@ -132,6 +142,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.margin = margin
         self.prototypes = prototypes
         self.average = average
+        self.retraining = retraining
         self.temperature = temperature
         self.random_state = random_state
         self.verbose = verbose
@@ -147,6 +158,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             raise TypeError(f"average must be True or False, got {self.average!r}")
         if self.prototypes not in _PROTOTYPES:
             raise ValueError(f"prototypes must be one of {_PROTOTYPES}, got {self.prototypes!r}")
+        if self.retraining not in _RETRAINING:
+            raise ValueError(
+                f"retraining must be one of {_RETRAINING}, got {self.retraining!r}"
+            )
         if isinstance(self.encoder, str):
             if self.encoder != "auto":
                 raise ValueError(
@@ -190,14 +205,28 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self.encoder_ = None
             self.dim_ = X.shape[1] * WORD_BITS
         else:
-            from encoders.projection import ProjectionEncoder
+            self._init_auto_encoder(*feature_moments(X), seed)
 
-            var = float(X.var()) if X.size else 0.0
-            gamma = _AUTO_GAMMA / (X.shape[1] * var) if var > 0 else 1.0
-            self.encoder_ = ProjectionEncoder(
-                dim=self.dim, kind="rff", gamma=gamma, random_state=seed
-            ).fit(X)
-            self.dim_ = self.encoder_.dim_
+    def _init_auto_encoder(
+        self, n_samples: int, column_sums: np.ndarray, total_squares: float, seed: int
+    ) -> None:
+        """The ``"auto"`` encoder (binarised RFF) from the moments of the training features.
+
+        Moments are sums, so they come out the same from one array or from partitions of it
+        (exactly, for integer-valued features): :mod:`hdc.distributed` computes them on Dask.
+        """
+        from encoders.projection import ProjectionEncoder
+
+        n_features = column_sums.shape[0]
+        count = n_samples * n_features
+        mean = column_sums / max(n_samples, 1)
+        mean_square = total_squares / count if count else 0.0
+        var = mean_square - (column_sums.sum() / count) ** 2 if count else 0.0
+        # rounding can leave a tiny variance for constant features: treat it as zero
+        gamma = _AUTO_GAMMA / (n_features * var) if var > 1e-12 * mean_square else 1.0
+        encoder = ProjectionEncoder(dim=self.dim, kind="rff", gamma=gamma, random_state=seed)
+        self.encoder_ = encoder._fit_from_mean(mean)
+        self.dim_ = self.encoder_.dim_
 
     def _encode(self, X: Any) -> np.ndarray:
         if self.encoder_ is None:
@@ -233,17 +262,45 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self.counters_[c] += 2 * ones - members.shape[0]
             self.class_count_[c] += members.shape[0]
 
-    def _auto_margin(self, H: np.ndarray, y_idx: np.ndarray) -> float:
-        """Median gap between the true class and the best other class, in cosine."""
+    def _gaps(self, H: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
+        """Cosine of the true class minus that of the best other class, per sample."""
         if len(self.classes_) < 2 or H.shape[0] == 0:
-            return 0.0
+            return np.empty(0, dtype=np.float64)
         norms = np.sqrt(np.einsum("ij,ij->i", self.counters_, self.counters_))
         sims = np.empty((H.shape[0], len(self.classes_)), dtype=np.float64)
         _learn_kernels.cosine_integer(H, self.counters_, norms, sims)
         rows = np.arange(H.shape[0])
         true = sims[rows, y_idx].copy()
         sims[rows, y_idx] = -np.inf
-        return max(0.0, float(np.median(true - sims.max(axis=1))))
+        return true - sims.max(axis=1)
+
+    def _auto_margin(self, H: np.ndarray, y_idx: np.ndarray) -> float:
+        """Median gap between the true class and the best other class, in cosine."""
+        return margin_from_gaps(self._gaps(H, y_idx))
+
+    def _retrain_batch(self, epoch_update: Any, epochs: int) -> None:
+        """Batch epochs: ``epoch_update(counters, binary prototypes or None)`` gives the summed
+        integer update of an epoch and its number of updates (in memory, or map-reduced)."""
+        lr = float(self.lr)
+        total = np.zeros_like(self.counters_) if self.average else None
+        done = 0
+        passes = range(epochs)
+        if self.verbose:
+            from encoders._base import progress
+
+            passes = progress(passes, epochs, "HDClassifier epochs", True)
+        for _ in passes:
+            binary = self._binarize() if self.prototypes == "binary" else None
+            update, n_updates = epoch_update(self.counters_, binary)
+            self.counters_ += lr * update
+            self.n_updates_.append(int(n_updates))
+            if total is not None:
+                total += self.counters_
+                done += 1
+            if n_updates == 0:
+                break
+        if total is not None and done:
+            self.counters_ = total / done
 
     def _retrain(self, H: np.ndarray, y_idx: np.ndarray, epochs: int, rng: np.random.Generator):
         lr = float(self.lr)
@@ -253,6 +310,11 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         else:
             self.margin_ = float(self.margin)
         margin = self.margin_
+        if self.retraining == "batch":
+            self._retrain_batch(
+                lambda P, B: batch_updates(H, y_idx, P, B, margin), epochs
+            )
+            return
         P = self.counters_
         S = np.zeros_like(P)
         if self.prototypes == "binary":

@@ -9,7 +9,10 @@ hypervectors of shape ``(n, dim_ // 64)``. :class:`BaseEncoder` gives them
 - :meth:`BaseEncoder._transform_in_batches`: the output array is allocated once (packed, ``n x dim
   / 8`` bytes) and filled ``batch_size`` rows at a time by an encoder-specific function, so the
   temporaries of an encoder never grow with ``n``; ``verbose`` shows a tqdm progress bar;
-- :func:`check_packed_output`: the contract every encoder's output must meet.
+- :func:`check_packed_output`: the contract every encoder's output must meet;
+- Dask: every subclass's ``transform`` also accepts a Dask array (or DataFrame / Series) and
+  then returns a lazy Dask array of packed hypervectors, encoded block by block with
+  ``map_blocks`` (see :func:`is_dask_collection`).
 
 Subclasses implement ``_encode_batch(X_batch, out_batch)`` and call the helpers from ``fit`` and
 ``transform``.
@@ -17,6 +20,7 @@ Subclasses implement ``_encode_batch(X_batch, out_batch)`` and call the helpers 
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -24,9 +28,38 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from hdc._validation import WORD_BITS
+from hdc._validation import WORD_BITS, is_dask_collection
 
-__all__ = ["BaseEncoder", "check_packed_output", "round_dim", "progress"]
+__all__ = ["BaseEncoder", "check_packed_output", "is_dask_collection", "round_dim", "progress"]
+
+
+def _transform_dask(encoder: Any, X: Any, transform: Callable) -> Any:
+    """Lazily encode a Dask collection block by block; rows keep their chunks."""
+    if hasattr(X, "to_dask_array"):
+        X = X.to_dask_array(lengths=True)
+    if not hasattr(encoder, "dim_"):
+        raise ValueError(f"{type(encoder).__name__} must be fitted before transform")
+    chunks = (X.chunks[0], (encoder.dim_ // WORD_BITS,))
+    if X.ndim == 1:  # texts or feature sets: one hypervector per item
+        return X.map_blocks(
+            lambda block: transform(encoder, list(block)), new_axis=1, chunks=chunks,
+            dtype=np.uint64,
+        )
+    if X.ndim != 2:
+        raise ValueError(f"X must be 1-D (items) or 2-D (samples x features), got {X.shape}")
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X.map_blocks(lambda block: transform(encoder, block), chunks=chunks, dtype=np.uint64)
+
+
+def _dask_aware(transform: Callable) -> Callable:
+    @functools.wraps(transform)
+    def wrapper(self, X, *args, **kwargs):
+        if is_dask_collection(X):
+            return _transform_dask(self, X, transform)
+        return transform(self, X, *args, **kwargs)
+
+    return wrapper
 
 
 def round_dim(dim: Any, name: str = "dim") -> int:
@@ -87,6 +120,11 @@ class BaseEncoder(TransformerMixin, BaseEstimator):
 
     #: rows per batch when the subclass has no ``batch_size`` parameter
     _default_batch_size = 1024
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "transform" in cls.__dict__:
+            cls.transform = _dask_aware(cls.__dict__["transform"])
 
     def _resolve_dim(self) -> int:
         return round_dim(self.dim)

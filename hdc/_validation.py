@@ -100,3 +100,10 @@ def check_random_state(random_state: Any, name: str = "random_state") -> np.rand
         f"{name} must be None, a non-negative int, a numpy Generator or RandomState, "
         f"got {type(random_state).__name__}"
     )
+
+
+def is_dask_collection(X: Any) -> bool:
+    """True for a Dask array, DataFrame or Series, checked without importing Dask."""
+    return type(X).__module__.split(".")[0] in ("dask", "dask_expr") and (
+        hasattr(X, "map_blocks") or hasattr(X, "to_dask_array")
+    )

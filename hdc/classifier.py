@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from hdc import _learn_kernels
 from hdc._retraining import batch_updates, feature_moments, margin_from_gaps
-from hdc._validation import WORD_BITS, check_count, check_random_state
+from hdc._validation import WORD_BITS, check_count, check_random_state, is_dask_collection
 from hdc.bundling import counts as bit_counts
 
 __all__ = ["HDClassifier"]
@@ -372,13 +372,19 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape ``(n_samples, n_features)``, packed ``uint64`` hypervectors
-            ``(n_samples, dim // 64)``, or whatever the given ``encoder`` accepts.
+            ``(n_samples, dim // 64)``, or whatever the given ``encoder`` accepts. A Dask
+            array or DataFrame (with ``y`` a Dask array or Series) is fitted by map-reduce,
+            partition by partition: see :func:`hdc.distributed.fit_dask`.
         y : array-like of shape ``(n_samples,)``
 
         Returns
         -------
         self
         """
+        if is_dask_collection(X):
+            from hdc.distributed import fit_dask
+
+            return fit_dask(self, X, y)
         self._check_params()
         X, y = self._validate(X, y, reset=True)
         y = np.asarray(y)
@@ -467,7 +473,14 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         return sims
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class of the most similar prototype (lowest class index on ties)."""
+        """Class of the most similar prototype (lowest class index on ties).
+
+        For a Dask collection, a lazy Dask array of predictions (see :mod:`hdc.distributed`).
+        """
+        if is_dask_collection(X):
+            from hdc.distributed import predict_dask
+
+            return predict_dask(self, X)
         sims = self._similarities(X)
         return self.classes_[np.argmax(sims, axis=1)]
 

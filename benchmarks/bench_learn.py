@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -223,8 +224,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="training samples given to the slow peers")
     parser.add_argument("--repeat", type=int, default=3, help="best of N for our timings")
     parser.add_argument("--skip-default", action="store_true", help="skip HDClassifier()")
+    parser.add_argument("--out", default="bench_learn.json", help="file in benchmarks/results/")
     args = parser.parse_args(argv)
 
+    # torchhd warns about its zero-initialised prototypes, NearestCentroid about constant bits
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="sklearn")
     th, th_msg = load_torchhd()
     print(f"hdkit bench_learn: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cpus; {th_msg}")
@@ -235,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         except DatasetNotFoundError as exc:
             print(f"{name}: skipped, {exc}")
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "bench_learn.json"
+    out = RESULTS / args.out
     out.write_text(json.dumps({"args": vars(args), "torchhd": th_msg, "rows": rows}, indent=1))
     print(f"\nwrote {out}")
 

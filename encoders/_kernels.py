@@ -33,12 +33,14 @@ def _greater(planes, n_planes, value):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def record_bundle(index, keys, table, tie, n_planes, out):
+def record_bundle(index, keys_t, table_t, tie, n_planes, out):
     """Majority over features of ``keys[f] XOR table[index[i, f]]`` for every row ``i``.
 
-    index (n, F) int64 rows of ``table`` (T, W); keys (F, W); tie (W,) bits used where exactly
-    half of the F features vote 1 (only possible for even F); ``n_planes`` >= max(4,
-    bit_length(F)) vertical counter levels; out (n, W).
+    The word-major (transposed) layouts keep the inner loop over features contiguous:
+    keys_t (W, F) is ``keys.T``, table_t (W, T) is ``table.T`` and index (n, F) int64 picks
+    columns of it; tie (W,) bits are used where exactly half of the F features vote 1 (only
+    possible for even F); ``n_planes`` >= max(4, bit_length(F)) vertical counter levels;
+    out (n, W).
     """
     n, n_features = index.shape
     n_words = out.shape[1]
@@ -58,7 +60,7 @@ def record_bundle(index, keys, table, tie, n_planes, out):
             eights = np.uint64(0)
             for f in range(0, n_full, 16):
                 for k in range(16):
-                    v[k] = keys[f + k, w] ^ table[row[f + k], w]
+                    v[k] = keys_t[w, f + k] ^ table_t[w, row[f + k]]
                 ones, two_a = _csa(ones, v[0], v[1])
                 ones, two_b = _csa(ones, v[2], v[3])
                 twos, four_a = _csa(twos, two_a, two_b)
@@ -83,7 +85,7 @@ def record_bundle(index, keys, table, tie, n_planes, out):
             planes[2] = fours
             planes[3] = eights
             for f in range(n_full, n_features):
-                carry = keys[f, w] ^ table[row[f], w]
+                carry = keys_t[w, f] ^ table_t[w, row[f]]
                 for level in range(n_planes):
                     p = planes[level]
                     planes[level] = p ^ carry

@@ -138,6 +138,10 @@ class RecordEncoder(BaseEncoder):
             self.keys_ = np.zeros((n_features, self.dim_ // WORD_BITS), dtype=np.uint64)
             self._table = np.concatenate([permute(self.levels_, f) for f in range(n_features)])
         self.tie_ = random(None, self.dim_, rng)
+        # word-major copies for the kernel (its inner loop runs over features)
+        self._keys_t = np.ascontiguousarray(self.keys_.T)
+        self._table_t = np.ascontiguousarray(self._table.T)
+        del self._table
         if self.quantization == "uniform":
             self.low_ = X.min(axis=0)
             self.high_ = X.max(axis=0)
@@ -166,7 +170,7 @@ class RecordEncoder(BaseEncoder):
         index = self._quantize(np.ascontiguousarray(X))
         if self.binding == "permute":
             index += np.arange(X.shape[1], dtype=np.int64) * int(self.n_levels)
-        _kernels.record_bundle(index, self.keys_, self._table, self.tie_, self._n_planes, out)
+        _kernels.record_bundle(index, self._keys_t, self._table_t, self.tie_, self._n_planes, out)
 
     def quantize(self, X: Any) -> np.ndarray:
         """Level index of every value of ``X``, shape ``(n_samples, n_features)``, int64.

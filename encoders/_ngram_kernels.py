@@ -162,63 +162,6 @@ def _bucket(key, hash_bits):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def ngram_bundle(symbols, offsets, table, n_min, n_max, tie, out):
-    """Majority bundle of the character n-grams (``n_min <= n <= n_max``) of every text.
-
-    Parameters (all validated by the caller)
-    ----------------------------------------
-    symbols : int32 (total,)
-        The characters of all texts, concatenated, as indices into the letter table.
-    offsets : int64 (n + 1,)
-        Text ``i`` is ``symbols[offsets[i]:offsets[i + 1]]``.
-    table : uint64 (n_max, S, W)
-        ``table[j, s]``: letter vector ``s`` rotated by ``j`` bits, the letter's vector at
-        position ``j`` of an n-gram.
-    n_min, n_max : int
-        Range of n-gram sizes; the n-gram of size ``n`` starting at ``p`` is
-        ``XOR_{j < n} table[j, symbols[p + j]]``, so the n-grams starting at ``p`` are prefixes
-        of one another and are built incrementally.
-    tie : uint64 (W,)
-        Bits taken where exactly half of the n-grams vote 1 (and for texts without n-grams).
-    out : uint64 (n, W)
-    """
-    n = offsets.shape[0] - 1
-    n_words = out.shape[1]
-    for i in prange(n):
-        start = offsets[i]
-        length = offsets[i + 1] - start
-        m = _n_grams(length, n_min, n_max)
-        planes = np.zeros((max(4, _bit_length(m)), n_words), dtype=np.uint64)
-        grams = np.empty((16, n_words), dtype=np.uint64)
-        carry = np.empty(n_words, dtype=np.uint64)
-        k = 0
-        for p in range(length):
-            top = min(n_max, length - p)
-            if top < n_min:
-                continue
-            row = table[0, symbols[start + p]]
-            for w in range(n_words):
-                grams[k, w] = row[w]
-            cur = k
-            for j in range(top):
-                if j > 0:
-                    row = table[j, symbols[start + p + j]]
-                    for w in range(n_words):
-                        grams[k, w] = grams[cur, w] ^ row[w]
-                    cur = k
-                if j + 1 >= n_min:
-                    k += 1
-                    if k == 16:
-                        _flush16(grams, planes, 0, carry)
-                        k = 0
-        for r in range(k):
-            for w in range(n_words):
-                carry[w] = grams[r, w]
-            _ripple(planes, 0, carry)
-        _majority(planes, m, tie, out[i])
-
-
-@njit(cache=True, nogil=True, parallel=True)
 def ngram_buckets(symbols, offsets, codepoints, n_min, n_max, seed, hash_bits, first, out):
     """Distinct weight-table buckets of the n-grams of every text (for document frequencies).
 
@@ -247,38 +190,76 @@ def ngram_buckets(symbols, offsets, codepoints, n_min, n_max, seed, hash_bits, f
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def ngram_bundle_distinct(
-    symbols, offsets, codepoints, table, n_min, n_max, seed, weights, hash_bits, tie, out
+def ngram_bundle(
+    symbols,
+    offsets,
+    codepoints,
+    table,
+    n_min,
+    n_max,
+    distinct,
+    seed,
+    weights,
+    hash_bits,
+    tie,
+    out,
 ):
-    """Weighted majority of the distinct n-grams of every text (each counted once).
+    """(Weighted) majority bundle of the character n-grams of every text.
 
-    As :func:`ngram_bundle`, but an n-gram occurring several times in a text votes once, with
-    the integer weight ``weights[bucket]`` (1..2**L - 1, ``L`` = number of weight bits) of its
-    key's bucket (``hash_bits=0``: one weight for all). A weight is added bit by bit: the n-gram
-    goes to the Harley-Seal buffer of every set bit ``l`` of its weight, which is counted into
-    the vertical counters from plane ``l`` up. The majority threshold is half the total weight.
+    Parameters (all validated by the caller)
+    ----------------------------------------
+    symbols : int32 (total,)
+        The characters of all texts, concatenated, as indices into ``codepoints`` and the table.
+    offsets : int64 (n + 1,)
+        Text ``i`` is ``symbols[offsets[i]:offsets[i + 1]]``.
+    codepoints : int64 (S,)
+        Code point of every symbol (for the n-gram keys).
+    table : uint64 (n_max, S, W)
+        ``table[j, s]``: letter vector ``s`` rotated by ``j`` bits, the letter's vector at
+        position ``j`` of an n-gram.
+    n_min, n_max : int
+        Range of n-gram sizes; the n-gram of size ``n`` starting at ``p`` is
+        ``XOR_{j < n} table[j, symbols[p + j]]``, so the n-grams starting at ``p`` are prefixes
+        of one another and are built incrementally.
+    distinct : bool
+        False: every occurrence of an n-gram votes with weight 1. True: an n-gram occurring
+        several times in a text votes once, with the weight ``weights[bucket]`` of its key's
+        bucket (``hash_bits=0``: ``weights[0]`` for all); repetitions are found by sorting the
+        n-gram keys (seeded by ``seed``).
+    weights : uint8 (2**hash_bits,)
+        Integer weights 1..2**L - 1. A weight is added bit by bit: the n-gram goes to the
+        Harley-Seal buffer of every set bit ``l`` of its weight, which is counted into the
+        vertical counters from plane ``l`` up.
+    tie : uint64 (W,)
+        Bits taken where exactly half of the total weight votes 1 (and for texts without
+        n-grams).
+    out : uint64 (n, W)
     """
     n = offsets.shape[0] - 1
     n_words = out.shape[1]
-    max_weight = 0
+    max_weight = 1
     for b in range(weights.shape[0]):
         max_weight = max(max_weight, np.int64(weights[b]))
-    n_levels = max(1, _bit_length(max_weight))
+    n_levels = _bit_length(max_weight)
     for i in prange(n):
         start = offsets[i]
         length = offsets[i + 1] - start
         m = _n_grams(length, n_min, n_max)
-        keys = np.empty(m, dtype=np.uint64)
-        _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys)
-        # weight of the first of equal keys in sorted order, 0 for its repetitions
-        order = np.argsort(keys)
-        weight = np.zeros(m, dtype=np.int64)
-        total = 0
-        for r in range(m):
-            k = order[r]
-            if r == 0 or keys[k] != keys[order[r - 1]]:
-                weight[k] = np.int64(weights[_bucket(keys[k], hash_bits)])
-                total += weight[k]
+        weight = np.ones(m, dtype=np.int64)
+        total = m
+        if distinct:
+            keys = np.empty(m, dtype=np.uint64)
+            _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys)
+            # weight of the first of equal keys in sorted order, 0 for its repetitions
+            order = np.argsort(keys)
+            total = 0
+            for r in range(m):
+                k = order[r]
+                if r == 0 or keys[k] != keys[order[r - 1]]:
+                    weight[k] = np.int64(weights[_bucket(keys[k], hash_bits)])
+                    total += weight[k]
+                else:
+                    weight[k] = 0
         n_planes = max(_bit_length(total), n_levels + 3)
         planes = np.zeros((n_planes, n_words), dtype=np.uint64)
         grams = np.empty((n_levels, 16, n_words), dtype=np.uint64)

@@ -297,20 +297,18 @@ class NGramEncoder(BaseEncoder):
         table = np.empty((n_max,) + letters.shape, dtype=np.uint64)
         for j in range(n_max):
             table[j] = permute(letters, j)
-        if self.weighting == "count":
-            _ngram_kernels.ngram_bundle(symbols, offsets, table, n_min, n_max, self._tie(), out)
-            return
         if self.weighting == "idf":
             weights, hash_bits = self.ngram_weights_, _HASH_BITS
         else:
             weights, hash_bits = np.ones(1, dtype=np.uint8), 0
-        _ngram_kernels.ngram_bundle_distinct(
+        _ngram_kernels.ngram_bundle(
             symbols,
             offsets,
             distinct,
             table,
             n_min,
             n_max,
+            self.weighting != "count",
             self._key_seed(),
             weights,
             hash_bits,

@@ -353,10 +353,24 @@ def sift_descriptors(
     # Neighbouring pixels mostly vote into the same bins; alternating between N_COPIES
     # histograms by column breaks the store-to-load dependency chains of the scatter-adds.
     hist = np.zeros(N_COPIES * size, np.float64)
-    wx = np.empty(w, np.float64)
+    # Each row segment of the window is processed in two passes: a vectorised one (rotated
+    # position, bins, fractions and weight of every pixel, into these row buffers) and a
+    # scalar scatter of the trilinear votes. The first pass runs over the segment length
+    # rounded up to a multiple of 8 (no scalar remainder loop); the extra pixels get weight 0
+    # and read the following pixels of the flattened maps (rows are < h - 1: always inside).
+    wp = w + 8
+    wx = np.zeros(wp, np.float64)
+    bidx = np.empty(wp, np.int64)
+    bo1 = np.empty(wp, np.int64)
+    fmg = np.empty(wp, np.float64)
+    ffr = np.empty(wp, np.float64)
+    ffc = np.empty(wp, np.float64)
+    ffo = np.empty(wp, np.float64)
+    mflat = mag.reshape(-1)
+    aflat = ang.reshape(-1)
     bins_per_rad = n_ori / TWO_PI
     half = 0.5 * d - 0.5
-    inv_w = -2.0 / (d * d)  # exp(-(u^2 + v^2) / (2 (d/2)^2)) in cell units
+    inv_w = -2.0 / (d * d)
     for k in range(n):
         hw = scale_factor * sigmas[k]
         theta = angles[k]
@@ -383,50 +397,66 @@ def sift_descriptors(
         for rr in range(rlo, rhi + 1):
             dy = rr - y
             wy = math.exp(dy * dy * wscale)
-            # columns whose rotated position falls inside the (d + 1)-cell support
             a0, a1 = _interval(cos_t, dy * sin_t - x * cos_t, lo, hi, clo, chi)
             b0, b1 = _interval(-sin_t, dy * cos_t + x * sin_t, lo, hi, clo, chi)
             c_start = max(a0, b0)
             c_stop = min(a1, b1)
-            mrow = mag[rr]
-            arow = ang[rr]
-            for cc in range(c_start, c_stop + 1):
-                dx = cc - x
+            n_px = c_stop - c_start + 1
+            if n_px <= 0:
+                continue
+            n_pad = (n_px + 7) & ~7
+            off = rr * w + c_start
+            mrow = mflat[off:off + n_pad]
+            arow = aflat[off:off + n_pad]
+            wxr = wx[c_start:c_start + n_pad]
+            dx0 = c_start - x
+            for j in range(n_pad):  # vectorised: selects, no branches
+                dx = dx0 + j
                 cbin = dx * cos_t + dy * sin_t + half
                 rbin = -dx * sin_t + dy * cos_t + half
-                if rbin <= -1.0 or rbin >= d or cbin <= -1.0 or cbin >= d:
-                    continue
-                mg = mrow[cc] * wy * wx[cc]
-                ob = (arow[cc] + shift) * bins_per_rad  # in (0, 2 n_ori)
+                inside = rbin > -1.0 and rbin < d and cbin > -1.0 and cbin < d and j < n_px
+                mg = mrow[j] * wy * wxr[j]
+                mg = mg if inside else 0.0
+                rbin = rbin if inside else 0.0
+                cbin = cbin if inside else 0.0
+                ob = (arow[j] + shift) * bins_per_rad
                 ri = int(rbin + 1.0) - 1
                 ci = int(cbin + 1.0) - 1
                 oi = int(ob)
-                fr = rbin - ri
-                fc = cbin - ci
-                fo = ob - oi
+                ffr[j] = rbin - ri
+                ffc[j] = cbin - ci
+                ffo[j] = ob - oi
+                fmg[j] = mg
                 oi = oi - n_ori if oi >= n_ori else oi
-                oi = n_ori - 1 if oi >= n_ori else oi  # angle == 2 pi exactly
-                oi1 = oi + 1
-                oi1 = oi1 - n_ori if oi1 >= n_ori else oi1
+                oi = n_ori - 1 if oi >= n_ori else oi
+                bo1[j] = 1 if oi + 1 < n_ori else 1 - n_ori
+                copy = (j & (N_COPIES - 1)) * size
+                bidx[j] = (ri + 1) * stride_r + (ci + 1) * stride_c + oi + copy
+            for j in range(n_px):  # scalar scatter of the 8 trilinear votes
+                mg = fmg[j]
+                fr = ffr[j]
+                fc = ffc[j]
+                fo = ffo[j]
+                base = bidx[j]
+                b1 = base + bo1[j]
                 v_r1 = mg * fr
                 v_r0 = mg - v_r1
                 v_11 = v_r1 * fc
                 v_10 = v_r1 - v_11
                 v_01 = v_r0 * fc
                 v_00 = v_r0 - v_01
-                base = (ri + 1) * stride_r + (ci + 1) * stride_c + (cc % N_COPIES) * size
                 t = v_00 * fo
-                hist[base + oi] += v_00 - t
-                hist[base + oi1] += t
+                hist[base] += v_00 - t
+                hist[b1] += t
                 t = v_01 * fo
-                hist[base + stride_c + oi] += v_01 - t
-                hist[base + stride_c + oi1] += t
+                hist[base + stride_c] += v_01 - t
+                hist[b1 + stride_c] += t
                 t = v_10 * fo
-                hist[base + stride_r + oi] += v_10 - t
-                hist[base + stride_r + oi1] += t
+                hist[base + stride_r] += v_10 - t
+                hist[b1 + stride_r] += t
                 t = v_11 * fo
-                hist[base + stride_r + stride_c + oi] += v_11 - t
-                hist[base + stride_r + stride_c + oi1] += t
+                hist[base + stride_r + stride_c] += v_11 - t
+                hist[b1 + stride_r + stride_c] += t
         for c in range(1, N_COPIES):
             for t in range(size):
                 hist[t] += hist[c * size + t]

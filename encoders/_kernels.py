@@ -18,6 +18,19 @@ def _csa(a, b, c):
 
 
 @njit(inline="always")
+def _add8(ones, twos, fours, v, k):
+    """Add v[k:k + 8] into the counters of weight 1, 2, 4; returns them and the carry of 8."""
+    ones, two_a = _csa(ones, v[k], v[k + 1])
+    ones, two_b = _csa(ones, v[k + 2], v[k + 3])
+    twos, four_a = _csa(twos, two_a, two_b)
+    ones, two_a = _csa(ones, v[k + 4], v[k + 5])
+    ones, two_b = _csa(ones, v[k + 6], v[k + 7])
+    twos, four_b = _csa(twos, two_a, two_b)
+    fours, eight = _csa(fours, four_a, four_b)
+    return ones, twos, fours, eight
+
+
+@njit(inline="always")
 def _greater(planes, n_planes, value):
     """Bit-sliced comparison: lanes whose vertical count is > ``value``, and lanes equal to it."""
     gt = np.uint64(0)
@@ -61,20 +74,8 @@ def record_bundle(index, keys_t, table_t, tie, n_planes, out):
             for f in range(0, n_full, 16):
                 for k in range(16):
                     v[k] = keys_t[w, f + k] ^ table_t[w, row[f + k]]
-                ones, two_a = _csa(ones, v[0], v[1])
-                ones, two_b = _csa(ones, v[2], v[3])
-                twos, four_a = _csa(twos, two_a, two_b)
-                ones, two_a = _csa(ones, v[4], v[5])
-                ones, two_b = _csa(ones, v[6], v[7])
-                twos, four_b = _csa(twos, two_a, two_b)
-                fours, eight_a = _csa(fours, four_a, four_b)
-                ones, two_a = _csa(ones, v[8], v[9])
-                ones, two_b = _csa(ones, v[10], v[11])
-                twos, four_a = _csa(twos, two_a, two_b)
-                ones, two_a = _csa(ones, v[12], v[13])
-                ones, two_b = _csa(ones, v[14], v[15])
-                twos, four_b = _csa(twos, two_a, two_b)
-                fours, eight_b = _csa(fours, four_a, four_b)
+                ones, twos, fours, eight_a = _add8(ones, twos, fours, v, 0)
+                ones, twos, fours, eight_b = _add8(ones, twos, fours, v, 8)
                 eights, carry = _csa(eights, eight_a, eight_b)
                 for level in range(4, n_planes):
                     p = planes[level]

@@ -29,26 +29,18 @@ def _dog(gauss, lev, r, c):
     return gauss[lev + 1, r, c] - gauss[lev, r, c]
 
 
-@njit(cache=True, nogil=True)
-def _is_max(gauss, lev, r, c, v):
-    """True when DoG value ``v`` at (lev, r, c) is >= all 26 neighbours."""
-    for dl in range(-1, 2):
-        for dr in range(-1, 2):
-            for dc in range(-1, 2):
-                if _dog(gauss, lev + dl, r + dr, c + dc) > v:
-                    return False
-    return True
+@njit(cache=True, nogil=True, inline="always")
+def _mx3(a, b, c):
+    """Largest of three values, as selects (vectorisable)."""
+    u = a if a > b else b
+    return u if u > c else c
 
 
-@njit(cache=True, nogil=True)
-def _is_min(gauss, lev, r, c, v):
-    """True when DoG value ``v`` at (lev, r, c) is <= all 26 neighbours."""
-    for dl in range(-1, 2):
-        for dr in range(-1, 2):
-            for dc in range(-1, 2):
-                if _dog(gauss, lev + dl, r + dr, c + dc) < v:
-                    return False
-    return True
+@njit(cache=True, nogil=True, inline="always")
+def _mn3(a, b, c):
+    """Smallest of three values, as selects (vectorisable)."""
+    u = a if a < b else b
+    return u if u < c else c
 
 
 @njit(cache=True, nogil=True)
@@ -56,42 +48,103 @@ def find_extrema(gauss, threshold, border):
     """Candidate 3x3x3 extrema of the DoG of a Gaussian octave.
 
     ``gauss`` is (n_levels, h, w) float32; the DoG ``D[l] = gauss[l + 1] - gauss[l]`` is
-    evaluated on the fly (never stored). Scans DoG levels ``1 .. n_levels - 3``, skipping
-    ``border`` pixels at each edge; a sample is a candidate when ``|D| > threshold`` and it is
-    >= (D > 0) or <= (D < 0) all 26 neighbours.
-    Returns an ``(n, 3)`` int32 array of ``(level, row, col)`` in scan order.
+    evaluated row by row (three rows of it are held). Scans DoG levels ``1 .. n_levels - 3``,
+    skipping
+    ``border`` (>= 1) pixels at each edge; a sample is a candidate when ``|D| > threshold``
+    and it is >= (D > 0) or <= (D < 0) all 26 neighbours.
+    Returns an ``(n, 3)`` int32 array of ``(level, row, col)`` in scan order (level, then
+    row, then column).
+
+    One pass over the rows: for each row, every DoG level is computed once into a ring of
+    three rows together with its row-wise 3-max and 3-min; their column-wise 3-max/min give
+    the 3x3 max/min of each level, so ``v`` is a maximum when it is >= the max of the three
+    levels' 3x3 maxima (itself included). All these loops run over whole rows from index 0
+    and vectorise; only the sparse candidate flags are scanned serially (8 at a time).
     """
     n_levels, h, w = gauss.shape
+    n_dog = n_levels - 1
+    thr = np.float32(threshold)
     out = np.empty((256, 3), np.int32)
     n = 0
-    thr = np.float32(threshold)
-    for lev in range(1, n_levels - 2):
-        lo = gauss[lev]
-        hi = gauss[lev + 1]
-        for r in range(border, h - border):
-            lo_row = lo[r]
-            hi_row = hi[r]
-            for c in range(border, w - border):
-                v = hi_row[c] - lo_row[c]
-                if v > thr:
-                    if (hi_row[c - 1] - lo_row[c - 1] > v or hi_row[c + 1] - lo_row[c + 1] > v
-                            or not _is_max(gauss, lev, r, c, v)):
-                        continue
-                elif v < -thr:
-                    if (hi_row[c - 1] - lo_row[c - 1] < v or hi_row[c + 1] - lo_row[c + 1] < v
-                            or not _is_min(gauss, lev, r, c, v)):
-                        continue
-                else:
+    nc = w - 2 * border
+    if nc <= 0 or h - 2 * border <= 0 or n_dog < 3:
+        return out[:0].copy()
+    m = w - 2
+    dog = np.empty((n_dog, 3, w), np.float32)
+    hmax = np.empty((n_dog, 3, w), np.float32)
+    hmin = np.empty((n_dog, 3, w), np.float32)
+    vmax = np.empty((n_dog, nc), np.float32)
+    vmin = np.empty((n_dog, nc), np.float32)
+    n_words = (nc + 7) // 8
+    flags = np.zeros(8 * n_words, np.uint8)
+    words = flags.view(np.uint64)
+    for r in range(border - 1, h - border + 1):
+        s = r % 3
+        for lev in range(n_dog):
+            lo = gauss[lev, r]
+            hi = gauss[lev + 1, r]
+            d = dog[lev, s, 1:m + 1]
+            lo0 = lo[0:m]
+            lo1 = lo[1:m + 1]
+            lo2 = lo[2:m + 2]
+            hi0 = hi[0:m]
+            hi1 = hi[1:m + 1]
+            hi2 = hi[2:m + 2]
+            hx = hmax[lev, s, 1:m + 1]
+            hn = hmin[lev, s, 1:m + 1]
+            for j in range(m):
+                p = hi0[j] - lo0[j]
+                q = hi1[j] - lo1[j]
+                t = hi2[j] - lo2[j]
+                d[j] = q
+                u = p if p > q else q
+                hx[j] = u if u > t else t
+                u = p if p < q else q
+                hn[j] = u if u < t else t
+        if r < border + 1:
+            continue
+        rc = r - 1
+        for lev in range(n_dog):
+            x0 = hmax[lev, 0, border:border + nc]
+            x1 = hmax[lev, 1, border:border + nc]
+            x2 = hmax[lev, 2, border:border + nc]
+            y0 = hmin[lev, 0, border:border + nc]
+            y1 = hmin[lev, 1, border:border + nc]
+            y2 = hmin[lev, 2, border:border + nc]
+            vx = vmax[lev]
+            vn = vmin[lev]
+            for j in range(nc):
+                vx[j] = _mx3(x0[j], x1[j], x2[j])
+                vn[j] = _mn3(y0[j], y1[j], y2[j])
+        for lev in range(1, n_dog - 1):
+            v = dog[lev, rc % 3, border:border + nc]
+            a0 = vmax[lev - 1]
+            a1 = vmax[lev]
+            a2 = vmax[lev + 1]
+            b0 = vmin[lev - 1]
+            b1 = vmin[lev]
+            b2 = vmin[lev + 1]
+            for j in range(nc):
+                vv = v[j]
+                mx = _mx3(a0[j], a1[j], a2[j])
+                mn = _mn3(b0[j], b1[j], b2[j])
+                flags[j] = ((vv > thr) & (vv >= mx)) | ((vv < -thr) & (vv <= mn))
+            for i in range(n_words):
+                if words[i] == 0:
                     continue
-                if n == out.shape[0]:
-                    grown = np.empty((2 * n, 3), np.int32)
-                    grown[:n] = out
-                    out = grown
-                out[n, 0] = lev
-                out[n, 1] = r
-                out[n, 2] = c
-                n += 1
-    return out[:n].copy()
+                for j in range(8 * i, 8 * i + 8):
+                    if flags[j] == 0:
+                        continue
+                    if n == out.shape[0]:
+                        grown = np.empty((2 * n, 3), np.int32)
+                        grown[:n] = out
+                        out = grown
+                    out[n, 0] = lev
+                    out[n, 1] = rc
+                    out[n, 2] = border + j
+                    n += 1
+    order = np.argsort(out[:n, 0], kind="mergesort")
+    return out[:n][order].copy()
 
 
 @njit(cache=True, nogil=True)

@@ -98,11 +98,12 @@ class NGramEncoder(BaseEncoder):
         - ``"binary"``: each distinct n-gram of a text votes once (its presence);
         - ``"idf"``: each distinct n-gram votes once with an integer weight from 1 to 15, its
           smoothed inverse document frequency ``log((1 + N) / (1 + df)) + 1`` learned in ``fit``
-          (``N`` texts, ``df`` of them containing the n-gram), scaled so that an n-gram never
-          seen in ``fit`` weighs 15 and rounded. Frequent, uninformative n-grams (spaces, common
-          letters) then weigh little, as in TF-IDF. Document frequencies are counted in a table
-          of ``2**20`` buckets indexed by a 64-bit hash of the n-gram (rare collisions merge two
-          n-grams' counts).
+          (``N`` texts, ``df`` of them containing the n-gram), scaled so that the largest
+          possible value, ``log(1 + N) + 1``, is 15, and rounded. Frequent, uninformative
+          n-grams (spaces, common letters) then weigh little, as in TF-IDF. N-grams never seen
+          in ``fit`` weigh 0 (left out, as by a fitted vocabulary). Document frequencies are
+          counted in a table of ``2**20`` buckets indexed by a 64-bit hash of the n-gram (rare
+          collisions merge two n-grams' counts).
     random_state : int, numpy Generator, RandomState or None, default=None
         Seed of the letter hash. With an int, encodings are reproducible bit for bit; ``None``
         draws a fresh seed at every ``fit``. Two encoders must share the seed for their
@@ -121,14 +122,16 @@ class NGramEncoder(BaseEncoder):
     n_documents_ : int
         Number of texts seen in ``fit``.
     ngram_weights_ : numpy.ndarray of uint8, shape ``(2**20,)``
-        Only for ``weighting="idf"``: the integer weight of the n-grams of every hash bucket.
+        Only for ``weighting="idf"``: the integer weight of the n-grams of every hash bucket
+        (0 for buckets no n-gram of the training texts fell in).
 
     Notes
     -----
     A text with ``k`` characters contributes ``max(0, k - n + 1)`` n-grams of each size ``n``.
     Bits where exactly half of the n-grams vote 1 take the value of a fixed tie-breaking
     hypervector derived from the seed. **A text with no n-gram at all** (the empty string, or a
-    text shorter than ``n_min``) therefore encodes to that tie-breaking vector: a fixed,
+    text shorter than ``n_min``; with ``weighting="idf"`` also a text made only of n-grams
+    unseen in ``fit``) therefore encodes to that tie-breaking vector: a fixed,
     pseudo-random hypervector that is the same for every such text and is nearly orthogonal to
     the encoding of any text with n-grams.
 
@@ -288,7 +291,9 @@ class NGramEncoder(BaseEncoder):
         n = len(texts)
         idf = np.log((1.0 + n) / (1.0 + df[:-1])) + 1.0
         top = np.log(1.0 + n) + 1.0
-        return np.clip(np.rint(_MAX_WEIGHT * idf / top), 1, _MAX_WEIGHT).astype(np.uint8)
+        weights = np.clip(np.rint(_MAX_WEIGHT * idf / top), 1, _MAX_WEIGHT).astype(np.uint8)
+        weights[df[:-1] == 0] = 0  # n-grams never seen in fit are left out, as by a vocabulary
+        return weights
 
     def _encode_batch(self, texts: list[str], out: np.ndarray) -> None:
         n_min, n_max = _check_ngram_range(self.ngram_range)

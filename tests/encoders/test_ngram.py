@@ -55,7 +55,7 @@ def ref_grams(text: str, ngram_range) -> list[str]:
 
 
 def ref_idf_weights(texts, ngram_range, seed: int, lowercase: bool = True) -> dict[int, int]:
-    """Quantised smoothed idf of every hash bucket that occurs (others weigh 15)."""
+    """Quantised smoothed idf of every hash bucket that occurs (others weigh 0)."""
     df: dict[int, int] = {}
     for text in texts:
         text = text.lower() if lowercase else text
@@ -89,7 +89,7 @@ def ref_encode(
     for g in grams:
         weight = 1
         if weighting == "idf":
-            weight = idf.get(ref_key(seed, g) >> (64 - HASH_BITS), 15)
+            weight = idf.get(ref_key(seed, g) >> (64 - HASH_BITS), 0)
         vec = np.zeros(dim, dtype=np.int64)
         for j, ch in enumerate(g):
             vec ^= np.roll(ref_letter_bits(seed, ord(ch), dim), j)
@@ -156,11 +156,19 @@ def test_idf_weights_match_reference():
         assert weights[b] == w
     untouched = np.ones(weights.size, dtype=bool)
     untouched[list(idf)] = False
-    assert (weights[untouched] == 15).all()
+    assert (weights[untouched] == 0).all()
     # a space, in 4 of the 5 texts, weighs less than a bigram seen once
     space = ref_key(enc.seed_, " ") >> (64 - HASH_BITS)
-    once = ref_key(enc.seed_, "ê-") >> (64 - HASH_BITS)
+    once = ref_key(enc.seed_, "-à") >> (64 - HASH_BITS)
     assert weights[space] < weights[once]
+
+
+def test_idf_leaves_out_unseen_ngrams():
+    enc = NGramEncoder(dim=256, ngram_range=(2, 2), weighting="idf", random_state=0)
+    enc.fit(["abcd", "abxy", "cdcd"])
+    H = enc.transform(["abcd", "abcd qqq", "zzzz", ""])
+    np.testing.assert_array_equal(H[0], H[1])  # " q", "qq", "d " were never seen
+    np.testing.assert_array_equal(H[2], H[3])  # nothing seen: the empty-text (tie) vector
 
 
 def test_binary_ignores_repetitions():

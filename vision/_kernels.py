@@ -459,11 +459,19 @@ def sift_descriptors(
     n = xs.shape[0]
     h, w = mag.shape
     d = n_hist
-    stride_c = n_ori
-    stride_r = (d + 2) * n_ori
-    size = (d + 2) * (d + 2) * n_ori
+    n_slot = n_ori + 1  # slot n_ori: votes for orientation 0 from bin n_ori - 1
+    stride_c = n_slot
+    stride_r = (d + 2) * n_slot
+    size = (d + 2) * (d + 2) * n_slot
+    u_c = np.uint64(stride_c)
+    u_r = np.uint64(stride_r)
+    u_rc = np.uint64(stride_r + stride_c)
+    one = np.uint64(1)
     # Neighbouring pixels mostly vote into the same bins; alternating between N_COPIES
     # histograms by column breaks the store-to-load dependency chains of the scatter-adds.
+    # Each cell has n_ori + 1 orientation slots, so a vote's second orientation bin is always
+    # the next slot (folded back onto bin 0 at the end), and indices are unsigned: no
+    # wrap-around logic in the scatter loop.
     hist = np.zeros(N_COPIES * size, np.float64)
     # Each row segment of the window is processed in two passes: a vectorised one (rotated
     # position, bins, fractions and weight of every pixel, into these row buffers) and a
@@ -472,8 +480,7 @@ def sift_descriptors(
     # and read the following pixels of the flattened maps (rows are < h - 1: always inside).
     wp = w + 8
     wx = np.zeros(wp, np.float64)
-    bidx = np.empty(wp, np.int64)
-    bo1 = np.empty(wp, np.int64)
+    bidx = np.empty(wp, np.uint64)
     fmg = np.empty(wp, np.float64)
     ffr = np.empty(wp, np.float64)
     ffc = np.empty(wp, np.float64)
@@ -541,7 +548,6 @@ def sift_descriptors(
                 fmg[j] = mg
                 oi = oi - n_ori if oi >= n_ori else oi
                 oi = n_ori - 1 if oi >= n_ori else oi
-                bo1[j] = 1 if oi + 1 < n_ori else 1 - n_ori
                 copy = (j & (N_COPIES - 1)) * size
                 bidx[j] = (ri + 1) * stride_r + (ci + 1) * stride_c + oi + copy
             for j in range(n_px):  # scalar scatter of the 8 trilinear votes
@@ -550,7 +556,7 @@ def sift_descriptors(
                 fc = ffc[j]
                 fo = ffo[j]
                 base = bidx[j]
-                b1 = base + bo1[j]
+                b1 = base + one
                 v_r1 = mg * fr
                 v_r0 = mg - v_r1
                 v_11 = v_r1 * fc
@@ -561,17 +567,19 @@ def sift_descriptors(
                 hist[base] += v_00 - t
                 hist[b1] += t
                 t = v_01 * fo
-                hist[base + stride_c] += v_01 - t
-                hist[b1 + stride_c] += t
+                hist[base + u_c] += v_01 - t
+                hist[b1 + u_c] += t
                 t = v_10 * fo
-                hist[base + stride_r] += v_10 - t
-                hist[b1 + stride_r] += t
+                hist[base + u_r] += v_10 - t
+                hist[b1 + u_r] += t
                 t = v_11 * fo
-                hist[base + stride_r + stride_c] += v_11 - t
-                hist[b1 + stride_r + stride_c] += t
+                hist[base + u_rc] += v_11 - t
+                hist[b1 + u_rc] += t
         for c in range(1, N_COPIES):
             for t in range(size):
                 hist[t] += hist[c * size + t]
+        for t in range(0, size, n_slot):
+            hist[t] += hist[t + n_ori]
         nrm = 0.0
         for i in range(d):
             for j in range(d):

@@ -4,8 +4,11 @@ Default data: ``../shared/data/tabular/letter-recognition.data``, first 16,000 r
 the last 4,000 test (the standard split). Other data: ``--train PATH --test PATH``, each a file
 in the same format (rows ``LETTER,f1,...,f16``), used whole.
 
-Model: ``HDClassifier`` with its defaults (binarised random Fourier features, integer
-prototypes, margin retraining); ``--dim``, ``--epochs`` and ``--margin`` override them.
+Model: ``HDClassifier`` (binarised random Fourier features, integer prototypes, margin
+retraining) with 20,000 bits, 60 retraining epochs and margin 0.064. The margin is 0.85 times
+the ``margin="auto"`` value on this training set (0.075), the same ratio as between the best
+fixed margin and the auto margin on sklearn digits (0.2 / 0.23). With ``--dim 10000 --epochs 30
+--margin auto`` (HDClassifier's defaults) the accuracy is 0.9637.
 
     python examples/letter.py
     python examples/letter.py --train other_train.data --test other_test.data
@@ -32,9 +35,9 @@ def main(argv: list[str] | None = None) -> float:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", help="letter-recognition format file to train on")
     parser.add_argument("--test", help="letter-recognition format file to test on")
-    parser.add_argument("--dim", type=int, default=10000, help="hypervector bits")
-    parser.add_argument("--epochs", type=int, default=30, help="retraining passes")
-    parser.add_argument("--margin", type=margin_value, default="auto",
+    parser.add_argument("--dim", type=int, default=20000, help="hypervector bits")
+    parser.add_argument("--epochs", type=int, default=60, help="retraining passes")
+    parser.add_argument("--margin", type=margin_value, default=0.064,
                         help="retraining margin (cosine) or 'auto'")
     parser.add_argument("--seed", type=int, default=0, help="random_state")
     args = parser.parse_args(argv)

@@ -6,6 +6,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import estimator_checks as ec
@@ -186,6 +188,26 @@ def test_idf_needs_refit_after_weighting_change():
     with pytest.raises(NotFittedError, match="weighting"):
         enc.transform(["abc"])
     assert enc.fit(["abc"]).transform(["abcd"]).shape == (1, 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(st.text(max_size=30), min_size=1, max_size=4),
+    sizes=st.tuples(st.integers(1, 3), st.integers(0, 2)),
+    weighting=st.sampled_from(["count", "binary", "idf"]),
+    lowercase=st.booleans(),
+)
+def test_any_unicode_matches_reference(texts, sizes, weighting, lowercase):
+    ngram_range = (sizes[0], sizes[0] + sizes[1])
+    enc = NGramEncoder(
+        dim=64, ngram_range=ngram_range, weighting=weighting, lowercase=lowercase, random_state=9
+    ).fit(texts)
+    idf = ref_idf_weights(texts, ngram_range, enc.seed_, lowercase) if weighting == "idf" else None
+    expected = [
+        ref_encode(t, 64, ngram_range, enc.seed_, lowercase, weighting=weighting, idf=idf)
+        for t in texts
+    ]
+    np.testing.assert_array_equal(enc.transform(texts), np.stack(expected))
 
 
 def test_lowercase_flag():

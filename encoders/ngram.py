@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from encoders import _ngram_kernels
-from encoders._base import BaseEncoder
+from encoders._base import BaseEncoder, progress
 from hdc import permute
 from hdc._validation import WORD_BITS, check_random_state
 
@@ -268,7 +268,8 @@ class NGramEncoder(BaseEncoder):
         n_min, n_max = _check_ngram_range(self.ngram_range)
         df = np.zeros(2**_HASH_BITS + 1, dtype=np.int64)
         batch = self._check_batch_size()
-        for start in range(0, len(texts), batch):
+        starts = range(0, len(texts), batch)
+        for start in progress(starts, len(starts), "NGramEncoder idf", self.verbose):
             symbols, offsets, distinct = self._prepare(texts[start : start + batch])
             lengths = np.diff(offsets)
             sizes = np.arange(n_min, n_max + 1)

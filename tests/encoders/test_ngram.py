@@ -374,6 +374,8 @@ def test_verbose_progress_bar(capsys):
     enc = NGramEncoder(dim=64, batch_size=2, verbose=True, random_state=0).fit(TEXTS)
     enc.transform(TEXTS)
     assert "NGramEncoder" in capsys.readouterr().err
+    enc.set_params(weighting="idf").fit(TEXTS)
+    assert "NGramEncoder idf" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------------------------

@@ -70,12 +70,16 @@ class NGramEncoder(BaseEncoder):
     seeded hash of its code point, so there is no alphabet to fit and any script works. The
     n-gram ``c_0 c_1 ... c_{n-1}`` is ``L(c_0) XOR rho(L(c_1)) XOR ... XOR rho^{n-1}(L(c_{n-1}))``,
     where ``rho`` is the cyclic rotation by one bit (:func:`hdc.permute`), so the order of the
-    characters matters. A text is encoded as the bitwise majority of all its n-grams of every size
-    in ``ngram_range`` (with multiplicity), so texts sharing many n-grams get similar vectors.
-    Repeated n-grams vote repeatedly, like the term counts of a bag of n-grams; Hamming
-    similarity between two encodings approximates the cosine similarity of the n-gram count
-    profiles. This is the classic HDC language recogniser of Joshi, Halseth and Kanerva (2016)
-    applied per text.
+    characters matters. A text is encoded as the bitwise (weighted) majority of its n-grams of
+    every size in ``ngram_range``, so texts sharing many n-grams get similar vectors. Each bit is
+    the sign of a random +-1 projection of the text's n-gram profile (counts, presences or idf
+    weights, see ``weighting``), so the expected Hamming similarity of two encodings is
+    ``1 - angle / pi`` between their profiles (SimHash). With ``weighting="count"`` this is the
+    classic HDC language recogniser of Joshi, Halseth and Kanerva (2016) applied per text;
+    ``weighting="idf"`` is the bit-packed counterpart of TF-IDF features and is much more
+    accurate for classification (language identification of single sentences, 21 languages:
+    98.2% with ``dim=16384, ngram_range=(1, 3), weighting="idf"`` and :class:`hdc.HDClassifier`,
+    see ``docs/text.md``).
 
     Rotated letter vectors are precomputed once per distinct character and position in a batch
     (a small table), and the majority is counted with bit-sliced carry-save adders in a numba
@@ -264,7 +268,7 @@ class NGramEncoder(BaseEncoder):
         return symbols.astype(np.int32), offsets, distinct.astype(np.int64)
 
     def _idf_weights(self, texts: list[str]) -> np.ndarray:
-        """Integer n-gram weights (1.._MAX_WEIGHT) per hash bucket from document frequencies."""
+        """Integer n-gram weights per hash bucket from document frequencies (0 if unseen)."""
         n_min, n_max = _check_ngram_range(self.ngram_range)
         df = np.zeros(2**_HASH_BITS + 1, dtype=np.int64)
         batch = self._check_batch_size()

@@ -62,9 +62,12 @@ def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tup
         if text:
             from encoders import NGramEncoder
 
-            encoder = NGramEncoder(dim=dim, ngram_range=(1, 3), random_state=random_state)
-            model = make_pipeline(encoder, HDClassifier(random_state=random_state))
-            return model, f"NGramEncoder(1-3, D={dim}) + HDClassifier"
+            # the settings of examples/language_id.py (docs/text.md)
+            encoder = NGramEncoder(
+                dim=dim, ngram_range=(1, 3), weighting="idf", random_state=random_state
+            )
+            clf = HDClassifier(epochs=10, margin=0.03, random_state=random_state)
+            return make_pipeline(encoder, clf), f"NGramEncoder(1-3, idf, D={dim}) + HDClassifier"
         return HDClassifier(dim=dim, random_state=random_state), f"HDClassifier(D={dim})"
     if name == "kernel":
         from hdc.baselines import KernelMachineClassifier
@@ -73,7 +76,9 @@ def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tup
         if text:
             from encoders import NGramEncoder
 
-            encoder = NGramEncoder(dim=dim, ngram_range=(1, 3), random_state=random_state)
+            encoder = NGramEncoder(
+                dim=dim, ngram_range=(1, 3), weighting="idf", random_state=random_state
+            )
             svm = KernelMachineClassifier(
                 kernel="hamming", approximation="nystroem", random_state=random_state
             )

@@ -147,6 +147,17 @@ def test_find_extrema_matches_reference(seed):
     assert [2, 10, 10] in got.tolist() and [3, 16, 16] in got.tolist()
 
 
+
+@pytest.mark.parametrize(("shape", "border"), [((7, 40, 53), 5), ((4, 13, 9), 1), ((6, 12, 70), 3)])
+def test_find_extrema_matches_reference_on_other_shapes(shape, border):
+    # more DoG levels than the ring of three rows, widths off the 8-sample flag words
+    rng = np.random.default_rng(sum(shape))
+    gauss = _gauss_with_dog(rng.normal(size=shape).astype(np.float32))
+    got = _kernels.find_extrema(gauss, 0.3, border)
+    want = ref_extrema(np.diff(gauss, axis=0), 0.3, border)
+    assert len(want) > 0
+    np.testing.assert_array_equal(got, want)
+
 def test_find_extrema_threshold_and_constant():
     dog = np.zeros((4, 16, 16), np.float32)
     assert _kernels.find_extrema(_gauss_with_dog(dog), 0.0, 1).shape == (0, 3)

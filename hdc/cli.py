@@ -153,6 +153,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from hdc import compare
 
     start = time.perf_counter()
+    print("(the first run also compiles hdkit's numba kernels; later runs reuse the cache)")
     print("== hdkit demo 1/2: classifiers side by side on scikit-learn's digits ==")
     print(compare.format_table([], header=True))
     compare.run_comparison("digits", compare.MODELS, dim=args.dim, log=print)

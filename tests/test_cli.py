@@ -74,3 +74,13 @@ def test_match_two_images(tmp_path, capsys):
 def test_match_missing_file(tmp_path, capsys):
     assert cli.main(["match", str(tmp_path / "nope.png"), str(tmp_path / "nope2.png")]) == 2
     assert "nope.png" in capsys.readouterr().err
+
+
+def test_demo_end_to_end(tmp_path, capsys):
+    png = tmp_path / "demo.png"
+    assert cli.main(["demo", "--dim", "256", "-o", str(png)]) == 0
+    text = capsys.readouterr().out
+    for model in ("hdc", "kernel", "gln"):
+        assert f"digits        {model}" in text
+    assert "inliers" in text and "precision" in text
+    assert png.stat().st_size > 10_000

@@ -12,19 +12,25 @@ linear map of them plus noise. The whole set (``rows x features x 8`` bytes: 1.5
 is larger than each worker's memory limit (``--memory-limit``, 1 GB by default, of which about
 300 MB go to the interpreter and hdkit's imports), so the fit only works because every pass
 streams partitions. Each configuration starts a fresh
-``LocalCluster`` on loopback (one thread per worker), fits, then reads the peak resident memory
-of every worker process. Results go to a table and to JSON.
+``LocalCluster`` on loopback (one thread per worker, and one numba / BLAS thread in it), fits,
+then reads the peak resident memory of every worker process. Results go to a table and to JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# one thread per worker for every library, so that the worker count is the core count; the
+# workers inherit this environment (Dask already pins the BLAS pools, numba it does not)
+for _var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -32,18 +38,30 @@ from _common import RESULTS_DIR, machine_info, print_table, write_json  # noqa: 
 
 
 def make_data(rows: int, features: int, classes: int, chunk: int, seed: int = 0):
-    """Lazy synthetic classification data: X (rows, features) float64, y (rows,) int."""
+    """Lazy synthetic classification data: X (rows, features) float64, y (rows,) int.
+
+    Gaussian blobs: a label drawn uniformly, then its class centre plus unit noise. Every
+    block is generated on the worker from its own seed (``seed`` and the block's position);
+    the class centres are the same for every ``seed``, so a test set drawn with another seed
+    follows the same classes.
+    """
     import dask.array as da
 
-    X = da.random.default_rng(seed).standard_normal(size=(rows, features), chunks=(chunk, -1))
-    W = np.random.default_rng(seed + 1).standard_normal((features, classes))
+    centres = np.random.default_rng(12345).standard_normal((classes, features))
+    starts = np.arange(0, rows, chunk)
+    sizes = tuple(int(min(chunk, rows - s)) for s in starts)
 
-    def labels(block: np.ndarray, block_info=None) -> np.ndarray:
-        start = block_info[0]["array-location"][0][0]
-        noise = np.random.default_rng(start + 7).standard_normal((block.shape[0], classes))
-        return np.argmax(block @ W + 0.5 * noise, axis=1)
+    def block(kind: str, block_info=None) -> np.ndarray:
+        location = block_info[None]["array-location"][0]
+        rng = np.random.default_rng([seed, location[0]])
+        n = location[1] - location[0]
+        y = rng.integers(0, classes, size=n)
+        if kind == "y":
+            return y
+        return centres[y] + rng.standard_normal((n, features))
 
-    y = X.map_blocks(labels, drop_axis=1, dtype=np.int64)
+    X = da.map_blocks(block, "X", chunks=(sizes, (features,)), dtype=np.float64)
+    y = da.map_blocks(block, "y", chunks=(sizes,), dtype=np.int64)
     return X, y
 
 
@@ -55,8 +73,8 @@ def rss_after_imports_mb() -> float:
     """Resident memory of a worker once hdkit and its dependencies are imported."""
     import psutil
 
-    import hdc  # noqa: F401
     import encoders  # noqa: F401
+    import hdc  # noqa: F401
 
     return psutil.Process().memory_info().rss / 1e6
 

@@ -28,6 +28,16 @@ def best_time(fn: Callable[[], Any], repeats: int = 7, warmup: int = 1) -> float
     return statistics.median(times)
 
 
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """(best wall time in seconds over ``repeat`` calls of ``fn()``, the last result)."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
 def machine_info() -> dict[str, Any]:
     import numba
     import numpy as np

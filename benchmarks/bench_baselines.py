@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _common import timed  # noqa: E402
 from gln_reference import NumpyGLN, pygln_preprocess  # noqa: E402
 
 from hdc.baselines import GLNClassifier, KernelMachineClassifier  # noqa: E402
@@ -44,12 +45,6 @@ PYGLN = {"layer_sizes": (16, 16, 1), "context_dim": 4, "learning_rate": 1e-3, "e
          "weight_clip": 5.0}
 OURS_DIGITS = {"layer_sizes": (16, 16), "learning_rate_scale": 4.0}
 OURS_FASHION = {"layer_sizes": (16, 16), "whiten": 20, "context_offset": 0.0}
-
-
-def _timed(fn, *args):
-    start = time.perf_counter()
-    out = fn(*args)
-    return out, time.perf_counter() - start
 
 
 def reference_gln(X_train, y_train, X_test, y_test, n_train=None, seed=0):
@@ -70,8 +65,8 @@ def reference_gln(X_train, y_train, X_test, y_test, n_train=None, seed=0):
         base, side = pygln_preprocess(X_test, PYGLN["eps"])
         return classes[model.predict_logits(base, side).argmax(axis=1)]
 
-    _, fit_s = _timed(fit)
-    pred, pred_s = _timed(predict)
+    fit_s, _ = timed(fit)
+    pred_s, pred = timed(predict)
     scale = len(X_train) / n_train
     return {
         "model": "numpy GLN (pygln algorithm)", "accuracy": float(np.mean(pred == y_test)),
@@ -82,8 +77,8 @@ def reference_gln(X_train, y_train, X_test, y_test, n_train=None, seed=0):
 
 def ours_gln(X_train, y_train, X_test, y_test, params, seed=0, epochs=1):
     clf = GLNClassifier(random_state=seed, epochs=epochs, **params)
-    _, fit_s = _timed(clf.fit, X_train, y_train)
-    pred, pred_s = _timed(clf.predict, X_test)
+    fit_s, _ = timed(partial(clf.fit, X_train, y_train))
+    pred_s, pred = timed(partial(clf.predict, X_test))
     name = "hdkit GLNClassifier" + (f" ({epochs} epochs)" if epochs > 1 else "")
     return {"model": name, "accuracy": float(np.mean(pred == y_test)), "fit_s": fit_s,
             "predict_s": pred_s, "extrapolated": False, "trained_on": len(X_train)}
@@ -119,8 +114,8 @@ def kernel_rows(X_train, X_test, y_train, y_test):
                       ("hdkit KernelMachineClassifier (rbf)", KernelMachineClassifier()),
                       ("hdkit KernelMachineClassifier (rbf, nystroem 500)",
                        KernelMachineClassifier(approximation="nystroem", random_state=0))):
-        _, fit_s = _timed(est.fit, X_train, y_train)
-        pred, pred_s = _timed(est.predict, X_test)
+        fit_s, _ = timed(partial(est.fit, X_train, y_train))
+        pred_s, pred = timed(partial(est.predict, X_test))
         rows.append({"dataset": "digits", "model": name, "accuracy": float(np.mean(pred == y_test)),
                      "fit_s": fit_s, "predict_s": pred_s, "predictions": pred})
     same = bool(np.array_equal(rows[0]["predictions"], rows[1]["predictions"]))
@@ -144,8 +139,8 @@ def kernel_rows(X_train, X_test, y_train, y_test):
                                  random_state=0)),
     ):
         pipe = make_pipeline(RecordEncoder(dim=10000, random_state=0), km)
-        _, fit_s = _timed(pipe.fit, X_train, y_train)
-        pred, pred_s = _timed(pipe.predict, X_test)
+        fit_s, _ = timed(partial(pipe.fit, X_train, y_train))
+        pred_s, pred = timed(partial(pipe.predict, X_test))
         row = {"dataset": "digits", "model": label, "accuracy": float(np.mean(pred == y_test)),
                "fit_s": fit_s, "predict_s": pred_s}
         rows.append(row)
@@ -185,8 +180,8 @@ def regression_rows(seeds):
         for est in estimators:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                _, fit_s = _timed(est.fit, X_train, y_train)
-            pred, pred_s = _timed(est.predict, X_test)
+                fit_s, _ = timed(partial(est.fit, X_train, y_train))
+            pred_s, pred = timed(partial(est.predict, X_test))
             scores.append(1 - np.sum((y_test - pred) ** 2) / np.sum((y_test - y_test.mean()) ** 2))
             fit_times.append(fit_s)
             predict_times.append(pred_s)

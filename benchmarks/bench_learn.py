@@ -31,11 +31,11 @@ import argparse
 import json
 import os
 import platform
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import timed  # benchmarks/ is on sys.path when this script runs
 from sklearn.neighbors import NearestCentroid
 
 import hdc
@@ -44,16 +44,6 @@ from hdc import HDClassifier
 from hdc.datasets import DatasetNotFoundError, load_dataset
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def timed(fn, repeat: int = 1):
-    """(best wall time in seconds over ``repeat`` calls, last result)."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def load_torchhd():

@@ -202,8 +202,6 @@ def bundle(
     x = x.reshape(-1, x.shape[-1])
     if x.shape[0] == 0:
         raise ValueError("hvs is empty: bundling needs at least one hypervector")
-    if tie not in _TIES:
-        raise ValueError(f"tie must be one of {_TIES}, got {tie!r}")
     if weights is None:
         return _majority(x, _tie_bits(tie, x.shape[1], random_state))
     w = _check_weights(weights, x.shape[0])

@@ -28,6 +28,14 @@ def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (ua[:, None, :] != ub[None, :, :]).sum(-1)
 
 
+def top_k(queries: np.ndarray, stored: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and distances of the k nearest stored rows (ties: lower index first)."""
+    d = hamming(queries, stored)
+    index = np.broadcast_to(np.arange(d.shape[1]), d.shape)
+    order = np.lexsort((index, d), axis=1)[:, :k]
+    return order, np.take_along_axis(d, order, 1)
+
+
 def counts(hvs: np.ndarray, weights=None) -> np.ndarray:
     bits = unpack_bits(np.atleast_2d(hvs)).astype(np.int64)
     w = np.ones(bits.shape[0], dtype=np.int64) if weights is None else np.asarray(weights)

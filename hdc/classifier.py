@@ -11,9 +11,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from hdc import _learn_kernels
-from hdc._retraining import batch_updates, feature_moments, margin_from_gaps
+from hdc._retraining import batch_updates, class_sums, feature_moments, margin_from_gaps
 from hdc._validation import WORD_BITS, check_count, check_random_state, is_dask_collection
-from hdc.bundling import counts as bit_counts
 
 __all__ = ["HDClassifier"]
 
@@ -257,11 +256,9 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.n_updates_ = []
 
     def _accumulate(self, H: np.ndarray, y_idx: np.ndarray) -> None:
-        for c in np.unique(y_idx):
-            members = H[y_idx == c]
-            ones = bit_counts(members).astype(np.int64)
-            self.counters_[c] += 2 * ones - members.shape[0]
-            self.class_count_[c] += members.shape[0]
+        sums, sizes = class_sums(H, y_idx, len(self.classes_))
+        self.counters_ += sums
+        self.class_count_ += sizes
 
     def _gaps(self, H: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
         """Cosine of the true class minus that of the best other class, per sample."""

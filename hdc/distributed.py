@@ -65,7 +65,6 @@ def transform_dask(encoder: Any, X: Any):
     Dask array of packed ``uint64`` hypervectors ``(n, dim // 64)`` for a Dask input, with the
     row chunks of ``X``.
     """
-
     if not is_dask_collection(X):
         raise TypeError(f"X must be a Dask array, DataFrame or Series, got {type(X).__name__}")
     return encoder.transform(X)
@@ -82,9 +81,13 @@ def _tree_sum(parts: list):
     return parts[0]
 
 
+def _class_index(y, classes: np.ndarray) -> np.ndarray:
+    """Class index of every label of a partition (``classes`` sorted, as ``classes_``)."""
+    return np.searchsorted(classes, np.asarray(y)).astype(np.int64)
+
+
 def _partition_sums(H, y, classes):
-    y_idx = np.searchsorted(classes, np.asarray(y)).astype(np.int64)
-    sums, sizes = class_sums(np.ascontiguousarray(H), y_idx, len(classes))
+    sums, sizes = class_sums(np.ascontiguousarray(H), _class_index(y, classes), len(classes))
     return np.append(sums.ravel(), sizes)
 
 
@@ -93,8 +96,9 @@ def _partition_gaps(H, y, estimator):
 
 
 def _partition_updates(H, y, classes, counters, prototypes, margin):
-    y_idx = np.searchsorted(classes, np.asarray(y)).astype(np.int64)
-    U, n = batch_updates(np.ascontiguousarray(H), y_idx, counters, prototypes, margin)
+    U, n = batch_updates(
+        np.ascontiguousarray(H), _class_index(y, classes), counters, prototypes, margin
+    )
     return np.append(U.ravel(), n)
 
 

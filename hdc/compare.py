@@ -45,6 +45,13 @@ class ComparisonRow:
     note: str = ""
 
 
+def _text_encoder(dim: int, random_state: int) -> Any:
+    """The n-gram encoder of examples/language_id.py (settings measured in docs/text.md)."""
+    from encoders import NGramEncoder
+
+    return NGramEncoder(dim=dim, ngram_range=(1, 3), weighting="idf", random_state=random_state)
+
+
 def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tuple[Any, str]:
     """The estimator that stands for ``name`` on ``dataset``, and a one-line description.
 
@@ -60,12 +67,7 @@ def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tup
         from hdc.classifier import HDClassifier
 
         if text:
-            from encoders import NGramEncoder
-
-            # the settings of examples/language_id.py (docs/text.md)
-            encoder = NGramEncoder(
-                dim=dim, ngram_range=(1, 3), weighting="idf", random_state=random_state
-            )
+            encoder = _text_encoder(dim, random_state)
             clf = HDClassifier(epochs=10, margin=0.03, random_state=random_state)
             return make_pipeline(encoder, clf), f"NGramEncoder(1-3, idf, D={dim}) + HDClassifier"
         return HDClassifier(dim=dim, random_state=random_state), f"HDClassifier(D={dim})"
@@ -74,11 +76,7 @@ def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tup
 
         approximation = "nystroem" if large else None
         if text:
-            from encoders import NGramEncoder
-
-            encoder = NGramEncoder(
-                dim=dim, ngram_range=(1, 3), weighting="idf", random_state=random_state
-            )
+            encoder = _text_encoder(dim, random_state)
             svm = KernelMachineClassifier(
                 kernel="hamming", approximation="nystroem", random_state=random_state
             )

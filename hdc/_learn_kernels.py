@@ -99,8 +99,10 @@ def retrain_integer(H, y, order, P, norms2, lr, margin, S, step):
     added to its class (``+lr``) and subtracted from that rival (``-lr``). ``norms2`` holds the
     squared norms of the rows of ``P`` and is kept up to date. ``S`` accumulates every update
     times the number of samples visited before it (``step`` before this pass), from which the
-    caller gets the averaged prototypes ``P - S / steps`` (averaged perceptron).
+    caller gets the averaged prototypes ``P - S / steps`` (averaged perceptron); an empty ``S``
+    (0 rows) skips that bookkeeping.
     """
+    track = S.shape[0] > 0
     n_classes = P.shape[0]
     dim = 64.0 * H.shape[1]
     root = np.sqrt(dim)
@@ -118,8 +120,9 @@ def retrain_integer(H, y, order, P, norms2, lr, margin, S, step):
         if r >= 0 and scores[t] - scores[r] <= margin:
             _axpy(lr, q, P[t])
             _axpy(-lr, q, P[r])
-            _axpy(lr * step, q, S[t])
-            _axpy(-lr * step, q, S[r])
+            if track:
+                _axpy(lr * step, q, S[t])
+                _axpy(-lr * step, q, S[r])
             norms2[t] += 2.0 * lr * dots[t] + lr * lr * dim
             norms2[r] += -2.0 * lr * dots[r] + lr * lr * dim
             updates += 1
@@ -135,6 +138,7 @@ def retrain_binary(H, y, order, P, B, tie, lr, margin, S, step):
     at most ``margin``) updates the accumulators of the two classes and re-binarises them.
     ``S`` and ``step`` as in :func:`retrain_integer`.
     """
+    track = S.shape[0] > 0
     n_classes, n_words = B.shape
     dim = 64.0 * n_words
     scores = np.empty(n_classes)
@@ -153,8 +157,9 @@ def retrain_binary(H, y, order, P, B, tie, lr, margin, S, step):
             _unpack_bipolar(h, q)
             _axpy(lr, q, P[t])
             _axpy(-lr, q, P[r])
-            _axpy(lr * step, q, S[t])
-            _axpy(-lr * step, q, S[r])
+            if track:
+                _axpy(lr * step, q, S[t])
+                _axpy(-lr * step, q, S[r])
             for w in range(n_words):
                 B[t, w] = _sign_word(P[t], 64 * w, tie[w])
                 B[r, w] = _sign_word(P[r], 64 * w, tie[w])

@@ -314,7 +314,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             )
             return
         P = self.counters_
-        S = np.zeros_like(P)
+        # running sums for the averaged perceptron (none needed without averaging)
+        S = np.zeros_like(P) if self.average else np.zeros((0, P.shape[1]))
         if self.prototypes == "binary":
             B = self._binarize()
         else:

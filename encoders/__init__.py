@@ -1,8 +1,15 @@
 """Encoders: scikit-learn transformers that turn data into packed ``uint64`` hypervectors."""
 
+from encoders.convolution import ConvolutionEncoder
 from encoders.keypoint import KeypointEncoder
 from encoders.ngram import NGramEncoder
 from encoders.projection import ProjectionEncoder
 from encoders.record import RecordEncoder
 
-__all__ = ["KeypointEncoder", "NGramEncoder", "ProjectionEncoder", "RecordEncoder"]
+__all__ = [
+    "ConvolutionEncoder",
+    "KeypointEncoder",
+    "NGramEncoder",
+    "ProjectionEncoder",
+    "RecordEncoder",
+]

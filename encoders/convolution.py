@@ -43,7 +43,11 @@ class ConvolutionEncoder(BaseEncoder):
     binarised random Fourier features and 0.89 with this encoder; see docs/learning.md). Zero-mean
     filters ignore the local brightness offset; a filter's threshold is the ``quantile`` of its
     responses over (a sample of) the training patches, so about ``1 - quantile`` of the raw
-    responses exceed it, and more of the pooled maxima do.
+    responses exceed it, and more of the pooled maxima do. The quantile is taken over all
+    positions, background included: on images whose flat background is blank (Fashion-MNIST,
+    scanned digits) background responses are zero and 0.75 works; where the background carries
+    noise, choose a ``quantile`` above the share of background positions, or noise fires the bits
+    (bars on noisy 28x28 backgrounds: 0.65-0.67 accuracy with 0.75, 1.0 with 0.97).
 
     The work is one compiled pass per image (responses, pooling and thresholds fused, bits
     packed directly); the only temporaries are per image.

@@ -53,6 +53,19 @@ def test_compare_missing_dataset_says_how_to_get_it(tmp_path, capsys):
     assert "apt-get install -y dataset-fashion-mnist" in capsys.readouterr().err
 
 
+def test_compare_fashion_mnist_uses_the_image_encoder(idx_bars, tmp_path, capsys):
+    folder = idx_bars(shape=(28, 28), n_train=300, n_test=60)[0].parent
+    out = tmp_path / "cmp.json"
+    code = cli.main(
+        ["compare", "--dataset", "fashion-mnist", "--path", str(folder), "--models", "hdc",
+         "--dim", "4096", "--json", str(out)]
+    )
+    assert code == 0
+    assert "ConvolutionEncoder(D=4096) + HDClassifier" in capsys.readouterr().out
+    (row,) = json.loads(out.read_text())
+    assert row["n_train"] == 300 and row["accuracy"] >= 0.8  # chance is 0.5
+
+
 def test_match_two_images(tmp_path, capsys):
     cv2 = pytest.importorskip("cv2")
     import vision

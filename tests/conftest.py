@@ -1,0 +1,54 @@
+"""Shared fixtures: small image data sets written as gzipped IDX files (Fashion-MNIST's format)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    header = bytes([0, 0, 8, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    with gzip.open(path, "wb") as handle:
+        handle.write(header + array.astype(np.uint8).tobytes())
+
+
+def _bar_images(n: int, shape: tuple[int, int], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Images of a vertical (class 0) or horizontal (class 1) bar at a random place.
+
+    The background is blank, as in Fashion-MNIST (on a noisy background ConvolutionEncoder needs
+    a ``quantile`` above the share of background positions; see its docstring).
+    """
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    images = np.zeros((n, *shape), dtype=np.uint8)
+    for i in range(n):
+        if y[i] == 0:
+            images[i, :, rng.integers(0, shape[1])] = 255
+        else:
+            images[i, rng.integers(0, shape[0]), :] = 255
+    return images, y
+
+
+@pytest.fixture
+def idx_bars(tmp_path):
+    """``make(shape, n_train, n_test)``: write bar images as ``train-*`` / ``t10k-*`` IDX files
+    in ``tmp_path`` (Fashion-MNIST's names) and return the two images files' paths."""
+
+    def make(shape=(12, 14), n_train=200, n_test=60):
+        paths = []
+        for split, n, seed in (("train", n_train, 0), ("t10k", n_test, 1)):
+            images, labels = _bar_images(n, shape, seed)
+            _write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", images)
+            _write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", labels)
+            paths.append(tmp_path / f"{split}-images-idx3-ubyte.gz")
+        return paths
+
+    return make
+
+
+@pytest.fixture
+def write_idx():
+    return _write_idx

@@ -6,6 +6,10 @@ For each dataset (sklearn digits, UCI letter, Fashion-MNIST) it measures
    ``encoders.RecordEncoder`` vs torchhd's identical encoding (``hash_table(keys, levels(x))
    .sign()``, the encoder of its AdaptHD/Vanilla classifiers) and a plain numpy implementation on
    unpacked bipolar bits (int8); ``encode_rff``: ``ProjectionEncoder(kind="rff")`` throughput;
+   ``encode_conv`` (image datasets: digits 8x8, Fashion-MNIST 28x28): ``ConvolutionEncoder``
+   vs the same encoding in numpy (sliding windows, einsum, max-pooling, ``packbits``) and in
+   torch (``conv2d`` + ``max_pool2d(ceil_mode=True)``), with the share of bits that differ from
+   ours (float sums in another order: responses within rounding of a threshold);
 2. ``adapthd``: the same method end to end, record encoding + AdaptHD retraining for
    ``--epochs`` passes: ``HDClassifier(encoder=RecordEncoder(...), margin=0)`` vs
    ``torchhd.classifiers.AdaptHD`` with the same dim, levels and epochs (fit and predict time,
@@ -39,7 +43,7 @@ from _common import timed  # benchmarks/ is on sys.path when this script runs
 from sklearn.neighbors import NearestCentroid
 
 import hdc
-from encoders import ProjectionEncoder, RecordEncoder
+from encoders import ConvolutionEncoder, ProjectionEncoder, RecordEncoder
 from hdc import HDClassifier
 from hdc.datasets import DatasetNotFoundError, load_dataset
 
@@ -74,6 +78,44 @@ def numpy_record(X: np.ndarray, enc: RecordEncoder) -> np.ndarray:
     return out
 
 
+def _pack_cells(best: np.ndarray, enc: ConvolutionEncoder) -> np.ndarray:
+    """Pack pooled maxima (n, F, cells) against the thresholds, filter-major, ``dim_`` bits."""
+    bits = (best > enc.thresholds_[None, :, None]).reshape(len(best), -1)[:, : enc.dim_]
+    return np.packbits(bits, axis=1, bitorder="little").view(np.uint64)
+
+
+def numpy_conv(X: np.ndarray, enc: ConvolutionEncoder) -> np.ndarray:
+    """ConvolutionEncoder's bits in numpy: windows x filters by einsum, then max-pooling."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    k, pool = enc.patch_size, enc.pool_size
+    gh, gw = enc.grid_shape_
+    out = []
+    for start in range(0, len(X), 256):
+        images = X[start : start + 256].reshape(-1, *enc.image_shape_).astype(np.float32)
+        windows = sliding_window_view(images, (k, k), axis=(1, 2))
+        resp = np.einsum("nyxab,fab->nfyx", windows, enc.filters_, optimize=True)
+        n, f, oh, ow = resp.shape
+        padded = np.full((n, f, gh * pool, gw * pool), -np.inf, dtype=np.float32)
+        padded[:, :, :oh, :ow] = resp
+        best = padded.reshape(n, f, gh, pool, gw, pool).max(axis=(3, 5))
+        out.append(_pack_cells(best.reshape(n, f, -1), enc))
+    return np.concatenate(out)
+
+
+def torch_conv(torch, X: np.ndarray, enc: ConvolutionEncoder) -> np.ndarray:
+    """ConvolutionEncoder's bits with torch conv2d + max_pool2d (ceil mode), packed by numpy."""
+    weight = torch.from_numpy(enc.filters_[:, None])
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(X), 256):
+            images = X[start : start + 256].reshape(-1, 1, *enc.image_shape_)
+            resp = torch.nn.functional.conv2d(torch.from_numpy(images.astype(np.float32)), weight)
+            best = torch.nn.functional.max_pool2d(resp, enc.pool_size, ceil_mode=True)
+            out.append(_pack_cells(best.flatten(2).numpy(), enc))
+    return np.concatenate(out)
+
+
 def to_unit_range(X_train: np.ndarray, X: np.ndarray) -> np.ndarray:
     """Per-feature min-max scaling to [-1, 1] (torchhd's Level range), clipped."""
     low, high = X_train.min(axis=0), X_train.max(axis=0)
@@ -105,7 +147,9 @@ def bench_dataset(name: str, args, th, rows: list) -> None:
             entry["speedup"] = (peer_s / peer_n) / (ours_s / ours_n)
         rows.append(entry)
         speed = f"{entry['speedup']:8.1f}x" if "speedup" in entry else "       -"
-        acc = "".join(f"  {k}={v:.4f}" for k, v in extra.items() if isinstance(v, float))
+        acc = "".join(
+            f"  {k}={v:.4g}" if isinstance(v, float) else f"  {k}={v}" for k, v in extra.items()
+        )
         peer_txt = f"{peer_s:8.3f}s/{peer_n}" if peer_s is not None else "skipped"
         print(f"{task:16s} ours {ours_s:8.3f}s/{ours_n:<6d} {peer:24s} {peer_txt:18s} {speed}{acc}")
 
@@ -137,6 +181,23 @@ def bench_dataset(name: str, args, th, rows: list) -> None:
     rff.transform(X_train[:10])
     t_rff, _ = timed(lambda: rff.transform(X_all), args.repeat)
     row("encode_rff", t_rff, len(X_all), "-", None, 0)
+    side = int(round(np.sqrt(X_train.shape[1])))
+    if side * side == X_train.shape[1]:  # square images
+        conv = ConvolutionEncoder(dim=args.dim, random_state=0).fit(X_train)
+        conv.transform(X_train[:10])
+        t_conv, H_conv = timed(lambda: conv.transform(X_all), args.repeat)
+        n_conv = min(len(X_all), args.conv_peer_samples)
+        t_np, H_np = timed(lambda: numpy_conv(X_all[:n_conv], conv), 1)
+        # the peers sum in another order: a response within rounding of a threshold may flip
+        def differing(H):
+            return float(np.mean(hdc.unpack(H) != hdc.unpack(H_conv[:n_conv])))
+
+        row("encode_conv", t_conv, len(X_all), "numpy einsum + max-pool", t_np, n_conv,
+            bits_differing=differing(H_np))
+        if th is not None:
+            t_th, H_th = timed(lambda: torch_conv(th[0], X_all[:n_conv], conv), 1)
+            row("encode_conv", t_conv, len(X_all), "torch conv2d + max_pool2d", t_th, n_conv,
+                bits_differing=differing(H_th))
 
     # 2. the same method end to end: record encoding + AdaptHD retraining
     def ours_adapt():
@@ -212,6 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=10, help="AdaptHD retraining epochs")
     parser.add_argument("--peer-samples", type=int, default=2000,
                         help="training samples given to the slow peers")
+    parser.add_argument("--conv-peer-samples", type=int, default=10000,
+                        help="images given to the numpy and torch convolution peers")
     parser.add_argument("--repeat", type=int, default=3, help="best of N for our timings")
     parser.add_argument("--skip-default", action="store_true", help="skip HDClassifier()")
     parser.add_argument("--out", default="bench_learn.json", help="file in benchmarks/results/")

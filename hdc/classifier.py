@@ -11,19 +11,19 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from hdc import _learn_kernels
-from hdc._retraining import batch_updates, class_sums, feature_moments, margin_from_gaps
+from hdc._retraining import (
+    batch_updates,
+    class_sums,
+    gamma_sample_rows,
+    margin_from_gaps,
+    neighbour_gamma,
+)
 from hdc._validation import WORD_BITS, check_count, check_random_state, is_dask_collection
 
 __all__ = ["HDClassifier"]
 
 _PROTOTYPES = ("integer", "binary")
 _RETRAINING = ("online", "batch")
-# RBF width of the "auto" encoder, in units of scikit-learn's gamma="scale" (1 / (n_features *
-# X.var())). Measured on sklearn digits (1x-7x; 4x-5x best) and close to the best width on UCI
-# letter; see docs/learning.md.
-_AUTO_GAMMA = 4.0
-
-
 def _check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise TypeError(f"{name} must be a finite number, got {value!r}")
@@ -49,10 +49,12 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     ----------
     encoder : "auto" or an encoder (scikit-learn transformer), default="auto"
         How samples become hypervectors. ``"auto"``: numeric ``X`` goes through binarised random
-        Fourier features, ``ProjectionEncoder(dim, kind="rff", gamma=4 / (n_features *
-        X.var()))`` (a non-linear encoding: on sklearn digits the defaults reach 98.2-98.9%, and
-        99.1-99.3% with ``margin=0.2``, where record encoding peaks at 98.0-98.2%; see
-        docs/learning.md), and a packed ``uint64`` array of hypervectors is used as is
+        Fourier features, ``ProjectionEncoder(dim, kind="rff", gamma=0.5 / d2)`` where ``d2``
+        is the median squared distance from a row to its nearest distinct row among up to 1,000
+        sampled training rows (a non-linear encoding whose kernel width follows the data's
+        neighbourhoods: on sklearn digits the defaults reach 98.2-98.9%, where record encoding
+        peaks at 98.0-98.2%; see docs/learning.md), and a packed ``uint64`` array of
+        hypervectors is used as is
         (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X`` (e.g.
         :class:`encoders.RecordEncoder`, :class:`encoders.NGramEncoder` for text).
     dim : int, default=10000
@@ -205,25 +207,22 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self.encoder_ = None
             self.dim_ = X.shape[1] * WORD_BITS
         else:
-            self._init_auto_encoder(*feature_moments(X), seed)
+            sample = X[gamma_sample_rows(X.shape[0], seed)]
+            self._init_auto_encoder(X.shape[0], X.sum(axis=0), sample, seed)
 
     def _init_auto_encoder(
-        self, n_samples: int, column_sums: np.ndarray, total_squares: float, seed: int
+        self, n_samples: int, column_sums: np.ndarray, sample: np.ndarray, seed: int
     ) -> None:
-        """The ``"auto"`` encoder (binarised RFF) from the moments of the training features.
+        """The ``"auto"`` encoder (binarised RFF) from the column sums of the training features
+        and the rows picked by :func:`hdc._retraining.gamma_sample_rows`.
 
-        Moments are sums, so they come out the same from one array or from partitions of it
-        (exactly, for integer-valued features): :mod:`hdc.distributed` computes them on Dask.
+        Both come out the same from one array or from partitions of it (the sums exactly, for
+        integer-valued features): :mod:`hdc.distributed` computes them on Dask.
         """
         from encoders.projection import ProjectionEncoder
 
-        n_features = column_sums.shape[0]
-        count = n_samples * n_features
         mean = column_sums / max(n_samples, 1)
-        mean_square = total_squares / count if count else 0.0
-        var = mean_square - (column_sums.sum() / count) ** 2 if count else 0.0
-        # rounding can leave a tiny variance for constant features: treat it as zero
-        gamma = _AUTO_GAMMA / (n_features * var) if var > 1e-12 * mean_square else 1.0
+        gamma = neighbour_gamma(sample)
         encoder = ProjectionEncoder(dim=self.dim, kind="rff", gamma=gamma, random_state=seed)
         self.encoder_ = encoder._fit_from_mean(mean)
         self.dim_ = self.encoder_.dim_

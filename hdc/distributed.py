@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from hdc._retraining import batch_updates, class_sums, margin_from_gaps
+from hdc._retraining import batch_updates, class_sums, gamma_sample_rows, margin_from_gaps
 from hdc._validation import check_random_state, is_dask_collection
 
 __all__ = ["fit_dask", "predict_dask", "transform_dask"]
@@ -120,7 +120,8 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
     estimator : HDClassifier
         With ``retraining="batch"`` when ``epochs > 0`` (online retraining is sequential by
         nature). The encoder must be fittable from mergeable statistics: ``encoder="auto"``
-        (binarised random Fourier features, from feature sums), a
+        (binarised random Fourier features, from feature sums and up to 1,000 sampled rows
+        for the kernel width, gathered in the statistics pass), a
         :class:`encoders.RecordEncoder` with ``quantization="uniform"`` (from min and max), or
         none for packed ``uint64`` ``X``. For another encoder: fit it on a sample, encode the
         collection with :func:`transform_dask` and fit on the packed result.
@@ -177,6 +178,10 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
             return tuple(f.result() for f in client.compute(list(things)))
         return dask.compute(*things)
 
+    # the same start as HDClassifier.fit: one generator seeds the encoder, then the ties
+    rng = check_random_state(estimator.random_state)
+    estimator._rng = rng
+
     # pass 1: labels and the encoder's statistics
     if packed:
         (classes,) = gather(da.unique(y))
@@ -186,23 +191,22 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
             low, high, classes = gather(X.min(axis=0), X.max(axis=0), da.unique(y))
             stats = (low, high)
         else:
-            sums, squares, classes = gather(X.sum(axis=0), (X * X).sum(), da.unique(y))
-            stats = (sums, squares)
+            # the seed HDClassifier._init_encoder draws first; it also picks the gamma sample
+            seed = int(rng.integers(2**31 - 1))
+            rows = gamma_sample_rows(X.shape[0], seed)
+            sums, sample, classes = gather(X.sum(axis=0), X[rows], da.unique(y))
+            stats = (sums, sample)
         if not all(np.all(np.isfinite(s)) for s in stats):
             raise ValueError("X contains NaN or infinity; HDClassifier needs finite values")
     classes = np.asarray(classes)
 
-    # the same start as HDClassifier.fit: one generator seeds the encoder, then the ties
-    rng = check_random_state(estimator.random_state)
-    estimator._rng = rng
     estimator.n_features_in_ = X.shape[1]
     if packed:
         estimator._init_encoder(np.zeros((1, X.shape[1]), dtype=np.uint64), rng)
     elif custom:
         estimator._init_encoder(np.vstack(stats), rng)  # min and max rows: the same ranges
     else:
-        seed = int(rng.integers(2**31 - 1))
-        estimator._init_auto_encoder(X.shape[0], stats[0], float(stats[1]), seed)
+        estimator._init_auto_encoder(X.shape[0], stats[0], stats[1], seed)
     estimator._start(classes, rng)
     H = X if packed else estimator.encoder_.transform(X)
     n_classes, dim = len(classes), estimator.dim_

@@ -295,3 +295,53 @@ def test_nan_input_raises():
     X[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         HDClassifier(dim=256).fit(X, y)
+
+
+# ------------------------------------------------------------------ the "auto" encoder's width
+def _neighbour_gamma_reference(S: np.ndarray) -> float:
+    """Loops over pairs: median over rows of the squared distance to the nearest other row
+    that is not equal to it, then 0.5 / that."""
+    nearest = []
+    for i in range(len(S)):
+        d2 = [float(np.sum((S[i] - S[j]) ** 2)) for j in range(len(S)) if j != i]
+        d2 = [d for d in d2 if d > 0]
+        if d2:
+            nearest.append(min(d2))
+    return 0.5 / float(np.median(nearest)) if nearest else 1.0
+
+
+def test_neighbour_gamma_matches_reference_and_scales():
+    from hdc._retraining import neighbour_gamma
+
+    S = np.random.default_rng(0).integers(0, 4, size=(40, 3)).astype(float)  # many duplicates
+    assert neighbour_gamma(S) == pytest.approx(_neighbour_gamma_reference(S), rel=1e-9)
+    assert neighbour_gamma(S * 10 + 7) == pytest.approx(neighbour_gamma(S) / 100, rel=1e-9)
+    assert neighbour_gamma(np.ones((5, 3))) == 1.0
+    assert neighbour_gamma(np.ones((1, 3))) == 1.0
+
+
+def test_gamma_sample_rows_are_a_function_of_size_and_seed():
+    from hdc._retraining import GAMMA_SAMPLE_ROWS, gamma_sample_rows
+
+    rows = gamma_sample_rows(5000, 3)
+    assert len(rows) == GAMMA_SAMPLE_ROWS == len(np.unique(rows))
+    assert np.all(np.diff(rows) > 0) and rows[-1] < 5000
+    np.testing.assert_array_equal(rows, gamma_sample_rows(5000, 3))
+    np.testing.assert_array_equal(gamma_sample_rows(7, 3), np.arange(7))
+
+
+def test_auto_encoder_learns_isotropic_high_dimensional_data():
+    # 96 independent Gaussian features: a kernel width from the average distance (the former
+    # rule, 4 / (n_features * X.var())) left every pair of points orthogonal and gave chance
+    # accuracy; the nearest-neighbour width must learn the linear labels
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 96))
+    y = np.argmax(X @ np.random.default_rng(1).standard_normal((96, 5)), axis=1)
+    clf = HDClassifier(dim=2048, random_state=0).fit(X[:2000], y[:2000])
+    assert clf.score(X[2000:], y[2000:]) > 0.6  # chance: ~0.2
+    # the width is 0.5 / (median nearest-neighbour squared distance) of the sampled rows
+    from hdc._retraining import gamma_sample_rows, neighbour_gamma
+
+    seed_rng = np.random.default_rng(0)
+    rows = gamma_sample_rows(2000, int(seed_rng.integers(2**31 - 1)))
+    assert clf.encoder_.gamma_ == pytest.approx(neighbour_gamma(X[:2000][rows]))

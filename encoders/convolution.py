@@ -14,8 +14,10 @@ from hdc._validation import check_count, check_random_state
 
 __all__ = ["ConvolutionEncoder"]
 
-# positions (patch responses) sampled in ``fit`` to set the filter thresholds
+# ``fit`` sets the filter thresholds from the responses of a sample of images: at most this many
+# positions per filter, and at most this many float32 responses in all (64 MB)
 _THRESHOLD_POSITIONS = 200_000
+_THRESHOLD_VALUES = 2**24
 
 
 def _as_2d(X: Any) -> tuple[Any, tuple[int, int] | None]:
@@ -42,8 +44,9 @@ class ConvolutionEncoder(BaseEncoder):
     images do not (on Fashion-MNIST, :class:`hdc.HDClassifier` reaches 0.86 with its default
     binarised random Fourier features and 0.89 with this encoder; see docs/learning.md). Zero-mean
     filters ignore the local brightness offset; a filter's threshold is the ``quantile`` of its
-    responses over (a sample of) the training patches, so about ``1 - quantile`` of the raw
-    responses exceed it, and more of the pooled maxima do. The quantile is taken over all
+    responses over the patches of randomly chosen training images (up to 200,000 patches, and
+    2**24 responses over all filters), so about ``1 - quantile`` of the raw responses exceed it,
+    and more of the pooled maxima do. The quantile is taken over all
     positions, background included: on images whose flat background is blank (Fashion-MNIST,
     scanned digits) background responses are zero and 0.75 works; where the background carries
     noise, choose a ``quantile`` above the share of background positions, or noise fires the bits
@@ -191,10 +194,18 @@ class ConvolutionEncoder(BaseEncoder):
         weights -= weights.mean(axis=0, dtype=np.float64).astype(np.float32)
         self._weights = weights  # (patch * patch, n_filters_): the kernel's layout
         self.filters_ = np.ascontiguousarray(weights.T.reshape(self.n_filters_, patch, patch))
-        n_sample = max(1, min(X.shape[0], _THRESHOLD_POSITIONS // (oh * ow)))
+        positions = oh * ow
+        n_sample = max(
+            1,
+            min(
+                X.shape[0],
+                _THRESHOLD_POSITIONS // positions,
+                _THRESHOLD_VALUES // (positions * self.n_filters_),
+            ),
+        )
         picked = np.sort(rng.choice(X.shape[0], size=n_sample, replace=False))
         images = self._images(X[picked])
-        responses = np.empty((n_sample, oh * ow, self.n_filters_), dtype=np.float32)
+        responses = np.empty((n_sample, positions, self.n_filters_), dtype=np.float32)
         for i in range(n_sample):
             _conv_kernels.filter_responses(images[i], weights, patch, responses[i])
         flat = responses.reshape(-1, self.n_filters_)

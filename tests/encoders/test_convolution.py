@@ -103,6 +103,18 @@ def test_filters_are_zero_mean_and_thresholds_are_quantiles():
     np.testing.assert_allclose(share, 0.4, atol=0.01)
 
 
+def test_thresholds_from_a_bounded_sample_hold_on_all_images():
+    # small images and many filters: fit samples 2**24 // (36 positions * 1117 filters) = 417 of
+    # the 2,000 images, and the quantile still holds on all of them
+    X = _images(n=2000, shape=(8, 8), seed=3)
+    enc = ConvolutionEncoder(dim=10000, random_state=0).fit(X)
+    assert enc.n_filters_ == 1117
+    windows = sliding_window_view(X.astype(np.float32), (3, 3), axis=(1, 2))
+    responses = np.einsum("nyxab,fab->nyxf", windows, enc.filters_[:50]).reshape(-1, 50)
+    share = (responses > enc.thresholds_[:50]).mean(axis=0)
+    np.testing.assert_allclose(share, 0.25, atol=0.02)
+
+
 def test_brightness_offset_does_not_change_the_code():
     # zero-mean filters: adding a constant to an image leaves every response unchanged
     X = np.round(_images(n=10) * 8) / 8  # dyadic values: the offset sums are exact

@@ -91,6 +91,23 @@ def _runner_up(scores, y):
     return best
 
 
+@njit(inline="always")
+def _move(P, S, norms2, dots, q, t, r, lr, step):
+    """The retraining update: q (bipolar) times lr into class t, out of class r.
+
+    ``dots`` holds q . P[c] before the update, which keeps the squared norms ``norms2`` exact;
+    a non-empty ``S`` also gets the update times ``step`` (for the averaged perceptron).
+    """
+    dim = np.float64(q.shape[0])
+    _axpy(lr, q, P[t])
+    _axpy(-lr, q, P[r])
+    if S.shape[0] > 0:
+        _axpy(lr * step, q, S[t])
+        _axpy(-lr * step, q, S[r])
+    norms2[t] += 2.0 * lr * dots[t] + lr * lr * dim
+    norms2[r] += -2.0 * lr * dots[r] + lr * lr * dim
+
+
 @njit(cache=True, nogil=True)
 def retrain_integer(H, y, order, P, norms2, lr, margin, S, step):
     """One retraining pass with integer prototypes, samples in ``order``; returns the updates.
@@ -102,10 +119,8 @@ def retrain_integer(H, y, order, P, norms2, lr, margin, S, step):
     caller gets the averaged prototypes ``P - S / steps`` (averaged perceptron); an empty ``S``
     (0 rows) skips that bookkeeping.
     """
-    track = S.shape[0] > 0
     n_classes = P.shape[0]
-    dim = 64.0 * H.shape[1]
-    root = np.sqrt(dim)
+    root = np.sqrt(64.0 * H.shape[1])
     scores = np.empty(n_classes)
     dots = np.empty(n_classes)
     q = np.empty(P.shape[1])
@@ -118,13 +133,7 @@ def retrain_integer(H, y, order, P, norms2, lr, margin, S, step):
         t = y[i]
         r = _runner_up(scores, t)
         if r >= 0 and scores[t] - scores[r] <= margin:
-            _axpy(lr, q, P[t])
-            _axpy(-lr, q, P[r])
-            if track:
-                _axpy(lr * step, q, S[t])
-                _axpy(-lr * step, q, S[r])
-            norms2[t] += 2.0 * lr * dots[t] + lr * lr * dim
-            norms2[r] += -2.0 * lr * dots[r] + lr * lr * dim
+            _move(P, S, norms2, dots, q, t, r, lr, step)
             updates += 1
         step += 1
     return updates
@@ -175,3 +184,136 @@ def sign_rows(P, tie, out):
     for c in prange(n_classes):
         for w in range(n_words):
             out[c, w] = _sign_word(P[c], 64 * w, tie[w])
+
+
+# --------------------------------------------------------------------------------------------
+# Bit-sliced integer counters: exact dot products by popcount
+# --------------------------------------------------------------------------------------------
+# While the counters are integers, a row P[c] is held as K two's-complement bit planes
+# ``planes[c, k]`` (packed like a hypervector: bit j of plane k is bit k of P[c, j]). Then
+#     bits(h) . P[c] = sum_{k < K-1} 2^k popcount(h & plane_k) - 2^(K-1) popcount(h & plane_{K-1})
+# and the bipolar dot is ``2 bits(h) . P[c] - sum(P[c])``: K popcounts per query word instead of
+# 64 multiply-adds, on data K / 64 the size of the float64 counters, exact in int64 arithmetic.
+
+
+@njit(cache=True, nogil=True)
+def _count_and(h, plane):
+    """popcount(h & plane) summed over the words."""
+    total = np.uint64(0)
+    for w in range(h.shape[0]):
+        total += popcount64(h[w] & plane[w])
+    return np.int64(total)
+
+
+@njit(cache=True, nogil=True)
+def _dot_bits(h, planes_c, K):
+    """bits(h) . P[c] from the K two's-complement planes of P[c] (exact, int64)."""
+    total = np.int64(0)
+    for k in range(K - 1):
+        total += _count_and(h, planes_c[k]) << np.int64(k)
+    return total - (_count_and(h, planes_c[K - 1]) << np.int64(K - 1))
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def to_planes(P, K, planes):
+    """planes[c, :K] = the K two's-complement bit planes of the integer-valued rows of P."""
+    n_classes = P.shape[0]
+    n_words = P.shape[1] // 64
+    for c in prange(n_classes):
+        values = np.empty(64, dtype=np.uint64)
+        for w in range(n_words):
+            for b in range(64):
+                values[b] = np.uint64(np.int64(P[c, 64 * w + b]))
+            for k in range(K):
+                word = np.uint64(0)
+                for b in range(64):
+                    word |= ((values[b] >> np.uint64(k)) & np.uint64(1)) << np.uint64(b)
+                planes[c, k, w] = word
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def bipolar_dots_planes(H, planes, K, row_sums, out):
+    """out[i, c] = bipolar(H[i]) . P[c] (float64, exact) from the bit planes of P."""
+    n_classes = planes.shape[0]
+    for i in prange(H.shape[0]):
+        for c in range(n_classes):
+            out[i, c] = np.float64(2 * _dot_bits(H[i], planes[c], K) - row_sums[c])
+
+
+@njit(cache=True, nogil=True)
+def _add_bipolar(planes_c, K, h, when_set, when_clear, carry):
+    """P[c] += (when_set where a bit of h is set, else when_clear), on the K planes of P[c].
+
+    ``when_set`` / ``when_clear`` are the two's-complement words of the two integers added (e.g.
+    ``lr`` and ``-lr``); a bit-sliced ripple-carry adder, ``carry`` a (W,) scratch. The caller
+    makes sure the result fits in K bits.
+    """
+    n_words = h.shape[0]
+    for w in range(n_words):
+        carry[w] = 0
+    all_ones = ~np.uint64(0)
+    for k in range(K):
+        on = all_ones if (when_set >> np.uint64(k)) & np.uint64(1) else np.uint64(0)
+        off = all_ones if (when_clear >> np.uint64(k)) & np.uint64(1) else np.uint64(0)
+        plane = planes_c[k]
+        for w in range(n_words):
+            a = (h[w] & on) | (~h[w] & off)
+            p = plane[w]
+            x = p ^ a
+            plane[w] = x ^ carry[w]
+            carry[w] = (p & a) | (carry[w] & x)
+
+
+@njit(cache=True, nogil=True)
+def retrain_integer_planes(H, y, order, P, planes, K, bounds, row_sums, norms2, lr, margin, S,
+                           step):
+    """:func:`retrain_integer` on integer counters held as bit planes too; same result.
+
+    ``P`` (float64, integer-valued) is updated as in :func:`retrain_integer` and its bit planes
+    ``planes`` (C, K_max, W), of which the first ``K`` are in use, ``row_sums`` (int64, the sum
+    of each row of P) and ``bounds`` (int64, an upper bound of ``|P[c]|``) with it; the scores
+    come from the planes by popcount. ``lr`` is an integer. When an update could leave the
+    range of K bits, every row gains a plane (a copy of its sign plane: sign extension), up to
+    K_max, which the caller sizes for the largest possible growth. Returns (updates, K).
+    """
+    n_classes = P.shape[0]
+    n_words = H.shape[1]
+    dim = 64.0 * n_words
+    root = np.sqrt(dim)
+    step_lr = np.int64(lr)
+    when_plus = np.uint64(step_lr)
+    when_minus = np.uint64(-step_lr)
+    limit = (np.int64(1) << np.int64(K - 1)) - 1
+    scores = np.empty(n_classes)
+    dots = np.empty(n_classes)
+    q = np.empty(P.shape[1])
+    carry = np.empty(n_words, dtype=np.uint64)
+    updates = 0
+    for i in order:
+        h = H[i]
+        for c in range(n_classes):
+            dots[c] = np.float64(2 * _dot_bits(h, planes[c], K) - row_sums[c])
+            scores[c] = dots[c] / (np.sqrt(norms2[c]) * root) if norms2[c] > 0 else 0.0
+        t = y[i]
+        r = _runner_up(scores, t)
+        if r >= 0 and scores[t] - scores[r] <= margin:
+            while max(bounds[t], bounds[r]) + step_lr > limit and K < planes.shape[1]:
+                for c in range(n_classes):
+                    planes[c, K, :] = planes[c, K - 1, :]
+                K += 1
+                limit = (np.int64(1) << np.int64(K - 1)) - 1
+            _add_bipolar(planes[t], K, h, when_plus, when_minus, carry)
+            _add_bipolar(planes[r], K, h, when_minus, when_plus, carry)
+            bounds[t] += step_lr
+            bounds[r] += step_lr
+            ones = np.int64(0)
+            for w in range(n_words):
+                ones += np.int64(popcount64(h[w]))
+            q_sum = 2 * ones - np.int64(dim)
+            row_sums[t] += step_lr * q_sum
+            row_sums[r] -= step_lr * q_sum
+            _unpack_bipolar(h, q)
+            _move(P, S, norms2, dots, q, t, r, lr, step)
+            updates += 1
+        step += 1
+    return updates, K

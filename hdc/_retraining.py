@@ -55,6 +55,66 @@ def neighbour_gamma(sample: np.ndarray) -> float:
     return GAMMA_NEIGHBOUR_SCALE / float(np.median(nearest))
 
 
+def plane_bits(max_abs: int) -> int:
+    """Number of two's-complement bits that hold every integer in ``[-max_abs, max_abs]``."""
+    return max(2, int(max_abs).bit_length() + 1)
+
+
+def integer_planes(
+    counters: np.ndarray, growth: float = 0
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray] | None:
+    """Bit planes of integer-valued class counters, for exact popcount dot products.
+
+    Returns ``(planes, K, bounds, row_sums)``: ``planes`` (C, K_max, W) uint64 whose first ``K``
+    planes are the two's-complement bits of ``counters`` (the rest is room for the counters to
+    grow by ``growth`` in absolute value), ``bounds`` the largest ``|counter|`` of each row and
+    ``row_sums`` the row sums, both int64. None when the counters are not all integers or too
+    large for int64 popcount sums: the callers then use the float64 kernels.
+    """
+    n_classes, dim = counters.shape
+    if counters.size == 0 or not np.all(counters == np.rint(counters)):
+        return None  # also rejects inf and NaN
+    bounds = np.abs(counters).max(axis=1)
+    top = float(bounds.max()) + float(growth)
+    if not np.isfinite(top) or top >= 2.0**52:
+        return None
+    k_max = plane_bits(int(top))
+    if k_max + dim.bit_length() > 62:  # sum_k popcount * 2^k must not overflow int64
+        return None
+    k = plane_bits(int(bounds.max()))
+    planes = np.zeros((n_classes, k_max, dim // WORD_BITS), dtype=np.uint64)
+    _learn_kernels.to_planes(counters, k, planes)
+    row_sums = counters.astype(np.int64).sum(axis=1)
+    return planes, k, bounds.astype(np.int64), row_sums
+
+
+def integer_cosines(
+    H: np.ndarray,
+    counters: np.ndarray,
+    norms: np.ndarray,
+    out: np.ndarray,
+    planes: tuple[np.ndarray, int, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """``out[i, c]`` = cosine of the bipolar ``H[i]`` with ``counters[c]`` (0 for a zero row).
+
+    Integer counters are scored by popcount on their bit planes (``planes``, from
+    :func:`integer_planes`, built here when not given), other counters by the float64 kernel;
+    both give the same values (the dot products are exact integers either way).
+    """
+    if planes is None:
+        planes = integer_planes(counters)
+    if planes is None:
+        _learn_kernels.cosine_integer(H, counters, norms, out)
+        return out
+    bits, k, _, row_sums = planes
+    _learn_kernels.bipolar_dots_planes(H, bits, k, row_sums, out)
+    scale = norms * np.sqrt(float(H.shape[1] * WORD_BITS))
+    nonzero = norms > 0
+    out[:, nonzero] /= scale[nonzero]
+    out[:, ~nonzero] = 0.0
+    return out
+
+
 def margin_from_gaps(gaps: np.ndarray) -> float:
     """The ``"auto"`` retraining margin: the median gap, or 0 when it is negative or empty."""
     return max(0.0, float(np.median(gaps))) if gaps.size else 0.0
@@ -90,7 +150,7 @@ def batch_updates(
     scores = np.empty((H.shape[0], n_classes), dtype=np.float64)
     if prototypes is None:
         norms = np.sqrt(np.einsum("ij,ij->i", counters, counters))
-        _learn_kernels.cosine_integer(H, counters, norms, scores)
+        integer_cosines(H, counters, norms, scores)
     else:
         _learn_kernels.cosine_binary(H, prototypes, scores)
     rows = np.arange(H.shape[0])

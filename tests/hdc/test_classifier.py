@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import hdc
 from encoders import ProjectionEncoder
 from hdc import HDClassifier, _learn_kernels
+from hdc._retraining import integer_cosines, integer_planes, plane_bits
 
 
 def _bipolar(H: np.ndarray) -> np.ndarray:
@@ -120,6 +122,100 @@ def test_retrain_binary_matches_naive():
     np.testing.assert_array_equal(B, expected_B)
 
 
+# ---------------------------------------------------------------- bit-sliced integer counters
+def _planes_to_values(planes: np.ndarray, K: int) -> np.ndarray:
+    """Naive inverse of to_planes: the integer rows held by the first K two's-complement planes."""
+    bits = np.stack([hdc.unpack(planes[:, k]) for k in range(K)], axis=-1).astype(np.int64)
+    weights = 2 ** np.arange(K, dtype=np.int64)
+    weights[-1] = -weights[-1]
+    return bits @ weights
+
+
+@pytest.mark.parametrize("high", [1, 7, 1000, 2**20])
+def test_to_planes_round_trips(high):
+    P = np.random.default_rng(high).integers(-high, high + 1, size=(4, 192)).astype(np.float64)
+    K = plane_bits(int(np.abs(P).max()))
+    planes = np.zeros((4, K + 2, 3), dtype=np.uint64)
+    _learn_kernels.to_planes(P, K, planes)
+    np.testing.assert_array_equal(_planes_to_values(planes, K), P)
+    assert not planes[:, K:].any()  # the spare planes are left alone
+
+
+def test_plane_bits_is_the_two_complement_width():
+    for m in range(0, 300):
+        K = plane_bits(m)
+        assert -(2 ** (K - 1)) <= -m and m <= 2 ** (K - 1) - 1
+        assert K == 2 or m > 2 ** (K - 2) - 1  # no smaller width would do
+
+
+def test_bipolar_dots_planes_match_numpy():
+    rng = np.random.default_rng(1)
+    H = hdc.random(9, 320, random_state=2)
+    P = rng.integers(-5000, 5000, size=(5, 320)).astype(np.float64)
+    P[2] = 0  # a zero row
+    planes, K, bounds, row_sums = integer_planes(P)
+    out = np.empty((9, 5))
+    _learn_kernels.bipolar_dots_planes(H, planes, K, row_sums, out)
+    np.testing.assert_array_equal(out, _bipolar(H) @ P.T)
+    np.testing.assert_array_equal(bounds, np.abs(P).max(axis=1))
+    norms = np.linalg.norm(P, axis=1)
+    fast, slow = np.empty((9, 5)), np.empty((9, 5))
+    integer_cosines(H, P, norms, fast)
+    _learn_kernels.cosine_integer(H, P, norms, slow)
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_integer_planes_refuses_non_integer_or_huge_counters():
+    P = np.zeros((2, 128))
+    assert integer_planes(P) is not None
+    assert integer_planes(P + 0.5) is None
+    assert integer_planes(np.full((2, 128), np.inf)) is None
+    assert integer_planes(np.full((2, 128), 2.0**53)) is None
+    assert integer_planes(P, growth=2.0**60) is None
+    planes, K, _, _ = integer_planes(P, growth=1000)
+    assert K == 2 and planes.shape[1] == plane_bits(1000)
+
+
+@pytest.mark.parametrize("lr, margin", [(1.0, 0.0), (3.0, 0.1), (16.0, 0.05)])
+def test_retrain_integer_planes_matches_naive(lr, margin):
+    H = hdc.random(60, 192, random_state=14)
+    y = np.random.default_rng(15).integers(0, 4, size=60)
+    P0 = np.random.default_rng(16).integers(-2, 3, size=(4, 192)).astype(np.float64)
+    order = np.random.default_rng(17).permutation(60).astype(np.int64)
+    expected, expected_S, n_expected = _naive_retrain_integer(H, y, order, P0, lr, margin)
+    P = P0.copy()
+    S = np.zeros_like(P)
+    norms2 = np.einsum("ij,ij->i", P, P)
+    planes, K, bounds, row_sums = integer_planes(P, growth=lr * 60)
+    assert K == 3  # |P| <= 2: the updates must grow the planes (sign extension)
+    n, K_out = _learn_kernels.retrain_integer_planes(
+        H, y.astype(np.int64), order, P, planes, K, bounds, row_sums, norms2, lr, margin, S, 0.0
+    )
+    assert n == n_expected and n > 0
+    np.testing.assert_array_equal(P, expected)
+    np.testing.assert_array_equal(S, expected_S)
+    assert K_out > K
+    np.testing.assert_array_equal(_planes_to_values(planes, K_out), expected)
+    np.testing.assert_array_equal(row_sums, expected.sum(axis=1))
+    assert np.all(bounds >= np.abs(expected).max(axis=1))
+
+
+@pytest.mark.parametrize("average", [False, True])
+def test_fit_with_bit_planes_equals_float_kernels(monkeypatch, average):
+    """The popcount path (integer lr) gives the float64 kernels' fit and predictions exactly."""
+    import hdc.classifier as classifier_module
+
+    X, y = make_blobs(400, centers=4, n_features=6, cluster_std=3.0, random_state=3)
+    params = dict(dim=640, epochs=4, lr=2, average=average, random_state=0)
+    fast = HDClassifier(**params).fit(X, y)
+    assert fast.n_updates_[0] > 0
+    monkeypatch.setattr(classifier_module, "integer_planes", lambda *args, **kwargs: None)
+    slow = HDClassifier(**params).fit(X, y)
+    assert slow._planes is None
+    np.testing.assert_array_equal(fast.counters_, slow.counters_)
+    np.testing.assert_array_equal(fast.decision_function(X), slow.decision_function(X))
+
+
 # ---------------------------------------------------------------- estimator behaviour
 @parametrize_with_checks(
     [
@@ -127,6 +223,7 @@ def test_retrain_binary_matches_naive():
         HDClassifier(dim=512, epochs=3, prototypes="binary"),
     ]
 )
+@pytest.mark.filterwarnings("ignore:the first partial_fit batch")
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -281,6 +378,12 @@ def test_deterministic_for_a_seed():
         ({"encoder": "magic"}, ValueError, "encoder"),
         ({"encoder": 3}, TypeError, "encoder"),
         ({"dim": 0}, ValueError, "dim"),
+        ({"dim": 100.0}, TypeError, "dim"),
+        ({"lr": float("nan")}, ValueError, "lr"),
+        ({"lr": "big"}, TypeError, "lr"),
+        ({"verbose": "no"}, TypeError, "verbose"),
+        ({"encoder": __import__("sklearn.preprocessing").preprocessing.StandardScaler()},
+         TypeError, "dim_"),
     ],
 )
 def test_bad_parameters_raise(params, error, match):
@@ -345,3 +448,51 @@ def test_auto_encoder_learns_isotropic_high_dimensional_data():
     seed_rng = np.random.default_rng(0)
     rows = gamma_sample_rows(2000, int(seed_rng.integers(2**31 - 1)))
     assert clf.encoder_.gamma_ == pytest.approx(neighbour_gamma(X[:2000][rows]))
+
+
+def test_dim_is_checked_with_packed_input_too():
+    H = hdc.random(10, 128, random_state=0)
+    with pytest.raises(ValueError, match="dim"):
+        HDClassifier(dim=-5).fit(H, np.arange(10) % 2)
+
+
+def test_partial_fit_warns_on_a_small_first_batch_and_checks_labels_first():
+    X, y = make_blobs(300, centers=3, n_features=4, random_state=2)
+    clf = HDClassifier(dim=512, epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.partial_fit(X[:50], y[:50], classes=[0, 1])
+    assert not hasattr(clf, "classes_")  # nothing half-initialised
+    with pytest.warns(UserWarning, match="only 5 samples.*kernel width.*margin"):
+        clf.partial_fit(X[:5], y[:5], classes=[0, 1, 2])
+    # packed input and a numeric margin: nothing is estimated from the batch
+    H = hdc.random(5, 128, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HDClassifier(margin=0.1).partial_fit(H, [0, 1, 2, 0, 1], classes=[0, 1, 2])
+        HDClassifier().partial_fit(X[:200], y[:200], classes=[0, 1, 2])
+
+
+def test_text_pipeline_and_generator_input():
+    from sklearn.pipeline import make_pipeline
+
+    from encoders import NGramEncoder
+
+    texts = ["the cat sat on the mat", "a dog ran in the park", "le chat est sur le tapis",
+             "un chien court dans le parc", "the bird flew over the tree",
+             "l'oiseau vole sur l'arbre"] * 5
+    langs = np.array(["en", "en", "fr", "fr", "en", "fr"] * 5)
+    encoder = NGramEncoder(dim=1024, ngram_range=(1, 3), random_state=0)
+    model = make_pipeline(encoder, HDClassifier(epochs=3, random_state=0)).fit(texts, langs)
+    assert model.score(texts, langs) == 1.0
+    clf = HDClassifier(encoder=encoder, epochs=3, random_state=0)
+    clf.fit((t for t in texts), langs)  # a generator is read once, for fit and encoding alike
+    np.testing.assert_array_equal(clf.predict(iter(texts)), langs)
+    np.testing.assert_array_equal(
+        clf.predict(["le chien est dans le parc", "the cat ran over the mat"]), ["fr", "en"]
+    )
+
+
+def test_verbose_shows_progress(capsys):
+    X, y = load_iris(return_X_y=True)
+    HDClassifier(dim=256, epochs=3, verbose=True, random_state=0).fit(X, y)
+    assert "HDClassifier epochs" in capsys.readouterr().err

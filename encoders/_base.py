@@ -5,7 +5,8 @@ hypervectors of shape ``(n, dim_ // 64)``. :class:`BaseEncoder` gives them
 
 - :meth:`BaseEncoder._resolve_dim`: any positive ``dim`` is accepted and rounded up to a multiple
   of 64 (the value used is stored in ``dim_``);
-- :meth:`BaseEncoder._check_batch_size`: validation of the ``batch_size`` parameter;
+- :meth:`BaseEncoder._check_batch_size`, :meth:`BaseEncoder._check_verbose`: validation of the
+  ``batch_size`` and ``verbose`` parameters;
 - :meth:`BaseEncoder._transform_in_batches`: the output array is allocated once (packed, ``n x dim
   / 8`` bytes) and filled ``batch_size`` rows at a time by an encoder-specific function, so the
   temporaries of an encoder never grow with ``n``; ``verbose`` shows a tqdm progress bar;
@@ -86,6 +87,16 @@ def check_batch_size(batch_size: Any, name: str = "batch_size") -> int:
     return int(batch_size)
 
 
+def check_verbose(verbose: Any, name: str = "verbose") -> bool:
+    """Return ``verbose`` as a bool after checking it is a bool (or numpy bool)."""
+    if not isinstance(verbose, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be a bool (True shows a progress bar), got {verbose!r} "
+            f"of type {type(verbose).__name__}"
+        )
+    return bool(verbose)
+
+
 def progress(iterable: Iterable, total: int, desc: str, enabled: Any) -> Iterable:
     """Wrap ``iterable`` in a tqdm progress bar when ``enabled`` (tqdm is imported lazily)."""
     if not enabled:
@@ -132,6 +143,9 @@ class BaseEncoder(TransformerMixin, BaseEstimator):
     def _check_batch_size(self) -> int:
         return check_batch_size(getattr(self, "batch_size", self._default_batch_size))
 
+    def _check_verbose(self) -> bool:
+        return check_verbose(getattr(self, "verbose", False))
+
     def _encode_batch(self, X: Any, out: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -145,13 +159,14 @@ class BaseEncoder(TransformerMixin, BaseEstimator):
         encode = self._encode_batch if encode is None else encode
         n = len(X)
         batch = self._check_batch_size()
+        verbose = self._check_verbose()
         out = np.empty((n, self.dim_ // WORD_BITS), dtype=np.uint64)
         starts = range(0, n, batch)
         bar = progress(
             starts,
             total=len(starts),
             desc=desc or type(self).__name__,
-            enabled=getattr(self, "verbose", False),
+            enabled=verbose,
         )
         for start in bar:
             stop = min(n, start + batch)

@@ -99,19 +99,38 @@ def record_bundle(index, keys_t, table_t, tie, n_planes, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def quantize_uniform(X, low, scale, n_levels, out):
-    """out[i, f] = round((X[i, f] - low[f]) * scale[f]) clipped to [0, n_levels - 1]."""
+def quantize_uniform(X, low, high, scale, n_levels, out):
+    """out[i, f] = round((X[i, f] - low[f]) * scale[f]) clipped to [0, n_levels - 1].
+
+    ``scale[f]`` is ``(n_levels - 1) / (high[f] - low[f])``, 0 for a constant feature (every
+    value then gets level 0). Values are clipped to ``[low, high]`` first; a difference
+    ``X - low`` that overflows (a range wider than the largest float) is computed on halves.
+    Every finite input gives a level in ``[0, n_levels - 1]``; NaN arithmetic can only give 0.
+    """
     n, n_features = X.shape
     top = n_levels - 1
     for i in prange(n):
         for f in range(n_features):
-            v = (X[i, f] - low[f]) * scale[f] + 0.5
-            if v < 1.0:
+            x = X[i, f]
+            lo = low[f]
+            s = scale[f]
+            if s == 0.0 or x <= lo:
                 out[i, f] = 0
-            elif v >= top:
+            elif x >= high[f]:
                 out[i, f] = top
             else:
-                out[i, f] = np.int64(np.floor(v))
+                d = x - lo
+                if np.isinf(d):
+                    v = (0.5 * x - 0.5 * lo) * (2.0 * s) + 0.5
+                else:
+                    v = d * s + 0.5
+                # written so that a NaN v falls through to level 0
+                if v >= top:
+                    out[i, f] = top
+                elif v >= 1.0:
+                    out[i, f] = np.int64(np.floor(v))
+                else:
+                    out[i, f] = 0
 
 
 @njit(cache=True, nogil=True, parallel=True)

@@ -129,6 +129,7 @@ class ConvolutionEncoder(BaseEncoder):
         if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 < q < 1:
             raise ValueError(f"quantile must be a number in (0, 1), got {q!r}")
         self._check_batch_size()
+        self._check_verbose()
 
     def _resolve_image_shape(self, n_features: int, shape: tuple[int, int] | None):
         if self.image_shape is not None:

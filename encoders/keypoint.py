@@ -208,6 +208,7 @@ class KeypointEncoder(BaseEncoder):
                 f"(keypoints, descriptors) such as vision.SIFT, got {type(self.sift).__name__}"
             )
         self._check_batch_size()
+        self._check_verbose()
 
     def _detector(self) -> Any:
         if self.sift is not None:

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from encoders import _ngram_kernels
-from encoders._base import BaseEncoder, progress
+from encoders._base import BaseEncoder, is_dask_collection, progress
 from hdc import permute
 from hdc._validation import WORD_BITS, check_random_state
 
@@ -48,6 +48,24 @@ def _check_texts(X: Any, name: str = "X") -> list[str]:
                 "NGramEncoder encodes text, one str per sample"
             )
     return texts
+
+
+def _raise_unencodable(texts: list[str], name: str = "X", indexed: bool = True) -> None:
+    """Raise a ValueError naming the first text that is not valid Unicode (a lone surrogate).
+
+    Called only once a bulk ``encode("utf-32-le")`` has failed, so valid input pays nothing.
+    """
+    for i, text in enumerate(texts):
+        try:
+            text.encode("utf-32-le")
+        except UnicodeEncodeError as exc:
+            label = f"{name}[{i}]" if indexed else name
+            raise ValueError(
+                f"{label} is not valid Unicode text: it holds the lone surrogate "
+                f"{text[exc.start]!r} at position {exc.start} ({text!r:.40}); NGramEncoder "
+                "encodes str of Unicode characters (decode bytes with errors='replace', not "
+                "'surrogateescape')"
+            ) from None
 
 
 def _check_ngram_range(ngram_range: Any) -> tuple[int, int]:
@@ -186,16 +204,40 @@ class NGramEncoder(BaseEncoder):
         self
         """
         self._check_params()
-        texts = _check_texts(X)
+        return self._fit_texts(_check_texts(X))
+
+    def _fit_texts(self, texts: list[str]) -> NGramEncoder:
         self.dim_ = self._resolve_dim()
         rng = check_random_state(self.random_state)
         self.seed_ = int(rng.integers(0, 2**64, dtype=np.uint64))
         self.n_documents_ = len(texts)
         if self.weighting == "idf":
-            self.ngram_weights_ = self._idf_weights(texts)
+            try:
+                self.ngram_weights_ = self._idf_weights(texts)
+            except UnicodeEncodeError:
+                _raise_unencodable(texts)
+                raise
         elif hasattr(self, "ngram_weights_"):
             del self.ngram_weights_
         return self
+
+    def fit_transform(self, X: Iterable[str], y: Any = None, **fit_params: Any) -> np.ndarray:
+        """Fit on the texts and encode them, reading ``X`` once (it may be a generator).
+
+        Parameters
+        ----------
+        X : iterable of str, length n
+        y : ignored
+
+        Returns
+        -------
+        numpy.ndarray of uint64, shape ``(n, dim_ // 64)``
+        """
+        if is_dask_collection(X):
+            return self.fit(X).transform(X)
+        self._check_params()
+        texts = _check_texts(X)
+        return self._fit_texts(texts)._transform_texts(texts)
 
     def transform(self, X: Iterable[str]) -> np.ndarray:
         """Encode texts.
@@ -210,14 +252,20 @@ class NGramEncoder(BaseEncoder):
         """
         check_is_fitted(self, "seed_")
         self._check_params()
-        texts = _check_texts(X)
+        return self._transform_texts(_check_texts(X))
+
+    def _transform_texts(self, texts: list[str]) -> np.ndarray:
         if self.weighting == "idf":
             check_is_fitted(
                 self,
                 "ngram_weights_",
                 msg="NGramEncoder was fitted with another weighting than 'idf'; call fit again",
             )
-        return self._transform_in_batches(texts)
+        try:
+            return self._transform_in_batches(texts)
+        except UnicodeEncodeError:
+            _raise_unencodable(texts)
+            raise
 
     def letter_vectors(self, chars: str) -> np.ndarray:
         """The letter hypervectors of the characters of ``chars`` (no lower-casing).
@@ -233,7 +281,12 @@ class NGramEncoder(BaseEncoder):
         check_is_fitted(self, "seed_")
         if not isinstance(chars, str):
             raise TypeError(f"chars must be a str, got {type(chars).__name__}")
-        codes = np.frombuffer(chars.encode("utf-32-le"), dtype="<u4").astype(np.int64)
+        try:
+            encoded = chars.encode("utf-32-le")
+        except UnicodeEncodeError:
+            _raise_unencodable([chars], "chars", indexed=False)
+            raise
+        codes = np.frombuffer(encoded, dtype="<u4").astype(np.int64)
         return self._letters(codes)
 
     # ----------------------------------------------------------------------------------------
@@ -243,6 +296,7 @@ class NGramEncoder(BaseEncoder):
         if not isinstance(self.weighting, str) or self.weighting not in _WEIGHTINGS:
             raise ValueError(f"weighting must be one of {_WEIGHTINGS}, got {self.weighting!r}")
         self._check_batch_size()
+        self._check_verbose()
         return _check_ngram_range(self.ngram_range)
 
     def _letters(self, codes: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ class ProjectionEncoder(BaseEncoder):
     kind : {"sign", "rff"}, default="sign"
     gamma : float or "scale", default="scale"
         RBF width for ``kind="rff"``; ``"scale"`` uses ``1 / (n_features * X.var())`` as in
-        :class:`sklearn.svm.SVC`. Ignored by ``"sign"``.
+        :class:`sklearn.svm.SVC`. Unused by ``"sign"``, but validated whatever the kind.
     batch_size : int, default=1024
         Rows projected at a time.
     verbose : bool, default=False
@@ -49,6 +49,9 @@ class ProjectionEncoder(BaseEncoder):
     ----------
     dim_ : int
     n_features_in_ : int
+    kind_ : str
+        The ``kind`` fitted; ``transform`` uses it (changing ``kind`` by ``set_params`` takes
+        effect at the next ``fit``).
     mean_ : numpy.ndarray of float64, shape ``(n_features_in_,)``
         Feature means subtracted before projecting.
     gamma_ : float
@@ -84,10 +87,13 @@ class ProjectionEncoder(BaseEncoder):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _check_gamma(self, X: np.ndarray) -> float:
+    def _check_gamma(self, X: np.ndarray | None) -> float | None:
+        """Validate ``gamma``; return its value on ``X`` (None for 'scale' without X)."""
         if isinstance(self.gamma, str):
             if self.gamma != "scale":
                 raise ValueError(f"gamma must be a positive float or 'scale', got {self.gamma!r}")
+            if X is None:
+                return None
             var = float(X.var()) if X.size else 0.0
             return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
         if isinstance(self.gamma, bool) or not isinstance(self.gamma, numbers.Real):
@@ -108,11 +114,16 @@ class ProjectionEncoder(BaseEncoder):
         -------
         self
         """
-        if self.kind not in _KINDS:
-            raise ValueError(f"kind must be one of {_KINDS}, got {self.kind!r}")
-        self._check_batch_size()
+        self._check_params()
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite=True)
         return self._fit_from_mean(X.mean(axis=0), X)
+
+    def _check_params(self) -> None:
+        if not isinstance(self.kind, str) or self.kind not in _KINDS:
+            raise ValueError(f"kind must be one of {_KINDS}, got {self.kind!r}")
+        self._check_gamma(None)  # whatever the kind: a bad gamma is an error even for "sign"
+        self._check_batch_size()
+        self._check_verbose()
 
     def _fit_from_mean(self, mean: np.ndarray, X: np.ndarray | None = None) -> ProjectionEncoder:
         """Fit from the feature means (and ``X`` only when ``gamma="scale"`` needs it).
@@ -120,9 +131,11 @@ class ProjectionEncoder(BaseEncoder):
         Lets a caller that already has the means (e.g. summed over Dask partitions) fit the
         encoder without the data; ``gamma`` must then be a number.
         """
+        self._check_params()
         if X is None and isinstance(self.gamma, str) and self.kind == "rff":
             raise ValueError("gamma='scale' needs the data; give a numeric gamma")
         self.dim_ = self._resolve_dim()
+        self.kind_ = self.kind
         rng = check_random_state(self.random_state)
         self.mean_ = np.asarray(mean, dtype=np.float64)
         self.n_features_in_ = self.mean_.shape[0]
@@ -139,7 +152,7 @@ class ProjectionEncoder(BaseEncoder):
 
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
         Z = (X - self.mean_).astype(np.float32) @ self.components_
-        _kernels.pack_projection(Z, self.phase_, self.kind == "rff", out)
+        _kernels.pack_projection(Z, self.phase_, self.kind_ == "rff", out)
 
     def transform(self, X: Any) -> np.ndarray:
         """Encode ``X`` into packed hypervectors, shape ``(n_samples, dim_ // 64)`` uint64."""

@@ -19,6 +19,27 @@ _BINDINGS = ("id", "permute")
 _QUANTIZATIONS = ("uniform", "quantile")
 
 
+def _quantile_edges(X: np.ndarray, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Edges ``(n_features, n_levels - 1)`` (ascending, unused slots +inf) and their counts.
+
+    The quantiles at ``k / n_levels`` of every column, an edge at the column's minimum moved to
+    the smallest value above it (so a tied minimum gets level 0 alone), duplicates removed.
+    """
+    probs = np.arange(1, n_levels) / n_levels
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = np.quantile(X, probs, axis=0).T
+    bad = ~np.isfinite(edges).all(axis=1)
+    if bad.any():  # the interpolation overflowed (values near +-1.8e308): work on halves
+        edges[bad] = 2.0 * np.quantile(0.5 * X[:, bad], probs, axis=0).T
+    low = X.min(axis=0)
+    above = np.where(X > low, X, np.inf).min(axis=0)  # +inf for a constant column
+    edges = np.where(edges <= low[:, None], above[:, None], edges)
+    edges.sort(axis=1)
+    edges[:, 1:][edges[:, 1:] == edges[:, :-1]] = np.inf
+    edges.sort(axis=1)
+    return np.ascontiguousarray(edges), np.isfinite(edges).sum(axis=1)
+
+
 class RecordEncoder(BaseEncoder):
     """Encode dense feature vectors as bundles of bound (feature, value) pairs.
 
@@ -42,8 +63,10 @@ class RecordEncoder(BaseEncoder):
         rotated levels are precomputed).
     quantization : {"uniform", "quantile"}, default="uniform"
         ``"uniform"``: levels evenly spaced between the per-feature minimum and maximum seen in
-        ``fit``; ``"quantile"``: level edges at the per-feature quantiles (equal-mass bins). Values
-        outside the fitted range clip to the end levels.
+        ``fit``; ``"quantile"``: level edges at the per-feature quantiles (equal-mass bins, see
+        ``edges_``). Either way the map from value to level is monotone, the fitted minimum and
+        any value below it get level 0, the fitted maximum and any value above it get level
+        ``n_levels - 1`` (a constant feature only ever gets level 0).
     batch_size : int, default=1024
         Rows encoded at a time; memory stays ``O(batch_size * n_features)`` beyond the output.
     verbose : bool, default=False
@@ -64,7 +87,13 @@ class RecordEncoder(BaseEncoder):
     low_, high_ : numpy.ndarray of float64, shape ``(n_features_in_,)``
         Fitted range per feature (``"uniform"``).
     edges_ : numpy.ndarray of float64, shape ``(n_features_in_, n_levels - 1)``
-        Level edges per feature (``"quantile"``).
+        Level edges per feature (``"quantile"``), ascending: the distinct quantiles at
+        ``1/n_levels, ..., (n_levels - 1)/n_levels`` of the training values, an edge at the
+        minimum being moved to the smallest training value above it; the unused slots (tied
+        quantiles, constant feature) hold ``+inf``. With ``m`` finite edges, a value ``x`` with
+        ``c`` edges ``<= x`` gets level ``round(c * (n_levels - 1) / m)`` (level 0 if ``m == 0``).
+        Untied data have ``m = n_levels - 1`` edges and equal-mass levels; a tied mass of values
+        shares one level, and the levels left free are spread evenly over the remaining edges.
 
     Notes
     -----
@@ -110,6 +139,7 @@ class RecordEncoder(BaseEncoder):
                 f"quantization must be one of {_QUANTIZATIONS}, got {self.quantization!r}"
             )
         self._check_batch_size()
+        self._check_verbose()
 
     def fit(self, X: Any, y: Any = None) -> RecordEncoder:
         """Learn the per-feature ranges and draw the ID and level hypervectors.
@@ -129,6 +159,9 @@ class RecordEncoder(BaseEncoder):
         self.dim_ = self._resolve_dim()
         n_features = X.shape[1]
         n_levels = int(self.n_levels)
+        # transform uses the parameters fitted, whatever set_params changes afterwards
+        self._n_levels, self._binding = n_levels, self.binding
+        self._quantization = self.quantization
         rng = check_random_state(self.random_state)
         self.levels_ = level(n_levels, self.dim_, rng)
         if self.binding == "id":
@@ -145,31 +178,36 @@ class RecordEncoder(BaseEncoder):
         if self.quantization == "uniform":
             self.low_ = X.min(axis=0)
             self.high_ = X.max(axis=0)
-            span = self.high_ - self.low_
-            with np.errstate(divide="ignore", over="ignore"):
-                scale = np.where(span > 0, (n_levels - 1) / np.where(span > 0, span, 1.0), 0.0)
-            self._scale = np.where(np.isfinite(scale), scale, 0.0)
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                span = self.high_ - self.low_
+                # a span beyond the largest float (inf) is measured on halves
+                half = 0.5 * self.high_ - 0.5 * self.low_
+                safe = np.where(span > 0, span, 1.0)
+                wide = 0.5 * (n_levels - 1) / half
+                scale = np.where(np.isfinite(span), (n_levels - 1) / safe, wide)
+            self._scale = np.where(span > 0, scale, 0.0)
         else:
-            probs = np.arange(1, n_levels) / n_levels
-            self.edges_ = np.ascontiguousarray(np.quantile(X, probs, axis=0).T)
+            self.edges_, self._n_edges = _quantile_edges(X, n_levels)
         self._n_planes = max(4, n_features.bit_length())
         return self
 
     def _quantize(self, X: np.ndarray) -> np.ndarray:
         """Level index (n, n_features) int64 of every value."""
-        if self.quantization == "uniform":
+        if self._quantization == "uniform":
             q = np.empty(X.shape, dtype=np.int64)
-            _kernels.quantize_uniform(X, self.low_, self._scale, int(self.n_levels), q)
+            _kernels.quantize_uniform(X, self.low_, self.high_, self._scale, self._n_levels, q)
             return q
-        q = np.zeros(X.shape, dtype=np.int64)
+        count = np.zeros(X.shape, dtype=np.int64)
         for k in range(self.edges_.shape[1]):
-            q += X >= self.edges_[:, k]
-        return q
+            count += X >= self.edges_[:, k]  # +inf slots never count
+        # round(count * (n_levels - 1) / m), halves up, in exact integer arithmetic
+        m = np.maximum(self._n_edges, 1)
+        return (2 * (self._n_levels - 1) * count + m) // (2 * m)
 
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
         index = self._quantize(np.ascontiguousarray(X))
-        if self.binding == "permute":
-            index += np.arange(X.shape[1], dtype=np.int64) * int(self.n_levels)
+        if self._binding == "permute":
+            index += np.arange(X.shape[1], dtype=np.int64) * self._n_levels
         _kernels.record_bundle(index, self._keys_t, self._table_t, self.tie_, self._n_planes, out)
 
     def quantize(self, X: Any) -> np.ndarray:

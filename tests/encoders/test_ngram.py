@@ -422,3 +422,36 @@ def test_fit_does_not_change_params():
     assert enc.get_params()["ngram_range"] is before["ngram_range"]
     assert {k: v for k, v in enc.get_params().items() if k != "random_state"} == before
     assert clone(enc).get_params()["dim"] == 100
+
+
+@pytest.mark.parametrize("weighting", ["count", "idf"])
+def test_fit_transform_reads_a_generator_once(weighting):
+    enc = NGramEncoder(dim=128, ngram_range=(1, 2), weighting=weighting, random_state=0)
+    H = enc.fit_transform(t for t in TEXTS)
+    assert H.shape == (len(TEXTS), 2)
+    np.testing.assert_array_equal(H, clone(enc).fit(TEXTS).transform(TEXTS))
+    np.testing.assert_array_equal(H, enc.fit_transform(iter(TEXTS)))
+
+
+@pytest.mark.parametrize("weighting", ["count", "idf"])
+def test_lone_surrogate_raises_value_error_naming_the_text(weighting):
+    bad = ["fine", "a\ud800b"]
+    enc = NGramEncoder(dim=64, weighting=weighting, random_state=0)
+    with pytest.raises(ValueError, match=r"X\[1\] is not valid Unicode.*surrogate '\\ud800'"):
+        enc.fit(["fine"]).transform(bad)
+    with pytest.raises(ValueError, match=r"X\[1\] is not valid Unicode"):
+        enc.fit_transform(bad)
+    if weighting == "idf":
+        with pytest.raises(ValueError, match=r"X\[1\] is not valid Unicode"):
+            enc.fit(bad)
+    with pytest.raises(ValueError, match="chars is not valid Unicode"):
+        enc.fit(["fine"]).letter_vectors("x\udfff")
+
+
+@pytest.mark.parametrize("verbose", ["no", 1, None])
+def test_verbose_must_be_a_bool(verbose):
+    with pytest.raises(TypeError, match="verbose must be a bool"):
+        NGramEncoder(dim=64, verbose=verbose).fit(["abc"])
+    enc = NGramEncoder(dim=64).fit(["abc"]).set_params(verbose=verbose)
+    with pytest.raises(TypeError, match="verbose must be a bool"):
+        enc.transform(["abc"])

@@ -86,3 +86,35 @@ def test_bad_parameters(params, error, match):
 def test_nan_raises():
     with pytest.raises(ValueError, match="NaN"):
         ProjectionEncoder(dim=64).fit([[0.0], [np.nan]])
+
+
+@pytest.mark.parametrize("kind", ["sign", "rff"])
+@pytest.mark.parametrize(
+    "gamma, error", [("foo", ValueError), (-1, ValueError), (0.0, ValueError),
+                     (np.inf, ValueError), (True, TypeError), (None, TypeError)]
+)
+def test_bad_gamma_raises_whatever_the_kind(kind, gamma, error):
+    with pytest.raises(error, match="gamma must be a positive float or 'scale'"):
+        ProjectionEncoder(dim=64, kind=kind, gamma=gamma).fit([[0.0], [1.0]])
+
+
+def test_transform_uses_the_fitted_kind():
+    X = np.random.default_rng(3).normal(size=(20, 4))
+    for kind, other in [("sign", "rff"), ("rff", "sign")]:
+        enc = ProjectionEncoder(dim=256, kind=kind, gamma=0.5, random_state=0).fit(X)
+        before = enc.transform(X)
+        enc.set_params(kind=other)
+        assert enc.kind_ == kind
+        np.testing.assert_array_equal(enc.transform(X), before)
+        refit = enc.fit(X)
+        assert refit.kind_ == other
+        np.testing.assert_array_equal(
+            refit.transform(X),
+            ProjectionEncoder(dim=256, kind=other, gamma=0.5, random_state=0).fit_transform(X),
+        )
+
+
+@pytest.mark.parametrize("verbose", ["no", 1, None])
+def test_verbose_must_be_a_bool(verbose):
+    with pytest.raises(TypeError, match="verbose must be a bool"):
+        ProjectionEncoder(dim=64, verbose=verbose).fit([[0.0], [1.0]])

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import hdc
-from encoders import RecordEncoder
+from encoders import (
+    ConvolutionEncoder,
+    KeypointEncoder,
+    NGramEncoder,
+    ProjectionEncoder,
+    RecordEncoder,
+)
 from encoders._base import check_batch_size, round_dim
 
 
@@ -75,11 +81,79 @@ def test_out_of_range_values_clip_to_end_levels():
     np.testing.assert_array_equal(enc.transform([[50.0]]), enc.transform([[10.0]]))
 
 
-def test_quantile_levels_have_equal_mass():
-    X = np.random.default_rng(0).exponential(size=(4000, 1))
+@pytest.mark.parametrize("n_levels", [2, 4, 8, 32])
+@pytest.mark.parametrize("dist", ["exponential", "normal"])
+def test_quantile_levels_have_equal_mass(n_levels, dist):
+    X = getattr(np.random.default_rng(0), dist)(size=(4000, 3))
+    enc = RecordEncoder(dim=64, n_levels=n_levels, quantization="quantile", random_state=0).fit(X)
+    assert np.isfinite(enc.edges_).all() and enc.edges_.shape == (3, n_levels - 1)
+    for f in range(3):
+        share = np.bincount(enc.quantize(X)[:, f], minlength=n_levels) / 4000
+        np.testing.assert_allclose(share, 1 / n_levels, atol=0.002)
+
+
+def test_quantile_ties_keep_the_end_levels():
+    # 90% of the values tie at the minimum: all three quartile edges sit on it
+    X = np.r_[np.zeros(90), np.arange(1, 11)][:, None]
     enc = RecordEncoder(dim=64, n_levels=4, quantization="quantile", random_state=0).fit(X)
-    share = np.bincount(enc.quantize(X).ravel(), minlength=4) / 4000
-    np.testing.assert_allclose(share, 0.25, atol=0.01)
+    q = enc.quantize([[-1e-9], [0.0], [0.5], [1.0], [10.0], [11.0]]).ravel()
+    np.testing.assert_array_equal(q, [0, 0, 0, 3, 3, 3])
+    np.testing.assert_array_equal(enc.edges_, [[1.0, np.inf, np.inf]])
+    np.testing.assert_array_equal(enc.transform([[-5.0]]), enc.transform([[0.0]]))
+    # a tie in the middle takes one level; the other levels keep (about) equal mass
+    X = np.r_[np.arange(-30, 0), np.zeros(40), np.arange(1, 31)][:, None].astype(float)
+    enc = RecordEncoder(dim=64, n_levels=4, quantization="quantile", random_state=0).fit(X)
+    q = enc.quantize(X).ravel()
+    assert len(set(q[30:70])) == 1
+    assert q.min() == 0 and q.max() == 3 and np.all(np.diff(q) >= 0)
+
+
+def test_quantile_constant_feature_and_one_level():
+    enc = RecordEncoder(dim=64, n_levels=5, quantization="quantile", random_state=0)
+    enc.fit([[3.0, 0.0], [3.0, 1.0]])
+    np.testing.assert_array_equal(enc.quantize([[-1.0, -1.0], [3.0, 0.0], [9.0, 1.0]]),
+                                  [[0, 0], [0, 0], [0, 4]])
+    assert np.isinf(enc.edges_[0]).all()
+    enc = RecordEncoder(dim=64, n_levels=1, quantization="quantile", random_state=0)
+    assert np.all(enc.fit([[0.0], [1.0]]).quantize([[-1.0], [0.5], [2.0]]) == 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-3, 3), min_size=1, max_size=40),
+    st.integers(2, 12),
+)
+def test_quantile_levels_are_monotone_with_clipped_ends(values, n_levels):
+    X = np.array(values, dtype=float)[:, None]
+    enc = RecordEncoder(dim=64, n_levels=n_levels, quantization="quantile", random_state=0)
+    enc.fit(X)
+    grid = np.linspace(-5, 5, 81)[:, None]
+    q = enc.quantize(grid).ravel()
+    assert np.all(np.diff(q) >= 0) and q.min() >= 0 and q.max() <= n_levels - 1
+    lo, hi = X.min(), X.max()
+    assert np.all(q[grid.ravel() <= lo] == 0)
+    if hi > lo:
+        assert np.all(q[grid.ravel() >= hi] == n_levels - 1)
+    else:
+        assert np.all(q == 0)
+
+
+@pytest.mark.parametrize("quantization", ["uniform", "quantile"])
+def test_huge_ranges_stay_in_level_bounds(quantization):
+    big = np.finfo(np.float64).max
+    probe = np.array([[-big], [-1e308], [-1e307], [0.0], [1e307], [1e308], [big]])
+    enc = RecordEncoder(dim=64, n_levels=8, quantization=quantization, random_state=0)
+    q = enc.fit([[-1e308], [1e308], [0.0]]).quantize(probe).ravel()
+    assert np.all(np.diff(q) >= 0) and q[0] == 0 and q[-1] == 7 and q[1] == 0 and q[-2] == 7
+    assert 0 < q[3] < 7
+    enc = RecordEncoder(dim=64, n_levels=8, quantization=quantization, random_state=0)
+    q = enc.fit([[1e308], [1e308]]).quantize(probe).ravel()
+    np.testing.assert_array_equal(q, 0)
+    H = enc.transform(probe)
+    np.testing.assert_array_equal(H, np.repeat(H[:1], len(probe), axis=0))
+    enc = RecordEncoder(dim=64, n_levels=8, quantization=quantization, random_state=0)
+    q = enc.fit([[-big], [big]]).quantize(probe).ravel()
+    assert q[0] == 0 and q[3] in (3, 4) and q[6] == 7  # 0 sits at the midpoint 3.5
 
 
 def test_nearby_values_give_similar_hypervectors():
@@ -104,6 +178,30 @@ def test_verbose_progress_bar(capsys):
     X = np.random.default_rng(2).normal(size=(20, 3))
     RecordEncoder(dim=128, batch_size=5, verbose=True, random_state=0).fit_transform(X)
     assert "RecordEncoder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("verbose", ["no", "", 1, 0, None, [True]])
+@pytest.mark.parametrize(
+    "make, X",
+    [
+        (lambda v: RecordEncoder(dim=64, verbose=v), [[0.0], [1.0]]),
+        (lambda v: ConvolutionEncoder(dim=64, verbose=v), np.zeros((2, 4, 4))),
+        (
+            lambda v: KeypointEncoder(dim=64, n_tables=2, hash_bits=4, verbose=v),
+            [(np.zeros((3, 2)), np.eye(3, 8, dtype=np.float32))],
+        ),
+        (lambda v: NGramEncoder(dim=64, verbose=v), ["abc"]),
+        (lambda v: ProjectionEncoder(dim=64, verbose=v), [[0.0], [1.0]]),
+    ],
+)
+def test_verbose_must_be_a_bool(make, X, verbose, capsys):
+    with pytest.raises(TypeError, match="verbose must be a bool"):
+        make(verbose).fit(X)
+    enc = make(np.False_).fit(X)
+    enc.set_params(verbose=verbose)
+    with pytest.raises(TypeError, match="verbose must be a bool"):
+        enc.transform(X)
+    assert capsys.readouterr().err == ""
 
 
 def test_dim_rounding_and_helpers():
@@ -138,3 +236,12 @@ def test_nan_and_inf_raise(bad):
     enc = RecordEncoder(dim=64).fit([[0.0], [1.0]])
     with pytest.raises(ValueError, match="NaN|infinity"):
         enc.transform([[bad]])
+
+
+def test_transform_uses_the_fitted_parameters():
+    X = np.random.default_rng(3).normal(size=(30, 4))
+    enc = RecordEncoder(dim=256, n_levels=6, random_state=0).fit(X)
+    H = enc.transform(X)
+    enc.set_params(n_levels=9, quantization="quantile", binding="permute")
+    np.testing.assert_array_equal(enc.transform(X), H)  # new values apply at the next fit
+    assert enc.fit(X).levels_.shape[0] == 9

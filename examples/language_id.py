@@ -4,7 +4,7 @@ Default data: ``../shared/data/langid/train.tsv`` and ``dev.tsv`` (lines ``lang<
 read by :func:`hdc.datasets.load_langid`). Other data: ``--train PATH --test PATH`` in the same
 format.
 
-Encoding: every sentence becomes the bitwise majority of its character 1- to 3-grams, each
+Encoding: every sentence becomes the bitwise majority of its character 1- to 4-grams, each
 n-gram the XOR of position-rotated letter vectors hashed from the code points
 (:class:`encoders.NGramEncoder`); with ``weighting="idf"`` each distinct n-gram of a sentence
 votes once, with an integer weight from its inverse document frequency learned on the training
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--test", help="lang<TAB>sentence file to test on")
     parser.add_argument("--dim", type=int, default=16384, help="hypervector bits")
     parser.add_argument("--ngram-min", type=int, default=1, help="smallest n-gram size")
-    parser.add_argument("--ngram-max", type=int, default=3, help="largest n-gram size")
+    parser.add_argument("--ngram-max", type=int, default=4, help="largest n-gram size")
     parser.add_argument(
         "--weighting", choices=("count", "binary", "idf"), default="idf", help="n-gram votes"
     )

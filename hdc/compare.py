@@ -49,7 +49,7 @@ def _text_encoder(dim: int, random_state: int) -> Any:
     """The n-gram encoder of examples/language_id.py (settings measured in docs/text.md)."""
     from encoders import NGramEncoder
 
-    return NGramEncoder(dim=dim, ngram_range=(1, 3), weighting="idf", random_state=random_state)
+    return NGramEncoder(dim=dim, ngram_range=(1, 4), weighting="idf", random_state=random_state)
 
 
 def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tuple[Any, str]:
@@ -69,13 +69,13 @@ def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tup
         if text:
             encoder = _text_encoder(dim, random_state)
             clf = HDClassifier(epochs=10, margin=0.03, random_state=random_state)
-            return make_pipeline(encoder, clf), f"NGramEncoder(1-3, idf, D={dim}) + HDClassifier"
+            return make_pipeline(encoder, clf), f"NGramEncoder(1-4, idf, D={dim}) + HDClassifier"
         if dataset == "fashion-mnist":
             from encoders import ConvolutionEncoder
 
             # the image encoder and step of examples/fashion_mnist.py (docs/learning.md)
             encoder = ConvolutionEncoder(dim=dim, image_shape=(28, 28), random_state=random_state)
-            clf = HDClassifier(encoder=encoder, lr=16, random_state=random_state)
+            clf = HDClassifier(encoder=encoder, lr=16, margin=0.03, random_state=random_state)
             return clf, f"ConvolutionEncoder(D={dim}) + HDClassifier"
         return HDClassifier(dim=dim, random_state=random_state), f"HDClassifier(D={dim})"
     if name == "kernel":

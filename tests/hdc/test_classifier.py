@@ -299,12 +299,15 @@ def test_partial_fit_retrains_and_checks_classes():
 
 
 @pytest.mark.parametrize("prototypes", ["integer", "binary"])
-def test_pickle_round_trip(prototypes):
+def test_pickle_and_joblib_round_trips(prototypes, tmp_path):
+    import joblib
+
     X, y = load_iris(return_X_y=True)
     clf = HDClassifier(dim=1024, epochs=3, prototypes=prototypes, random_state=0).fit(X, y)
-    again = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_array_equal(again.predict(X), clf.predict(X))
-    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    joblib.dump(clf, tmp_path / "model.joblib")
+    for again in (pickle.loads(pickle.dumps(clf)), joblib.load(tmp_path / "model.joblib")):
+        np.testing.assert_array_equal(again.predict(X), clf.predict(X))
+        np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
 
 
 def test_predict_proba_is_softmax_of_similarities():

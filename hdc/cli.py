@@ -11,6 +11,8 @@ import platform
 import sys
 from collections.abc import Sequence
 
+import numpy as np
+
 
 def _cpu_flags() -> list[str]:
     """SIMD features of this CPU that matter to hdkit's kernels (Linux /proc/cpuinfo)."""
@@ -125,8 +127,31 @@ def _cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+def _drawn_scene(shape: tuple[int, int] = (480, 640), seed: int = 0) -> np.ndarray:
+    """A deterministic grey scene of random filled shapes and lines (blob and corner texture)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    height, width = shape
+    image = np.full(shape, 128, dtype=np.uint8)
+    for _ in range(120):
+        colour = int(rng.integers(0, 256))
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            cv2.circle(image, (x, y), int(rng.integers(4, 40)), colour, -1)
+        elif kind == 1:
+            w, h = int(rng.integers(6, 80)), int(rng.integers(6, 80))
+            cv2.rectangle(image, (x, y), (x + w, y + h), colour, -1)
+        else:
+            end = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+            cv2.line(image, (x, y), end, colour, int(rng.integers(1, 5)))
+    return cv2.GaussianBlur(image, (0, 0), 1.0)
+
+
 def _demo_image():
-    """A grey scikit-image sample when scikit-image is installed, else the shared graffiti."""
+    """A grey scikit-image sample when scikit-image is installed, else the shared graffiti,
+    else a drawn scene (so that the demo runs after a bare ``pip install``)."""
     try:
         from skimage import data
 
@@ -139,10 +164,7 @@ def _demo_image():
         path = data_dir() / "images" / "graf1.png"
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if image is None:
-            raise FileNotFoundError(
-                "the image demo needs scikit-image (pip install 'hdkit[examples]') "
-                f"or the shared image {path}"
-            ) from None
+            return _drawn_scene(), "a drawn scene (no scikit-image, no shared data)"
         return image, str(path)
 
 

@@ -97,3 +97,17 @@ def test_demo_end_to_end(tmp_path, capsys):
         assert f"digits        {model}" in text
     assert "inliers" in text and "precision" in text
     assert png.stat().st_size > 10_000
+
+
+def test_demo_runs_without_scikit_image_or_shared_data(tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "skimage", None)  # import skimage -> ImportError
+    monkeypatch.setenv("HDKIT_DATA", str(tmp_path))  # a data folder without images/
+    image, source = cli._demo_image()
+    assert source.startswith("a drawn scene") and image.dtype == "uint8" and image.ndim == 2
+    np.testing.assert_array_equal(cli._demo_image()[0], image)  # deterministic
+    png = tmp_path / "demo.png"
+    assert cli.main(["demo", "--dim", "256", "-o", str(png)]) == 0
+    text = capsys.readouterr().out
+    assert "a drawn scene" in text and "inliers" in text

@@ -297,9 +297,12 @@ def retrain_integer_planes(H, y, order, P, planes, K, bounds, row_sums, norms2, 
         t = y[i]
         r = _runner_up(scores, t)
         if r >= 0 and scores[t] - scores[r] <= margin:
-            while max(bounds[t], bounds[r]) + step_lr > limit and K < planes.shape[1]:
-                for c in range(n_classes):
-                    planes[c, K, :] = planes[c, K - 1, :]
+            while (bounds[t] + step_lr > limit or bounds[r] + step_lr > limit) and (
+                K < planes.shape[1]
+            ):
+                for c in range(n_classes):  # sign extension (loops compile faster than slices)
+                    for w in range(n_words):
+                        planes[c, K, w] = planes[c, K - 1, w]
                 K += 1
                 limit = (np.int64(1) << np.int64(K - 1)) - 1
             _add_bipolar(planes[t], K, h, when_plus, when_minus, carry)

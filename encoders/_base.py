@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from hdc._validation import WORD_BITS, is_dask_collection
+from hdc._validation import WORD_BITS, check_verbose, is_dask_collection
 
 __all__ = ["BaseEncoder", "check_packed_output", "is_dask_collection", "round_dim", "progress"]
 
@@ -85,16 +85,6 @@ def check_batch_size(batch_size: Any, name: str = "batch_size") -> int:
     if batch_size < 1:
         raise ValueError(f"{name} must be a positive integer (rows per batch), got {batch_size}")
     return int(batch_size)
-
-
-def check_verbose(verbose: Any, name: str = "verbose") -> bool:
-    """Return ``verbose`` as a bool after checking it is a bool (or numpy bool)."""
-    if not isinstance(verbose, (bool, np.bool_)):
-        raise TypeError(
-            f"{name} must be a bool (True shows a progress bar), got {verbose!r} "
-            f"of type {type(verbose).__name__}"
-        )
-    return bool(verbose)
 
 
 def progress(iterable: Iterable, total: int, desc: str, enabled: Any) -> Iterable:

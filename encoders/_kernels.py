@@ -103,8 +103,10 @@ def quantize_uniform(X, low, high, scale, n_levels, out):
     """out[i, f] = round((X[i, f] - low[f]) * scale[f]) clipped to [0, n_levels - 1].
 
     ``scale[f]`` is ``(n_levels - 1) / (high[f] - low[f])``, 0 for a constant feature (every
-    value then gets level 0). Values are clipped to ``[low, high]`` first; a difference
-    ``X - low`` that overflows (a range wider than the largest float) is computed on halves.
+    value then gets level 0), +inf for a span so small that the quotient overflows (the
+    position in the range is then divided by the span first). Values are clipped to ``[low,
+    high]`` first; a difference ``X - low`` that overflows (a range wider than the largest
+    float) is computed on halves.
     Every finite input gives a level in ``[0, n_levels - 1]``; NaN arithmetic can only give 0.
     """
     n, n_features = X.shape
@@ -120,7 +122,9 @@ def quantize_uniform(X, low, high, scale, n_levels, out):
                 out[i, f] = top
             else:
                 d = x - lo
-                if np.isinf(d):
+                if np.isinf(s):  # a span so small that (n_levels - 1) / span overflows
+                    v = d / (high[f] - lo) * top + 0.5
+                elif np.isinf(d):
                     v = (0.5 * x - 0.5 * lo) * (2.0 * s) + 0.5
                 else:
                     v = d * s + 0.5

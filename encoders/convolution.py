@@ -72,7 +72,7 @@ class ConvolutionEncoder(BaseEncoder):
         Each filter's threshold is this quantile of its responses in ``fit``, in ``(0, 1)``.
     batch_size : int, default=1024
         Images encoded at a time.
-    verbose : bool, default=False
+    verbose : bool or int >= 0, default=False
         Show a tqdm progress bar over the batches (needs ``tqdm``).
     random_state : int, numpy Generator, RandomState or None, default=None
         Seed of the filters and of the images sampled for the thresholds.

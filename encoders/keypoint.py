@@ -93,7 +93,7 @@ class KeypointEncoder(BaseEncoder):
         with its defaults. Ignored for inputs that are already feature sets.
     batch_size : int, default=64
         Images encoded at a time (their descriptors are hashed together).
-    verbose : bool, default=False
+    verbose : bool or int >= 0, default=False
         Show a tqdm progress bar over batches (needs the optional dependency tqdm).
     random_state : int, numpy Generator, RandomState or None, default=None
         Seed of the projection, word, level and tie-breaking vectors.

@@ -132,7 +132,7 @@ class NGramEncoder(BaseEncoder):
         outputs to be comparable.
     batch_size : int, default=2048
         Texts encoded at a time; bounds the temporaries (the output is allocated once).
-    verbose : bool, default=False
+    verbose : bool or int >= 0, default=False
         Show a tqdm progress bar over batches (needs the optional dependency tqdm).
 
     Attributes
@@ -149,6 +149,9 @@ class NGramEncoder(BaseEncoder):
 
     Notes
     -----
+    ``transform`` uses the ``ngram_range``, ``lowercase`` and ``weighting`` that were fitted;
+    changing them with ``set_params`` takes effect at the next ``fit``.
+
     A text with ``k`` characters contributes ``max(0, k - n + 1)`` n-grams of each size ``n``.
     Bits where exactly half of the n-grams vote 1 take the value of a fixed tie-breaking
     hypervector derived from the seed. **A text with no n-gram at all** (the empty string, or a
@@ -207,11 +210,13 @@ class NGramEncoder(BaseEncoder):
         return self._fit_texts(_check_texts(X))
 
     def _fit_texts(self, texts: list[str]) -> NGramEncoder:
+        self.__dict__.pop("_fitted_settings", None)  # fit reads the current parameters
         self.dim_ = self._resolve_dim()
         rng = check_random_state(self.random_state)
         self.seed_ = int(rng.integers(0, 2**64, dtype=np.uint64))
         self.n_documents_ = len(texts)
-        if self.weighting == "idf":
+        settings = self._settings()
+        if settings[3] == "idf":
             try:
                 self.ngram_weights_ = self._idf_weights(texts)
             except UnicodeEncodeError:
@@ -219,7 +224,17 @@ class NGramEncoder(BaseEncoder):
                 raise
         elif hasattr(self, "ngram_weights_"):
             del self.ngram_weights_
+        # transform uses the settings fitted, whatever set_params changes afterwards
+        self._fitted_settings = settings
         return self
+
+    def _settings(self) -> tuple[int, int, bool, str]:
+        """``(n_min, n_max, lowercase, weighting)`` as fitted (the parameters, before fit)."""
+        fitted = getattr(self, "_fitted_settings", None)
+        if fitted is not None:
+            return fitted
+        n_min, n_max = _check_ngram_range(self.ngram_range)
+        return n_min, n_max, bool(self.lowercase), self.weighting
 
     def fit_transform(self, X: Iterable[str], y: Any = None, **fit_params: Any) -> np.ndarray:
         """Fit on the texts and encode them, reading ``X`` once (it may be a generator).
@@ -255,12 +270,6 @@ class NGramEncoder(BaseEncoder):
         return self._transform_texts(_check_texts(X))
 
     def _transform_texts(self, texts: list[str]) -> np.ndarray:
-        if self.weighting == "idf":
-            check_is_fitted(
-                self,
-                "ngram_weights_",
-                msg="NGramEncoder was fitted with another weighting than 'idf'; call fit again",
-            )
         try:
             return self._transform_in_batches(texts)
         except UnicodeEncodeError:
@@ -312,7 +321,7 @@ class NGramEncoder(BaseEncoder):
 
     def _prepare(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Texts -> (symbols int32, offsets int64 (n + 1,), distinct code points int64)."""
-        if self.lowercase:
+        if self._settings()[2]:
             texts = [t.lower() for t in texts]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
@@ -323,7 +332,7 @@ class NGramEncoder(BaseEncoder):
 
     def _idf_weights(self, texts: list[str]) -> np.ndarray:
         """Integer n-gram weights per hash bucket from document frequencies (0 if unseen)."""
-        n_min, n_max = _check_ngram_range(self.ngram_range)
+        n_min, n_max = self._settings()[:2]
         df = np.zeros(2**_HASH_BITS + 1, dtype=np.int64)
         batch = self._check_batch_size()
         starts = range(0, len(texts), batch)
@@ -355,13 +364,13 @@ class NGramEncoder(BaseEncoder):
         return weights
 
     def _encode_batch(self, texts: list[str], out: np.ndarray) -> None:
-        n_min, n_max = _check_ngram_range(self.ngram_range)
+        n_min, n_max, _, weighting = self._settings()
         symbols, offsets, distinct = self._prepare(texts)
         letters = self._letters(distinct)
         table = np.empty((n_max,) + letters.shape, dtype=np.uint64)
         for j in range(n_max):
             table[j] = permute(letters, j)
-        if self.weighting == "idf":
+        if weighting == "idf":
             weights, hash_bits = self.ngram_weights_, _HASH_BITS
         else:
             weights, hash_bits = np.ones(1, dtype=np.uint8), 0
@@ -372,7 +381,7 @@ class NGramEncoder(BaseEncoder):
             table,
             n_min,
             n_max,
-            self.weighting != "count",
+            weighting != "count",
             self._key_seed(),
             weights,
             hash_bits,

@@ -41,7 +41,7 @@ class ProjectionEncoder(BaseEncoder):
         :class:`sklearn.svm.SVC`. Unused by ``"sign"``, but validated whatever the kind.
     batch_size : int, default=1024
         Rows projected at a time.
-    verbose : bool, default=False
+    verbose : bool or int >= 0, default=False
         Show a tqdm progress bar over the batches.
     random_state : int, numpy Generator, RandomState or None, default=None
 
@@ -149,6 +149,11 @@ class ProjectionEncoder(BaseEncoder):
             self.phase_ = np.zeros(self.dim_, dtype=np.float32)
         self.components_ = components
         return self
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if "components_" in state and "kind_" not in state:  # pickled before kind_ existed
+            self.kind_ = self.kind
 
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
         Z = (X - self.mean_).astype(np.float32) @ self.components_

@@ -69,7 +69,7 @@ class RecordEncoder(BaseEncoder):
         ``n_levels - 1`` (a constant feature only ever gets level 0).
     batch_size : int, default=1024
         Rows encoded at a time; memory stays ``O(batch_size * n_features)`` beyond the output.
-    verbose : bool, default=False
+    verbose : bool or int >= 0, default=False
         Show a tqdm progress bar over the batches (needs ``tqdm``).
     random_state : int, numpy Generator, RandomState or None, default=None
         Seed of the ID, level and tie-breaking hypervectors.
@@ -190,6 +190,15 @@ class RecordEncoder(BaseEncoder):
             self.edges_, self._n_edges = _quantile_edges(X, n_levels)
         self._n_planes = max(4, n_features.bit_length())
         return self
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        # encoders pickled before the fitted copies of the parameters existed
+        if "levels_" in state and "_n_levels" not in state:
+            self._n_levels, self._binding = int(self.n_levels), self.binding
+            self._quantization = self.quantization
+            if self.quantization == "quantile":
+                self._n_edges = np.full(len(self.edges_), self.edges_.shape[1])
 
     def _quantize(self, X: np.ndarray) -> np.ndarray:
         """Level index (n, n_features) int64 of every value."""

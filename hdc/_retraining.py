@@ -68,19 +68,19 @@ def integer_planes(
     Returns ``(planes, K, bounds, row_sums)``: ``planes`` (C, K_max, W) uint64 whose first ``K``
     planes are the two's-complement bits of ``counters`` (the rest is room for the counters to
     grow by ``growth`` in absolute value), ``bounds`` the largest ``|counter|`` of each row and
-    ``row_sums`` the row sums, both int64. None when the counters are not all integers or too
-    large for int64 popcount sums: the callers then use the float64 kernels.
+    ``row_sums`` the row sums, both int64. None when the counters are not all integers or so
+    large that a dot product could reach 2**53: the callers then use the float64 kernels.
     """
     n_classes, dim = counters.shape
     if counters.size == 0 or not np.all(counters == np.rint(counters)):
         return None  # also rejects inf and NaN
     bounds = np.abs(counters).max(axis=1)
     top = float(bounds.max()) + float(growth)
-    if not np.isfinite(top) or top >= 2.0**52:
+    # every dot product (at most dim * top) must stay below 2^53: then it is exact in int64,
+    # in float64 and in the float64 kernels, which are matched bit for bit
+    if not np.isfinite(top) or top * dim >= 2.0**53:
         return None
     k_max = plane_bits(int(top))
-    if k_max + dim.bit_length() > 62:  # sum_k popcount * 2^k must not overflow int64
-        return None
     k = plane_bits(int(bounds.max()))
     planes = np.zeros((n_classes, k_max, dim // WORD_BITS), dtype=np.uint64)
     _learn_kernels.to_planes(counters, k, planes)

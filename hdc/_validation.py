@@ -42,6 +42,18 @@ def check_count(n: Any, name: str, minimum: int = 0) -> int:
     return int(n)
 
 
+def check_verbose(verbose: Any, name: str = "verbose") -> bool:
+    """Return ``verbose`` as a bool: True/False, or an int >= 0 as scikit-learn passes (0 off)."""
+    if isinstance(verbose, (bool, np.bool_)):
+        return bool(verbose)
+    if isinstance(verbose, numbers.Integral) and verbose >= 0:
+        return verbose > 0
+    raise TypeError(
+        f"{name} must be a bool or an int >= 0 (true shows a progress bar), got {verbose!r} "
+        f"of type {type(verbose).__name__}"
+    )
+
+
 def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.ndarray:
     """Check that ``x`` holds packed hypervectors and return it C-contiguous.
 

@@ -23,7 +23,13 @@ from hdc._retraining import (
     neighbour_gamma,
     plane_bits,
 )
-from hdc._validation import WORD_BITS, check_count, check_random_state, is_dask_collection
+from hdc._validation import (
+    WORD_BITS,
+    check_count,
+    check_random_state,
+    check_verbose,
+    is_dask_collection,
+)
 
 __all__ = ["HDClassifier"]
 
@@ -106,7 +112,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Softmax temperature of :meth:`predict_proba` over the cosine similarities.
     random_state : int, numpy Generator, RandomState or None, default=None
         Seeds the ``"auto"`` encoder, the retraining order and tie-breaking bits.
-    verbose : bool, default=False
+    verbose : bool or int >= 0, default=False
         Progress bar over the retraining epochs (needs ``tqdm``).
 
     Attributes
@@ -170,8 +176,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self) -> None:
         check_count(self.dim, "dim", minimum=1)
         check_count(self.epochs, "epochs")
-        if not isinstance(self.verbose, (bool, np.bool_)):
-            raise TypeError(f"verbose must be True or False, got {self.verbose!r}")
+        check_verbose(self.verbose)
         _check_positive(self.lr, "lr")
         if not (isinstance(self.margin, str) and self.margin == "auto"):
             _check_positive(self.margin, "margin", allow_zero=True)
@@ -525,7 +530,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         if self.prototypes == "binary":
             _learn_kernels.cosine_binary(H, self.prototypes_, out)
         else:
-            integer_cosines(H, self.counters_, self._norms, out, self._planes)
+            # (models pickled before the bit planes existed rebuild them here)
+            integer_cosines(H, self.counters_, self._norms, out, getattr(self, "_planes", None))
         return out
 
     def decision_function(self, X: Any) -> np.ndarray:

@@ -182,12 +182,15 @@ def test_binary_ignores_repetitions():
     assert (counted.transform(["abcabcabc"]) != counted.transform(["abcab"])).any()
 
 
-def test_idf_needs_refit_after_weighting_change():
-    enc = NGramEncoder(dim=64, weighting="count", random_state=0).fit(["abc"])
-    enc.set_params(weighting="idf")
-    with pytest.raises(NotFittedError, match="weighting"):
-        enc.transform(["abc"])
-    assert enc.fit(["abc"]).transform(["abcd"]).shape == (1, 1)
+def test_transform_uses_the_fitted_settings():
+    texts = ["the cat sat", "a dog ran", "Съешь же ещё"]
+    enc = NGramEncoder(dim=256, weighting="count", random_state=0).fit(texts)
+    H = enc.transform(texts)
+    enc.set_params(weighting="idf", ngram_range=(1, 2), lowercase=False)
+    np.testing.assert_array_equal(enc.transform(texts), H)  # new values apply at the next fit
+    refit = enc.fit(texts)
+    assert hasattr(refit, "ngram_weights_")
+    assert not np.array_equal(refit.transform(texts), H)
 
 
 @settings(max_examples=40, deadline=None)
@@ -448,8 +451,8 @@ def test_lone_surrogate_raises_value_error_naming_the_text(weighting):
         enc.fit(["fine"]).letter_vectors("x\udfff")
 
 
-@pytest.mark.parametrize("verbose", ["no", 1, None])
-def test_verbose_must_be_a_bool(verbose):
+@pytest.mark.parametrize("verbose", ["no", -1, 0.5, None])
+def test_verbose_must_be_a_bool_or_an_int(verbose):
     with pytest.raises(TypeError, match="verbose must be a bool"):
         NGramEncoder(dim=64, verbose=verbose).fit(["abc"])
     enc = NGramEncoder(dim=64).fit(["abc"]).set_params(verbose=verbose)

@@ -114,7 +114,7 @@ def test_transform_uses_the_fitted_kind():
         )
 
 
-@pytest.mark.parametrize("verbose", ["no", 1, None])
-def test_verbose_must_be_a_bool(verbose):
+@pytest.mark.parametrize("verbose", ["no", -1, 0.5, None])
+def test_verbose_must_be_a_bool_or_an_int(verbose):
     with pytest.raises(TypeError, match="verbose must be a bool"):
         ProjectionEncoder(dim=64, verbose=verbose).fit([[0.0], [1.0]])

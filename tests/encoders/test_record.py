@@ -180,7 +180,7 @@ def test_verbose_progress_bar(capsys):
     assert "RecordEncoder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("verbose", ["no", "", 1, 0, None, [True]])
+@pytest.mark.parametrize("verbose", ["no", "", -1, 1.0, None, [True]])
 @pytest.mark.parametrize(
     "make, X",
     [
@@ -194,7 +194,7 @@ def test_verbose_progress_bar(capsys):
         (lambda v: ProjectionEncoder(dim=64, verbose=v), [[0.0], [1.0]]),
     ],
 )
-def test_verbose_must_be_a_bool(make, X, verbose, capsys):
+def test_verbose_must_be_a_bool_or_an_int(make, X, verbose, capsys):
     with pytest.raises(TypeError, match="verbose must be a bool"):
         make(verbose).fit(X)
     enc = make(np.False_).fit(X)
@@ -245,3 +245,33 @@ def test_transform_uses_the_fitted_parameters():
     enc.set_params(n_levels=9, quantization="quantile", binding="permute")
     np.testing.assert_array_equal(enc.transform(X), H)  # new values apply at the next fit
     assert enc.fit(X).levels_.shape[0] == 9
+
+
+def test_verbose_takes_scikit_learn_style_ints(capsys):
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    RecordEncoder(dim=64, verbose=0).fit(X).transform(X)
+    assert capsys.readouterr().err == ""
+    RecordEncoder(dim=64, verbose=2).fit(X).transform(X)
+    assert "RecordEncoder" in capsys.readouterr().err
+
+
+def test_tiny_ranges_spread_over_the_levels():
+    X = np.array([[0.0], [1e-310], [2e-310]])  # (n_levels - 1) / span overflows to inf
+    q = RecordEncoder(dim=64, n_levels=33, random_state=0).fit(X).quantize(X).ravel()
+    assert q.tolist() == [0, 16, 32]
+
+
+def test_encoders_pickled_before_the_fitted_copies_still_transform():
+    import pickle
+
+    X = np.random.default_rng(5).normal(size=(20, 3))
+    for enc in (RecordEncoder(dim=128, random_state=0).fit(X),
+                RecordEncoder(dim=128, quantization="quantile", random_state=0).fit(X),
+                ProjectionEncoder(dim=128, kind="rff", random_state=0).fit(X)):
+        H = enc.transform(X)
+        state = pickle.loads(pickle.dumps(enc)).__dict__
+        for key in ("_n_levels", "_binding", "_quantization", "_n_edges", "kind_"):
+            state.pop(key, None)  # what an older version pickled
+        old = type(enc).__new__(type(enc))
+        old.__setstate__(state)
+        np.testing.assert_array_equal(old.transform(X), H)

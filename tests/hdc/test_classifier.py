@@ -172,6 +172,9 @@ def test_integer_planes_refuses_non_integer_or_huge_counters():
     assert integer_planes(np.full((2, 128), np.inf)) is None
     assert integer_planes(np.full((2, 128), 2.0**53)) is None
     assert integer_planes(P, growth=2.0**60) is None
+    # a dot product could reach 2**53 (16384 * 2**39): the float64 kernels take over
+    assert integer_planes(np.full((2, 16384), 2.0**39)) is None
+    assert integer_planes(np.full((2, 16384), 2.0**37)) is not None
     planes, K, _, _ = integer_planes(P, growth=1000)
     assert K == 2 and planes.shape[1] == plane_bits(1000)
 
@@ -308,6 +311,16 @@ def test_pickle_and_joblib_round_trips(prototypes, tmp_path):
     for again in (pickle.loads(pickle.dumps(clf)), joblib.load(tmp_path / "model.joblib")):
         np.testing.assert_array_equal(again.predict(X), clf.predict(X))
         np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_models_pickled_without_bit_planes_still_predict():
+    X, y = load_iris(return_X_y=True)
+    clf = HDClassifier(dim=512, epochs=3, random_state=0).fit(X, y)
+    state = clf.__getstate__()
+    del state["_planes"]  # what a model pickled before the bit planes holds
+    old = HDClassifier.__new__(HDClassifier)
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.decision_function(X), clf.decision_function(X))
 
 
 def test_predict_proba_is_softmax_of_similarities():

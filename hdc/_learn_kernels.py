@@ -214,6 +214,12 @@ def _dot_bits(h, planes_c, K):
     return total - (_count_and(h, planes_c[K - 1]) << np.int64(K - 1))
 
 
+@njit(inline="always")
+def _bipolar_dot(h, planes_c, K, row_sum):
+    """bipolar(h) . P[c] as float64 (exact): 2 bits(h) . P[c] - sum(P[c])."""
+    return np.float64(2 * _dot_bits(h, planes_c, K) - row_sum)
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def to_planes(P, K, planes):
     """planes[c, :K] = the K two's-complement bit planes of the integer-valued rows of P."""
@@ -237,7 +243,7 @@ def bipolar_dots_planes(H, planes, K, row_sums, out):
     n_classes = planes.shape[0]
     for i in prange(H.shape[0]):
         for c in range(n_classes):
-            out[i, c] = np.float64(2 * _dot_bits(H[i], planes[c], K) - row_sums[c])
+            out[i, c] = _bipolar_dot(H[i], planes[c], K, row_sums[c])
 
 
 @njit(cache=True, nogil=True)
@@ -292,7 +298,7 @@ def retrain_integer_planes(H, y, order, P, planes, K, bounds, row_sums, norms2, 
     for i in order:
         h = H[i]
         for c in range(n_classes):
-            dots[c] = np.float64(2 * _dot_bits(h, planes[c], K) - row_sums[c])
+            dots[c] = _bipolar_dot(h, planes[c], K, row_sums[c])
             scores[c] = dots[c] / (np.sqrt(norms2[c]) * root) if norms2[c] > 0 else 0.0
         t = y[i]
         r = _runner_up(scores, t)
@@ -309,10 +315,7 @@ def retrain_integer_planes(H, y, order, P, planes, K, bounds, row_sums, norms2, 
             _add_bipolar(planes[r], K, h, when_minus, when_plus, carry)
             bounds[t] += step_lr
             bounds[r] += step_lr
-            ones = np.int64(0)
-            for w in range(n_words):
-                ones += np.int64(popcount64(h[w]))
-            q_sum = 2 * ones - np.int64(dim)
+            q_sum = 2 * _count_and(h, h) - np.int64(dim)  # sum of the bipolar q
             row_sums[t] += step_lr * q_sum
             row_sums[r] -= step_lr * q_sum
             _unpack_bipolar(h, q)

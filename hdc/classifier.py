@@ -39,6 +39,11 @@ _RETRAINING = ("online", "batch")
 _SMALL_FIRST_BATCH = 100
 
 
+def _is_packed(X: Any) -> bool:
+    """True for a numpy ``uint64`` array: packed hypervectors, used as they are."""
+    return isinstance(X, np.ndarray) and X.dtype == np.uint64
+
+
 def _check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
     accepted = "a finite number >= 0" if allow_zero else "a finite number > 0"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -222,9 +227,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
 
     def _auto_features(self, X: Any) -> bool:
         """True when ``X`` goes through the ``"auto"`` encoder (numeric, not packed input)."""
-        return self.encoder == "auto" and not (
-            isinstance(X, np.ndarray) and X.dtype == np.uint64
-        )
+        return self.encoder == "auto" and not _is_packed(X)
 
     def _init_encoder(self, X: Any, rng: np.random.Generator) -> None:
         seed = int(rng.integers(2**31 - 1))
@@ -241,7 +244,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self.dim_ = int(self.encoder_.dim_)
             if hasattr(self.encoder_, "n_features_in_"):
                 self.n_features_in_ = self.encoder_.n_features_in_
-        elif isinstance(X, np.ndarray) and X.dtype == np.uint64:
+        elif _is_packed(X):
             self.encoder_ = None
             self.dim_ = X.shape[1] * WORD_BITS
         else:
@@ -267,7 +270,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
 
     def _encode(self, X: Any) -> np.ndarray:
         if self.encoder_ is None:
-            if not (isinstance(X, np.ndarray) and X.dtype == np.uint64):
+            if not _is_packed(X):
                 raise TypeError(
                     "this classifier was fitted on packed uint64 hypervectors, got "
                     f"{getattr(X, 'dtype', type(X).__name__)}"

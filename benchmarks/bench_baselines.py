@@ -38,7 +38,7 @@ from _common import timed  # noqa: E402
 from gln_reference import NumpyGLN, pygln_preprocess  # noqa: E402
 
 from hdc.baselines import GLNClassifier, KernelMachineClassifier  # noqa: E402
-from hdc.datasets import DatasetNotFoundError, load_digits_split, load_fashion_mnist  # noqa: E402
+from hdkit.datasets import DatasetNotFoundError, load_digits_split, load_fashion_mnist  # noqa: E402
 
 # hyperparameters of the peers and of ours, per data set (documented in docs/baselines.md)
 PYGLN = {"layer_sizes": (16, 16, 1), "context_dim": 4, "learning_rate": 1e-3, "eps": 1e-3,

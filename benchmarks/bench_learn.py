@@ -65,7 +65,7 @@ from sklearn.neighbors import NearestCentroid
 import hdc
 from encoders import ConvolutionEncoder, ProjectionEncoder, RecordEncoder
 from hdc import HDClassifier
-from hdc.datasets import DatasetNotFoundError, load_dataset
+from hdkit.datasets import DatasetNotFoundError, load_dataset
 
 # torchhd's default sample count per dataset, below --peer-samples (seconds per image and epoch)
 TORCHHD_SAMPLES = {"fashion-mnist": 200}

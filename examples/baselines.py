@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from hdc.baselines import GLNClassifier, KernelMachineClassifier
-from hdc.datasets import load_digits_split, load_fashion_mnist
+from hdkit.datasets import load_digits_split, load_fashion_mnist
 
 
 def load(dataset: str):

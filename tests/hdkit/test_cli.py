@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from hdc import cli
+from hdkit import cli
 
 
 def test_info_json(capsys):
@@ -17,9 +17,9 @@ def test_info_json(capsys):
     assert "numba_threading_layer" in info
 
 
-def test_console_script_runs_as_module():
+def test_python_dash_m_hdkit_runs_the_command():
     done = subprocess.run(
-        [sys.executable, "-m", "hdc.cli", "info"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "hdkit", "info"], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     assert "numpy" in done.stdout

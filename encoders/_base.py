@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from hdc._progress import progress
 from hdc._validation import WORD_BITS, check_verbose, is_dask_collection
 
-__all__ = ["BaseEncoder", "check_packed_output", "is_dask_collection", "round_dim", "progress"]
+__all__ = ["BaseEncoder", "check_packed_output", "is_dask_collection", "round_dim"]
 
 
 def _transform_dask(encoder: Any, X: Any, transform: Callable) -> Any:
@@ -85,19 +86,6 @@ def check_batch_size(batch_size: Any, name: str = "batch_size") -> int:
     if batch_size < 1:
         raise ValueError(f"{name} must be a positive integer (rows per batch), got {batch_size}")
     return int(batch_size)
-
-
-def progress(iterable: Iterable, total: int, desc: str, enabled: Any) -> Iterable:
-    """Wrap ``iterable`` in a tqdm progress bar when ``enabled`` (tqdm is imported lazily)."""
-    if not enabled:
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "verbose=True needs the optional dependency tqdm: pip install 'hdkit[progress]'"
-        ) from exc
-    return tqdm(iterable, total=total, desc=desc, unit="batch")
 
 
 def check_packed_output(out: np.ndarray, n: int, dim: int) -> np.ndarray:

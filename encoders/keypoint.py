@@ -15,7 +15,6 @@ from encoders.projection import ProjectionEncoder
 from hdc._validation import WORD_BITS, check_count, check_random_state
 from hdc.bundling import bundle, threshold
 from hdc.items import item_memory, level
-from vision.matching import as_descriptors as _check_descriptors
 
 __all__ = ["KeypointEncoder"]
 
@@ -25,6 +24,13 @@ _SCALE_OCTAVES = 2.0
 _MAX_HASH_BITS = 32
 _MIN_SIDE = 16  # smallest image side vision.SIFT accepts
 _REPEATED = ("once", "count")
+
+
+def _check_descriptors(desc: Any, name: str) -> np.ndarray:
+    """``vision``'s descriptor check, imported on first use (``vision`` loads OpenCV)."""
+    from vision.matching import as_descriptors
+
+    return as_descriptors(desc, name)
 
 
 class _Features:

@@ -10,8 +10,9 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from encoders import _ngram_kernels
-from encoders._base import BaseEncoder, is_dask_collection, progress
+from encoders._base import BaseEncoder, is_dask_collection
 from hdc import permute
+from hdc._progress import progress
 from hdc._validation import WORD_BITS, check_random_state
 
 __all__ = ["NGramEncoder"]

@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from hdc import _learn_kernels
+from hdc._progress import progress
 from hdc._retraining import (
     batch_updates,
     class_sums,
@@ -239,7 +240,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             if not isinstance(getattr(self.encoder_, "dim_", None), numbers.Integral):
                 raise TypeError(
                     f"encoder must turn samples into packed hypervectors and set dim_ in fit "
-                    f"(as hdkit's encoders do); {type(self.encoder).__name__} has no dim_"
+                    f"(as the encoders package's encoders do); {type(self.encoder).__name__} has no dim_"
                 )
             self.dim_ = int(self.encoder_.dim_)
             if hasattr(self.encoder_, "n_features_in_"):
@@ -324,8 +325,6 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         done = 0
         passes = range(epochs)
         if self.verbose:
-            from encoders._base import progress
-
             passes = progress(passes, epochs, "HDClassifier epochs", True)
         for _ in passes:
             binary = self._binarize() if self.prototypes == "binary" else None
@@ -366,8 +365,6 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                 planes = integer_planes(P, growth=lr * H.shape[0] * epochs)
         passes = range(epochs)
         if self.verbose:
-            from encoders._base import progress
-
             passes = progress(passes, epochs, "HDClassifier epochs", True)
         step = 0
         for _ in passes:

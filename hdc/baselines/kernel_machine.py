@@ -3,7 +3,7 @@
 :class:`KernelMachineClassifier` is a thin, honest wrapper: the solver is scikit-learn's
 :class:`~sklearn.svm.SVC` (libsvm). What it adds is the ``"hamming"`` kernel for packed
 hypervectors, so that HDC encodings can be classified by a max-margin machine: the Gram matrix
-is the bipolar cosine ``1 - 2 * hamming(a, b) / dim`` computed by hdkit's popcount kernel
+is the bipolar cosine ``1 - 2 * hamming(a, b) / dim`` computed by the core's popcount kernel
 (:func:`hdc.hamming`) and handed to ``SVC(kernel="precomputed")``; only the support vectors are
 kept for prediction. For large training sets, ``approximation="nystroem"`` replaces the exact
 machine by scikit-learn's :class:`~sklearn.kernel_approximation.Nystroem` feature map (on the
@@ -166,8 +166,8 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
                 got = X.dtype if isinstance(X, np.ndarray) else type(X).__name__
                 raise TypeError(
                     "X must be a numpy uint64 array of packed hypervectors (n, dim // 64) for "
-                    f"kernel='hamming', got {got}; encode the data first (e.g. with an hdkit "
-                    "encoder) or use kernel='rbf' or 'linear' for float features"
+                    f"kernel='hamming', got {got}; encode the data first (e.g. with an encoder "
+                    "of the encoders package) or use kernel='rbf' or 'linear' for float features"
                 )
             as_hypervectors(X, "X", ndim=(2,))
             # dtype=None keeps uint64; validate_data still checks shapes and n_features_in_

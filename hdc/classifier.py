@@ -14,16 +14,9 @@ from sklearn.utils.validation import _num_samples, check_is_fitted, validate_dat
 
 from hdc import _learn_kernels
 from hdc._progress import progress
-from hdc._retraining import (
-    batch_updates,
-    class_sums,
-    gamma_sample_rows,
-    integer_cosines,
-    integer_planes,
-    margin_from_gaps,
-    neighbour_gamma,
-    plane_bits,
-)
+from hdc._batch_retraining import batch_updates, class_sums, cosine_gaps, margin_from_gaps
+from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
+from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
 from hdc._validation import (
     WORD_BITS,
     check_count,
@@ -256,7 +249,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self, n_samples: int, column_sums: np.ndarray, sample: np.ndarray, seed: int
     ) -> None:
         """The ``"auto"`` encoder (binarised RFF) from the column sums of the training features
-        and the rows picked by :func:`hdc._retraining.gamma_sample_rows`.
+        and the rows picked by :func:`hdc._rbf_width.gamma_sample_rows`.
 
         Both come out the same from one array or from partitions of it (the sums exactly, for
         integer-valued features): :mod:`hdc.distributed` computes them on Dask.
@@ -301,21 +294,9 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.counters_ += sums
         self.class_count_ += sizes
 
-    def _gaps(self, H: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
-        """Cosine of the true class minus that of the best other class, per sample."""
-        if len(self.classes_) < 2 or H.shape[0] == 0:
-            return np.empty(0, dtype=np.float64)
-        norms = np.sqrt(np.einsum("ij,ij->i", self.counters_, self.counters_))
-        sims = np.empty((H.shape[0], len(self.classes_)), dtype=np.float64)
-        integer_cosines(H, self.counters_, norms, sims)
-        rows = np.arange(H.shape[0])
-        true = sims[rows, y_idx].copy()
-        sims[rows, y_idx] = -np.inf
-        return true - sims.max(axis=1)
-
     def _auto_margin(self, H: np.ndarray, y_idx: np.ndarray) -> float:
         """Median gap between the true class and the best other class, in cosine."""
-        return margin_from_gaps(self._gaps(H, y_idx))
+        return margin_from_gaps(cosine_gaps(H, y_idx, self.counters_))
 
     def _retrain_batch(self, epoch_update: Any, epochs: int) -> None:
         """Batch epochs: ``epoch_update(counters, binary prototypes or None)`` gives the summed
@@ -375,11 +356,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                     H, y_idx, order, P, B, tie, lr, margin, S, float(step)
                 )
             elif planes is not None:
-                bits, _, bounds, row_sums = planes
-                bounds[:] = np.abs(P).max(axis=1)  # exact: shed planes the counters left
+                planes.bounds[:] = np.abs(P).max(axis=1)  # exact: shed planes the counters left
                 updates, _ = _learn_kernels.retrain_integer_planes(
-                    H, y_idx, order, P, bits, plane_bits(bounds.max()), bounds, row_sums,
-                    norms2, lr, margin, S, float(step),
+                    H, y_idx, order, P, planes.bits, plane_bits(planes.bounds.max()),
+                    planes.bounds, planes.row_sums, norms2, lr, margin, S, float(step),
                 )
             else:
                 updates = _learn_kernels.retrain_integer(

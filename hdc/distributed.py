@@ -2,7 +2,7 @@
 
 HDC training is a sum of integer per-class counters, which merges exactly: every partition is
 encoded where it lives, turned into per-class bipolar sums, and the sums are tree-reduced. Each
-retraining epoch is one more map-reduce pass (see :mod:`hdc._retraining`): partitions compute
+retraining epoch is one more map-reduce pass (see :mod:`hdc._batch_retraining`): partitions compute
 their integer updates against the prototypes of the epoch, which are broadcast to them. The
 result equals ``HDClassifier(retraining="batch").fit`` on the same data in memory, bit for bit.
 
@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from hdc._retraining import batch_updates, class_sums, gamma_sample_rows, margin_from_gaps
+from hdc._batch_retraining import batch_updates, class_sums, cosine_gaps, margin_from_gaps
+from hdc._rbf_width import gamma_sample_rows
 from hdc._validation import check_random_state, is_dask_collection
 
 __all__ = ["fit_dask", "predict_dask", "transform_dask"]
@@ -92,7 +93,7 @@ def _partition_sums(H, y, classes):
 
 
 def _partition_gaps(H, y, estimator):
-    return estimator._gaps(np.ascontiguousarray(H), estimator._y_index(np.asarray(y)))
+    return cosine_gaps(np.ascontiguousarray(H), estimator._y_index(np.asarray(y)), estimator.counters_)
 
 
 def _partition_updates(H, y, classes, counters, prototypes, margin):

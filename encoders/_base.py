@@ -17,6 +17,25 @@ hypervectors of shape ``(n, dim_ // 64)``. :class:`BaseEncoder` gives them
 
 Subclasses implement ``_encode_batch(X_batch, out_batch)`` and call the helpers from ``fit`` and
 ``transform``.
+
+Fitting from mergeable statistics
+---------------------------------
+An encoder whose ``fit`` needs only statistics that merge exactly over partitions of the rows
+(a minimum, a maximum, a count) can be fitted on data that never sits whole in one place:
+:meth:`hdc.HDClassifier.fit` on a Dask collection (:mod:`hdc.distributed`) uses it. Such an
+encoder implements
+
+- ``_fits_from_statistics() -> bool``: True when the current parameters allow it (the base
+  class says False);
+- ``_partition_statistics(X) -> tuple of arrays``: the statistics of one partition ``X``
+  (float64, ``(n, n_features)``; it may have no rows), a function of ``X`` and the parameters
+  only;
+- ``_merge_statistics(a, b) -> tuple of arrays``: the statistics of two partitions together,
+  ``a`` the earlier rows; exact, whatever the grouping;
+- ``_fit_from_statistics(statistics) -> self``: fit as ``fit(X)`` would on all the rows.
+
+:class:`encoders.RecordEncoder` with ``quantization="uniform"`` is one (per-feature minimum and
+maximum).
 """
 
 from __future__ import annotations
@@ -114,6 +133,10 @@ class BaseEncoder(TransformerMixin, BaseEstimator):
         super().__init_subclass__(**kwargs)
         if "transform" in cls.__dict__:
             cls.transform = _dask_aware(cls.__dict__["transform"])
+
+    def _fits_from_statistics(self) -> bool:
+        """Whether this encoder can be fitted from mergeable statistics (see the module doc)."""
+        return False
 
     def _resolve_dim(self) -> int:
         return round_dim(self.dim)

@@ -200,6 +200,31 @@ class RecordEncoder(BaseEncoder):
             if self.quantization == "quantile":
                 self._n_edges = np.full(len(self.edges_), self.edges_.shape[1])
 
+    # ------------------------------------ fitting from mergeable statistics (see encoders._base)
+    def _fits_from_statistics(self) -> bool:
+        """True for ``quantization="uniform"``: the fit needs only per-feature minima, maxima."""
+        return self.quantization == "uniform"
+
+    def _partition_statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-feature minimum and maximum of a partition (+inf and -inf when it has no rows)."""
+        return X.min(axis=0, initial=np.inf), X.max(axis=0, initial=-np.inf)
+
+    @staticmethod
+    def _merge_statistics(
+        a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return np.minimum(a[0], b[0]), np.maximum(a[1], b[1])
+
+    def _fit_from_statistics(self, statistics: tuple[np.ndarray, np.ndarray]) -> RecordEncoder:
+        """Fit from the minima and maxima of all the rows: the same as ``fit`` on the rows."""
+        if not self._fits_from_statistics():
+            raise ValueError(
+                f"quantization={self.quantization!r} needs the rows themselves; only "
+                "quantization='uniform' is fitted from minima and maxima"
+            )
+        low, high = statistics
+        return self.fit(np.vstack([low, high]))
+
     def _quantize(self, X: np.ndarray) -> np.ndarray:
         """Level index (n, n_features) int64 of every value."""
         if self._quantization == "uniform":

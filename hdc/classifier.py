@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -36,6 +36,25 @@ _SMALL_FIRST_BATCH = 100
 def _is_packed(X: Any) -> bool:
     """True for a numpy ``uint64`` array: packed hypervectors, used as they are."""
     return isinstance(X, np.ndarray) and X.dtype == np.uint64
+
+
+def _class_index(y: Any, classes: np.ndarray) -> np.ndarray:
+    """Class index of every label (all of them in ``classes``, sorted as ``classes_``)."""
+    return np.searchsorted(classes, np.asarray(y)).astype(np.int64)
+
+
+class _PartitionedFit(NamedTuple):
+    """What a fit on partitions fixes before its first pass (see the map-reduce interface)."""
+
+    seed: int  # the encoder's seed, drawn as fit draws it
+    packed: bool  # X holds packed hypervectors
+    sample_rows: np.ndarray | None  # rows the "auto" encoder's width is measured on
+
+
+def _fits_from_statistics(encoder: Any) -> bool:
+    """Whether ``encoder`` follows the mergeable-statistics protocol of ``encoders/_base.py``."""
+    supported = getattr(encoder, "_fits_from_statistics", None)
+    return callable(supported) and bool(supported())
 
 
 def _check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
@@ -223,21 +242,32 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         """True when ``X`` goes through the ``"auto"`` encoder (numeric, not packed input)."""
         return self.encoder == "auto" and not _is_packed(X)
 
+    def _encoder_clone(self, seed: int) -> Any:
+        """An unfitted copy of ``encoder``, seeded from ``random_state`` when that is set."""
+        encoder = clone(self.encoder)
+        if "random_state" in encoder.get_params() and self.random_state is not None:
+            encoder.set_params(random_state=seed)
+        return encoder
+
+    def _adopt_encoder(self, encoder: Any) -> None:
+        """Keep a fitted encoder as ``encoder_``; its ``dim_`` sets the hypervector size."""
+        if not isinstance(getattr(encoder, "dim_", None), numbers.Integral):
+            raise TypeError(
+                f"encoder must turn samples into packed hypervectors and set dim_ in fit "
+                f"(as the encoders package's encoders do); {type(self.encoder).__name__} has "
+                "no dim_"
+            )
+        self.encoder_ = encoder
+        self.dim_ = int(encoder.dim_)
+        if hasattr(encoder, "n_features_in_"):
+            self.n_features_in_ = encoder.n_features_in_
+
     def _init_encoder(self, X: Any, rng: np.random.Generator) -> None:
         seed = int(rng.integers(2**31 - 1))
         if self.encoder != "auto":
-            self.encoder_ = clone(self.encoder)
-            if "random_state" in self.encoder_.get_params() and self.random_state is not None:
-                self.encoder_.set_params(random_state=seed)
-            self.encoder_.fit(X)
-            if not isinstance(getattr(self.encoder_, "dim_", None), numbers.Integral):
-                raise TypeError(
-                    f"encoder must turn samples into packed hypervectors and set dim_ in fit "
-                    f"(as the encoders package's encoders do); {type(self.encoder).__name__} has no dim_"
-                )
-            self.dim_ = int(self.encoder_.dim_)
-            if hasattr(self.encoder_, "n_features_in_"):
-                self.n_features_in_ = self.encoder_.n_features_in_
+            encoder = self._encoder_clone(seed)
+            encoder.fit(X)
+            self._adopt_encoder(encoder)
         elif _is_packed(X):
             self.encoder_ = None
             self.dim_ = X.shape[1] * WORD_BITS
@@ -252,7 +282,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         and the rows picked by :func:`hdc._rbf_width.gamma_sample_rows`.
 
         Both come out the same from one array or from partitions of it (the sums exactly, for
-        integer-valued features): :mod:`hdc.distributed` computes them on Dask.
+        integer-valued features): see :meth:`_partition_statistics`.
         """
         from encoders.projection import ProjectionEncoder
 
@@ -290,17 +320,25 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.n_updates_ = []
 
     def _accumulate(self, H: np.ndarray, y_idx: np.ndarray) -> None:
-        sums, sizes = class_sums(H, y_idx, len(self.classes_))
+        self._add_class_sums(*class_sums(H, y_idx, len(self.classes_)))
+
+    def _add_class_sums(self, sums: np.ndarray, sizes: np.ndarray) -> None:
+        """Add bipolar class sums ``(n_classes, dim_)`` and class sizes to the counters."""
         self.counters_ += sums
         self.class_count_ += sizes
 
-    def _auto_margin(self, H: np.ndarray, y_idx: np.ndarray) -> float:
-        """Median gap between the true class and the best other class, in cosine."""
-        return margin_from_gaps(cosine_gaps(H, y_idx, self.counters_))
+    def _set_margin(self, gaps: Callable[[], np.ndarray]) -> None:
+        """Set ``margin_``: the ``margin`` parameter, or for ``"auto"`` the median of the gaps
+        between the true class and the best other class (``gaps()``, called only then)."""
+        if isinstance(self.margin, str):
+            self.margin_ = margin_from_gaps(gaps())
+        else:
+            self.margin_ = float(self.margin)
 
-    def _retrain_batch(self, epoch_update: Any, epochs: int) -> None:
-        """Batch epochs: ``epoch_update(counters, binary prototypes or None)`` gives the summed
-        integer update of an epoch and its number of updates (in memory, or map-reduced)."""
+    def _run_batch_epochs(self, epoch_update: Callable, epochs: int) -> None:
+        """Apply each batch epoch's update: ``epoch_update(counters, binary prototypes or None,
+        margin)`` returns the summed integer update of an epoch and its number of updates (over
+        the data in memory, or map-reduced over partitions)."""
         lr = float(self.lr)
         total = np.zeros_like(self.counters_) if self.average else None
         done = 0
@@ -309,7 +347,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             passes = progress(passes, epochs, "HDClassifier epochs", True)
         for _ in passes:
             binary = self._binarize() if self.prototypes == "binary" else None
-            update, n_updates = epoch_update(self.counters_, binary)
+            update, n_updates = epoch_update(self.counters_, binary, self.margin_)
             self.counters_ += lr * update
             self.n_updates_.append(int(n_updates))
             if total is not None:
@@ -322,16 +360,12 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
 
     def _retrain(self, H: np.ndarray, y_idx: np.ndarray, epochs: int, rng: np.random.Generator):
         lr = float(self.lr)
-        if isinstance(self.margin, str):
-            if not hasattr(self, "margin_"):
-                self.margin_ = self._auto_margin(H, y_idx)
-        else:
-            self.margin_ = float(self.margin)
+        if not (isinstance(self.margin, str) and hasattr(self, "margin_")):
+            # an "auto" margin is fixed by the first batch of partial_fit
+            self._set_margin(lambda: cosine_gaps(H, y_idx, self.counters_))
         margin = self.margin_
         if self.retraining == "batch":
-            self._retrain_batch(
-                lambda P, B: batch_updates(H, y_idx, P, B, margin), epochs
-            )
+            self._run_batch_epochs(lambda P, B, m: batch_updates(H, y_idx, P, B, m), epochs)
             return
         P = self.counters_
         # running sums for the averaged perceptron (none needed without averaging)
@@ -498,6 +532,124 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self._retrain(H, y_idx, 1, self._rng)
         self._finish()
         return self
+
+    # ------------------------------------------------------------------ fitting on partitions
+    # The map-reduce interface that hdc.distributed drives (the classifier knows nothing of
+    # Dask). For partitions X_1..X_m of the rows, in order, with labels y_j:
+    #
+    #   _begin_partitioned_fit(n_samples, packed)
+    #   statistics <- _partition_statistics(X_j, first_row_j), merged by _merge_statistics
+    #   _start_from_statistics(statistics, classes, n_features)        (fits the encoder)
+    #   _add_class_sums(sum over j of _partition_class_sums(H_j, y_j, classes))
+    #   _set_margin(lambda: concatenation over j of _partition_gaps(H_j, y_j, classes, counters_))
+    #   _run_batch_epochs(epoch_update, epochs)   (epoch_update sums _partition_epoch_update)
+    #   _finish()
+    #
+    # where H_j is X_j encoded by encoder_ (X_j itself when encoder_ is None). The _partition_*
+    # functions depend only on their arguments and the parameters, every merge is exact, and
+    # the random draws are those of fit: the result equals fit(X, y) with retraining="batch"
+    # bit for bit (the "auto" encoder's feature sums: for integer-valued features).
+
+    def _begin_partitioned_fit(self, n_samples: int, packed: bool) -> None:
+        """Check the parameters and draw the encoder's seed, as :meth:`fit` does first.
+
+        Raises ``ValueError`` when the configuration cannot be fitted on partitions: online
+        retraining, or an encoder that cannot be fitted from mergeable statistics.
+        """
+        self._check_params()
+        if self.epochs > 0 and self.retraining != "batch":
+            raise ValueError(
+                "fitting on partitions retrains in map-reduce passes: set retraining='batch' on "
+                f"the estimator (got retraining={self.retraining!r}) or epochs=0"
+            )
+        auto = self.encoder == "auto"
+        if not auto and not _fits_from_statistics(self.encoder):
+            raise ValueError(
+                "fitting on partitions needs an encoder fitted from mergeable statistics: "
+                "encoder='auto', RecordEncoder(quantization='uniform') or packed uint64 input; "
+                "for another encoder fit it on a sample, encode the collection with "
+                "hdc.distributed.transform_dask and fit on the packed result"
+            )
+        if packed and not auto:
+            raise ValueError("packed uint64 X needs encoder='auto' (the hypervectors are used as is)")
+        self._rng = check_random_state(self.random_state)
+        seed = int(self._rng.integers(2**31 - 1))  # the draw _init_encoder makes first
+        sample_rows = gamma_sample_rows(n_samples, seed) if auto and not packed else None
+        self._partitioned_fit = _PartitionedFit(seed, packed, sample_rows)
+
+    def _partition_statistics(self, X: Any, first_row: int) -> tuple[np.ndarray, ...]:
+        """What the encoder needs to know of the partition ``X`` whose first row is row
+        ``first_row`` of the whole: nothing for packed input; for ``"auto"`` the row count, the
+        column sums and the sampled rows that fall in it; else the encoder's own statistics."""
+        plan = self._partitioned_fit
+        if plan.packed:
+            return ()
+        X = np.asarray(X, dtype=np.float64)
+        if plan.sample_rows is None:
+            return tuple(self.encoder._partition_statistics(X))
+        rows = plan.sample_rows
+        local = rows[(rows >= first_row) & (rows < first_row + X.shape[0])] - first_row
+        return np.array([X.shape[0]], dtype=np.int64), X.sum(axis=0), X[local]
+
+    def _merge_statistics(
+        self, a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]
+    ) -> tuple[np.ndarray, ...]:
+        """Statistics of two consecutive partitions (``a`` first) -> those of their union."""
+        plan = self._partitioned_fit
+        if plan.packed:
+            return ()
+        if plan.sample_rows is None:
+            return tuple(self.encoder._merge_statistics(a, b))
+        return a[0] + b[0], a[1] + b[1], np.concatenate([a[2], b[2]])
+
+    def _start_from_statistics(
+        self, statistics: tuple[np.ndarray, ...], classes: np.ndarray, n_features: int
+    ) -> None:
+        """Start a fit from the merged statistics of all partitions: fit the encoder, set
+        ``classes_`` and empty counters (as :meth:`fit` does before accumulating)."""
+        plan = self.__dict__.pop("_partitioned_fit")
+        if not all(np.all(np.isfinite(s)) for s in statistics):
+            raise ValueError("X contains NaN or infinity; HDClassifier needs finite values")
+        self.n_features_in_ = n_features
+        if plan.packed:
+            self.encoder_ = None
+            self.dim_ = n_features * WORD_BITS
+        elif plan.sample_rows is None:
+            encoder = self._encoder_clone(plan.seed)
+            encoder._fit_from_statistics(statistics)
+            self._adopt_encoder(encoder)
+        else:
+            n_samples, column_sums, sample = statistics
+            self._init_auto_encoder(int(n_samples[0]), column_sums, sample, plan.seed)
+        self._start(np.asarray(classes), self._rng)
+
+    @staticmethod
+    def _partition_class_sums(
+        H: np.ndarray, y: Any, classes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Class sums of a partition: bipolar sums per class ``(n_classes, dim)`` and sizes."""
+        return class_sums(np.ascontiguousarray(H), _class_index(y, classes), len(classes))
+
+    @staticmethod
+    def _partition_gaps(
+        H: np.ndarray, y: Any, classes: np.ndarray, counters: np.ndarray
+    ) -> np.ndarray:
+        """Per sample of a partition: cosine of its class minus that of the best other class."""
+        return cosine_gaps(np.ascontiguousarray(H), _class_index(y, classes), counters)
+
+    @staticmethod
+    def _partition_epoch_update(
+        H: np.ndarray,
+        y: Any,
+        classes: np.ndarray,
+        counters: np.ndarray,
+        prototypes: np.ndarray | None,
+        margin: float,
+    ) -> tuple[np.ndarray, int]:
+        """A partition's share of a batch epoch: its integer update and number of updates."""
+        return batch_updates(
+            np.ascontiguousarray(H), _class_index(y, classes), counters, prototypes, margin
+        )
 
     # ------------------------------------------------------------------ prediction
     def _similarities(self, X: Any) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import hdc
@@ -275,3 +276,19 @@ def test_encoders_pickled_before_the_fitted_copies_still_transform():
         old = type(enc).__new__(type(enc))
         old.__setstate__(state)
         np.testing.assert_array_equal(old.transform(X), H)
+
+
+def test_fit_from_merged_partition_statistics_equals_fit():
+    X = np.random.default_rng(6).normal(size=(40, 5)) * [1, 10, 100, 0.1, 5]
+    enc = RecordEncoder(dim=256, n_levels=8, random_state=0)
+    assert enc._fits_from_statistics()
+    parts = [enc._partition_statistics(X[a:b]) for a, b in ((0, 13), (13, 13), (13, 40))]
+    merged = enc._merge_statistics(enc._merge_statistics(parts[0], parts[1]), parts[2])
+    from_statistics = clone(enc)._fit_from_statistics(merged)
+    fitted = clone(enc).fit(X)
+    np.testing.assert_array_equal(from_statistics.low_, fitted.low_)
+    np.testing.assert_array_equal(from_statistics.transform(X), fitted.transform(X))
+    quantile = RecordEncoder(quantization="quantile")
+    assert not quantile._fits_from_statistics()
+    with pytest.raises(ValueError, match="quantization='uniform'"):
+        quantile._fit_from_statistics(merged)

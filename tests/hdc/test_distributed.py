@@ -99,6 +99,21 @@ def test_packed_input_and_encoder_transform_on_dask(client):
     assert np.array_equal(lazy_text.compute(), ngrams.transform(list(texts)))
 
 
+@pytest.mark.parametrize("prototypes", ["integer", "binary"])
+def test_partitioned_fit_in_process_equals_in_memory_fit_bit_for_bit(digits, prototypes):
+    import dask
+
+    X, X_test, y, _ = digits
+    params = dict(dim=512, epochs=3, retraining="batch", prototypes=prototypes, random_state=4)
+    in_memory = HDClassifier(**params).fit(X, y)
+    with dask.config.set(scheduler="synchronous"):
+        on_dask = fit_dask(HDClassifier(**params), da.from_array(X, chunks=91),
+                           da.from_array(y, chunks=91))
+    _same_model(in_memory, on_dask)
+    assert np.array_equal(in_memory.predict(X_test), on_dask.predict(X_test))
+    assert not hasattr(on_dask, "_partitioned_fit")
+
+
 def test_errors():
     X = da.zeros((10, 3), chunks=5)
     y = da.zeros(10, chunks=5, dtype=int)

@@ -41,16 +41,15 @@ class ConvolutionEncoder(BaseEncoder):
 
     Each bit is a local, slightly shift-tolerant, non-linear feature, which is what a linear
     associative memory on top needs to separate image classes that random projections of whole
-    images do not (on Fashion-MNIST, :class:`hdc.HDClassifier` reaches 0.86 with its default
-    binarised random Fourier features and 0.89 with this encoder; see docs/learning.md). Zero-mean
-    filters ignore the local brightness offset; a filter's threshold is the ``quantile`` of its
-    responses over the patches of randomly chosen training images (up to 200,000 patches, and
-    2**24 responses over all filters), so about ``1 - quantile`` of the raw responses exceed it,
-    and more of the pooled maxima do. The quantile is taken over all
+    images do not (Fashion-MNIST with :class:`hdc.HDClassifier`, both ways: docs/learning.md).
+    Zero-mean filters ignore the local brightness offset; a filter's threshold is the
+    ``quantile`` of its responses over the patches of randomly chosen training images (up to
+    200,000 patches, and 2**24 responses over all filters), so about ``1 - quantile`` of the raw
+    responses exceed it, and more of the pooled maxima do. The quantile is taken over all
     positions, background included: on images whose flat background is blank (Fashion-MNIST,
     scanned digits) background responses are zero and 0.75 works; where the background carries
     noise, choose a ``quantile`` above the share of background positions, or noise fires the bits
-    (bars on noisy 28x28 backgrounds: 0.65-0.67 accuracy with 0.75, 1.0 with 0.97).
+    (docs/learning.md shows the effect).
 
     The work is one compiled pass per image (responses, pooling and thresholds fused, bits
     packed directly); the only temporaries are per image.

@@ -150,11 +150,6 @@ class ProjectionEncoder(BaseEncoder):
         self.components_ = components
         return self
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        if "components_" in state and "kind_" not in state:  # pickled before kind_ existed
-            self.kind_ = self.kind
-
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
         Z = (X - self.mean_).astype(np.float32) @ self.components_
         _kernels.pack_projection(Z, self.phase_, self.kind_ == "rff", out)

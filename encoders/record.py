@@ -191,15 +191,6 @@ class RecordEncoder(BaseEncoder):
         self._n_planes = max(4, n_features.bit_length())
         return self
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        # encoders pickled before the fitted copies of the parameters existed
-        if "levels_" in state and "_n_levels" not in state:
-            self._n_levels, self._binding = int(self.n_levels), self.binding
-            self._quantization = self.quantization
-            if self.quantization == "quantile":
-                self._n_edges = np.full(len(self.edges_), self.edges_.shape[1])
-
     # ------------------------------------ fitting from mergeable statistics (see encoders._base)
     def _fits_from_statistics(self) -> bool:
         """True for ``quantization="uniform"``: the fit needs only per-feature minima, maxima."""

@@ -85,10 +85,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Fourier features, ``ProjectionEncoder(dim, kind="rff", gamma=0.5 / d2)`` where ``d2``
         is the median squared distance from a row to its nearest distinct row among up to 1,000
         sampled training rows (a non-linear encoding whose kernel width follows the data's
-        neighbourhoods: on sklearn digits the defaults reach 98.2-98.9%, where record encoding
-        peaks at 98.0-98.2%; see docs/learning.md), and a packed ``uint64`` array of
-        hypervectors is used as is
-        (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X`` (e.g.
+        neighbourhoods; docs/learning.md compares it with record encoding), and a packed
+        ``uint64`` array of hypervectors is used as is (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X`` (e.g.
         :class:`encoders.RecordEncoder`, :class:`encoders.NGramEncoder` for text); it must
         output packed hypervectors and set ``dim_``. When ``random_state`` is not None, the
         clone's own ``random_state`` is replaced by a seed drawn from it, so that one seed
@@ -104,8 +102,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Retraining step: how many copies of a sample are added to / subtracted from the class
         counters. An integer keeps the counters integer, and integer counters are held as
         two's-complement bit planes too, so that every score is a handful of popcounts
-        (exact, and about 8x faster than float64 dot products on 16,384-bit language-ID
-        vectors); a fractional ``lr`` uses float64 dot products.
+        instead of a float64 dot product per bit (exact; docs/learning.md); a fractional ``lr``
+        uses float64 dot products.
     margin : float or "auto", default="auto"
         A training sample is also used for retraining when its true class beats the best other
         class by at most this much cosine similarity (0: mistakes and ties only). A margin
@@ -376,7 +374,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         else:
             norms2 = np.einsum("ij,ij->i", P, P)
             if lr.is_integer():
-                # integer counters: score by popcount on their bit planes (same result, faster)
+                # integer counters: score by popcount on their bit planes (the same result)
                 planes = integer_planes(P, growth=lr * H.shape[0] * epochs)
         passes = range(epochs)
         if self.verbose:
@@ -662,8 +660,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         if self.prototypes == "binary":
             _learn_kernels.cosine_binary(H, self.prototypes_, out)
         else:
-            # (models pickled before the bit planes existed rebuild them here)
-            integer_cosines(H, self.counters_, self._norms, out, getattr(self, "_planes", None))
+            integer_cosines(H, self.counters_, self._norms, out, self._planes)
         return out
 
     def decision_function(self, X: Any) -> np.ndarray:

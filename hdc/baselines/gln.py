@@ -168,7 +168,7 @@ class _GLNBase(BaseEstimator):
             centred = (sub - self.mean_) / self.side_scale_
             n_comp = min(int(self.whiten), *centred.shape)
             # randomized SVD of the top components: a few small matrix products, on one BLAS
-            # thread (small LAPACK calls spread over busy cores can take 10x longer)
+            # thread (threads of small LAPACK calls stall each other on busy cores)
             with threadpool_limits(limits=1):
                 _, singular, vt = randomized_svd(
                     centred, n_comp, n_iter=4, random_state=int(rng.integers(2**31 - 1))
@@ -254,8 +254,8 @@ _COMMON_PARAMS_DOC = """
         components of the side information, whitened (estimated on up to 2,000 rows of the
         first batch), rather than isotropically in the input space. On images, where a few
         components carry most of the variance, this spreads the cuts over more directions
-        (Fashion-MNIST, 3 seeds: 85.9% -> 86.6% with ``whiten=20``); the gating is still one
-        matrix product with the same cost.
+        (its effect on Fashion-MNIST: docs/baselines.md); the gating is still one matrix
+        product with the same cost.
     learning_rate : float, default=0.01
         The learning rate of the ``"constant"`` schedule, the cap of the ``"inverse"`` one.
     learning_rate_schedule : {"inverse", "constant"}, default="inverse"
@@ -263,7 +263,7 @@ _COMMON_PARAMS_DOC = """
         sample seen (the schedule of Veness et al.); ``"constant"``: ``lr_t = learning_rate``.
     learning_rate_scale : float, default=100.0
         The numerator ``c`` of the inverse schedule. 100 suits tens of thousands of samples;
-        for a few thousand, about ``n_samples / 300`` learns faster (4 on sklearn's digits)."""
+        for a few thousand, about ``n_samples / 300`` (4 for sklearn's digits) adapts faster."""
 
 
 class GLNClassifier(ClassifierMixin, _GLNBase):
@@ -542,7 +542,7 @@ class GLNRegressor(RegressorMixin, _GLNBase):
     the bias ``N(0, 1)`` appended. The prediction is the mean of the last neuron.
 
     Parameters
-    ----------''' + '{common}' + '''
+    ----------{common}
     weight_clip : float, default=5.0
         Upper bound of the weights.
     weight_min : float, default=0.001

@@ -260,8 +260,8 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
                 # the map is exact Nystroem up to a permutation of its output features)
                 self.nystroem_ = Nystroem(kernel="precomputed", n_components=m, random_state=seed)
                 gram = hamming_kernel(self.landmarks_, self.landmarks_)
-                # the SVD of an m x m matrix: one LAPACK thread is faster than several
-                # stalling each other (3.7 s -> 0.5 s for m = 500 on a busy 2-core machine)
+                # the SVD of an m x m matrix on one LAPACK thread: several threads stall each
+                # other on busy cores
                 with threadpool_limits(limits=1):
                     self.nystroem_.fit(gram)
             else:

@@ -262,22 +262,6 @@ def test_tiny_ranges_spread_over_the_levels():
     assert q.tolist() == [0, 16, 32]
 
 
-def test_encoders_pickled_before_the_fitted_copies_still_transform():
-    import pickle
-
-    X = np.random.default_rng(5).normal(size=(20, 3))
-    for enc in (RecordEncoder(dim=128, random_state=0).fit(X),
-                RecordEncoder(dim=128, quantization="quantile", random_state=0).fit(X),
-                ProjectionEncoder(dim=128, kind="rff", random_state=0).fit(X)):
-        H = enc.transform(X)
-        state = pickle.loads(pickle.dumps(enc)).__dict__
-        for key in ("_n_levels", "_binding", "_quantization", "_n_edges", "kind_"):
-            state.pop(key, None)  # what an older version pickled
-        old = type(enc).__new__(type(enc))
-        old.__setstate__(state)
-        np.testing.assert_array_equal(old.transform(X), H)
-
-
 def test_fit_from_merged_partition_statistics_equals_fit():
     X = np.random.default_rng(6).normal(size=(40, 5)) * [1, 10, 100, 0.1, 5]
     enc = RecordEncoder(dim=256, n_levels=8, random_state=0)

@@ -314,16 +314,6 @@ def test_pickle_and_joblib_round_trips(prototypes, tmp_path):
         np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
 
 
-def test_models_pickled_without_bit_planes_still_predict():
-    X, y = load_iris(return_X_y=True)
-    clf = HDClassifier(dim=512, epochs=3, random_state=0).fit(X, y)
-    state = clf.__getstate__()
-    del state["_planes"]  # what a model pickled before the bit planes holds
-    old = HDClassifier.__new__(HDClassifier)
-    old.__setstate__(state)
-    np.testing.assert_array_equal(old.decision_function(X), clf.decision_function(X))
-
-
 def test_predict_proba_is_softmax_of_similarities():
     X, y = load_iris(return_X_y=True)
     clf = HDClassifier(dim=1024, epochs=2, temperature=0.1, random_state=0).fit(X, y)

@@ -9,8 +9,9 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from encoders import _conv_kernels
-from encoders._base import BaseEncoder
-from hdc._validation import check_count, check_random_state
+from encoders._base import SHARED_RULES, BaseEncoder
+from hdc._parameters import Integer, Real
+from hdc._validation import check_random_state
 
 __all__ = ["ConvolutionEncoder"]
 
@@ -104,6 +105,7 @@ class ConvolutionEncoder(BaseEncoder):
     def __init__(
         self,
         dim: int = 10000,
+        *,
         image_shape: tuple[int, int] | None = None,
         patch_size: int = 3,
         pool_size: int = 2,
@@ -121,14 +123,12 @@ class ConvolutionEncoder(BaseEncoder):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _check_params(self) -> None:
-        check_count(self.patch_size, "patch_size", minimum=2)
-        check_count(self.pool_size, "pool_size", minimum=1)
-        q = self.quantile
-        if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 < q < 1:
-            raise ValueError(f"quantile must be a number in (0, 1), got {q!r}")
-        self._check_batch_size()
-        self._check_verbose()
+    _parameter_rules = {
+        "patch_size": Integer(2),
+        "pool_size": Integer(1),
+        "quantile": Real(0, 1, low_open=True, high_open=True, type_error=False),
+        **SHARED_RULES,
+    }
 
     def _resolve_image_shape(self, n_features: int, shape: tuple[int, int] | None):
         if self.image_shape is not None:

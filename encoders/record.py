@@ -8,15 +8,13 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from encoders import _kernels
-from encoders._base import BaseEncoder
-from hdc._validation import WORD_BITS, check_count, check_random_state
+from encoders._base import SHARED_RULES, BaseEncoder
+from hdc._parameters import Integer, Options
+from hdc._validation import WORD_BITS, check_random_state
 from hdc.items import item_memory, level
 from hdc.ops import permute, random
 
 __all__ = ["RecordEncoder"]
-
-_BINDINGS = ("id", "permute")
-_QUANTIZATIONS = ("uniform", "quantile")
 
 
 def _quantile_edges(X: np.ndarray, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +113,7 @@ class RecordEncoder(BaseEncoder):
     def __init__(
         self,
         dim: int = 10000,
+        *,
         n_levels: int = 32,
         binding: str = "id",
         quantization: str = "uniform",
@@ -130,16 +129,12 @@ class RecordEncoder(BaseEncoder):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _check_params(self) -> None:
-        check_count(self.n_levels, "n_levels", minimum=1)
-        if self.binding not in _BINDINGS:
-            raise ValueError(f"binding must be one of {_BINDINGS}, got {self.binding!r}")
-        if self.quantization not in _QUANTIZATIONS:
-            raise ValueError(
-                f"quantization must be one of {_QUANTIZATIONS}, got {self.quantization!r}"
-            )
-        self._check_batch_size()
-        self._check_verbose()
+    _parameter_rules = {
+        "n_levels": Integer(1),
+        "binding": Options("id", "permute"),
+        "quantization": Options("uniform", "quantile"),
+        **SHARED_RULES,
+    }
 
     def fit(self, X: Any, y: Any = None) -> RecordEncoder:
         """Learn the per-feature ranges and draw the ID and level hypervectors.

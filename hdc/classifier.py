@@ -17,18 +17,11 @@ from hdc._progress import progress
 from hdc._batch_retraining import batch_updates, class_sums, cosine_gaps, margin_from_gaps
 from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
 from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
-from hdc._validation import (
-    WORD_BITS,
-    check_count,
-    check_random_state,
-    check_verbose,
-    is_dask_collection,
-)
+from hdc._parameters import Boolean, HasMethods, Integer, Options, Real, Verbose, check_params
+from hdc._validation import WORD_BITS, check_random_state, is_dask_collection
 
 __all__ = ["HDClassifier"]
 
-_PROTOTYPES = ("integer", "binary")
-_RETRAINING = ("online", "batch")
 # fewer rows than this in the first partial_fit batch give a warning (see partial_fit)
 _SMALL_FIRST_BATCH = 100
 
@@ -55,15 +48,6 @@ def _fits_from_statistics(encoder: Any) -> bool:
     """Whether ``encoder`` follows the mergeable-statistics protocol of ``encoders/_base.py``."""
     supported = getattr(encoder, "_fits_from_statistics", None)
     return callable(supported) and bool(supported())
-
-
-def _check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
-    accepted = "a finite number >= 0" if allow_zero else "a finite number > 0"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {accepted}, got {value!r}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {accepted}, got {value!r}")
-    return float(value)
 
 
 class HDClassifier(ClassifierMixin, BaseEstimator):
@@ -165,6 +149,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         encoder: Any = "auto",
+        *,
         dim: int = 10000,
         epochs: int = 30,
         lr: float = 1.0,
@@ -189,33 +174,18 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ validation and encoding
-    def _check_params(self) -> None:
-        check_count(self.dim, "dim", minimum=1)
-        check_count(self.epochs, "epochs")
-        check_verbose(self.verbose)
-        _check_positive(self.lr, "lr")
-        if not (isinstance(self.margin, str) and self.margin == "auto"):
-            _check_positive(self.margin, "margin", allow_zero=True)
-        _check_positive(self.temperature, "temperature")
-        if not isinstance(self.average, (bool, np.bool_)):
-            raise TypeError(f"average must be True or False, got {self.average!r}")
-        if self.prototypes not in _PROTOTYPES:
-            raise ValueError(f"prototypes must be one of {_PROTOTYPES}, got {self.prototypes!r}")
-        if self.retraining not in _RETRAINING:
-            raise ValueError(
-                f"retraining must be one of {_RETRAINING}, got {self.retraining!r}"
-            )
-        if isinstance(self.encoder, str):
-            if self.encoder != "auto":
-                raise ValueError(
-                    f"encoder must be 'auto' or a transformer with fit/transform, got "
-                    f"{self.encoder!r}"
-                )
-        elif not (hasattr(self.encoder, "fit") and hasattr(self.encoder, "transform")):
-            raise TypeError(
-                "encoder must be 'auto' or a transformer with fit/transform, got "
-                f"{type(self.encoder).__name__}"
-            )
+    _parameter_rules = {
+        "dim": Integer(1),
+        "epochs": Integer(0),
+        "verbose": Verbose(),
+        "lr": Real(0, low_open=True),
+        "margin": (Options("auto"), Real(0)),
+        "temperature": Real(0, low_open=True),
+        "average": Boolean(),
+        "prototypes": Options("integer", "binary"),
+        "retraining": Options("online", "batch"),
+        "encoder": (Options("auto"), HasMethods("fit", "transform", what="a transformer")),
+    }
 
     def _validate(self, X: Any, y: Any = None, reset: bool = True) -> tuple[Any, Any]:
         if reset and y is None:
@@ -446,7 +416,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             from hdc.distributed import fit_dask
 
             return fit_dask(self, X, y)
-        self._check_params()
+        check_params(self, self._parameter_rules)
         X, y = self._validate(X, y, reset=True)
         y = np.asarray(y)
         check_classification_targets(y)
@@ -485,7 +455,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         first = not hasattr(self, "classes_")
-        self._check_params()
+        check_params(self, self._parameter_rules)
         X, y = self._validate(X, y, reset=first)
         y = np.asarray(y)
         check_classification_targets(y)
@@ -554,7 +524,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Raises ``ValueError`` when the configuration cannot be fitted on partitions: online
         retraining, or an encoder that cannot be fitted from mergeable statistics.
         """
-        self._check_params()
+        check_params(self, self._parameter_rules)
         if self.epochs > 0 and self.retraining != "batch":
             raise ValueError(
                 "fitting on partitions retrains in map-reduce passes: set retraining='batch' on "

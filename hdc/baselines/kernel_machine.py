@@ -12,7 +12,6 @@ same kernel, Hamming included) followed by a linear SVM (:class:`~sklearn.svm.Li
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -25,12 +24,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from hdc._parameters import Integer, Options, check_params
 from hdc._validation import WORD_BITS, as_hypervectors, check_random_state
 from hdc.similarity import hamming
 
 __all__ = ["KernelMachineClassifier", "hamming_kernel"]
 
-_KERNELS = ("rbf", "linear", "hamming")
 _GRAM_BUDGET = 1 << 24  # float64 entries of a Gram block computed at once (128 MB)
 
 
@@ -128,6 +127,7 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         kernel: str = "rbf",
+        *,
         C: float = 1.0,
         gamma: str | float = "scale",
         approximation: str | None = None,
@@ -148,16 +148,12 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- validation ------------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        if self.kernel not in _KERNELS:
-            raise ValueError(f"kernel must be one of {_KERNELS}, got {self.kernel!r}")
-        if self.approximation not in (None, "nystroem"):
-            raise ValueError(
-                f"approximation must be None or 'nystroem', got {self.approximation!r}"
-            )
-        n = self.n_components
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n_components must be an integer >= 1, got {n!r}")
+    # C, gamma, class_weight and tol are checked by the scikit-learn SVM they are passed to
+    _parameter_rules = {
+        "kernel": Options("rbf", "linear", "hamming"),
+        "approximation": Options(None, "nystroem"),
+        "n_components": Integer(1, type_error=False),
+    }
 
     def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation"):
         """validate_data for the kernel's input type; ``y`` as in validate_data (fit passes it)."""
@@ -236,7 +232,7 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        check_params(self, self._parameter_rules)
         X, y = self._validate_X(X, reset=True, y=y)
         check_classification_targets(y)
         self.classes_ = np.unique(y)

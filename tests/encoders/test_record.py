@@ -276,3 +276,16 @@ def test_fit_from_merged_partition_statistics_equals_fit():
     assert not quantile._fits_from_statistics()
     with pytest.raises(ValueError, match="quantization='uniform'"):
         quantile._fit_from_statistics(merged)
+
+
+def test_encoder_parameters_after_dim_are_keyword_only():
+    import inspect
+
+    import encoders
+
+    for name in encoders.__all__:
+        params = list(inspect.signature(getattr(encoders, name).__init__).parameters.values())
+        assert params[1].name == "dim", name
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[2:]), name
+    with pytest.raises(TypeError):
+        RecordEncoder(1024, 16)

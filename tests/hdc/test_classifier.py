@@ -505,3 +505,16 @@ def test_verbose_shows_progress(capsys):
     X, y = load_iris(return_X_y=True)
     HDClassifier(dim=256, epochs=3, verbose=True, random_state=0).fit(X, y)
     assert "HDClassifier epochs" in capsys.readouterr().err
+
+
+def test_parameters_after_the_first_are_keyword_only():
+    import inspect
+
+    from hdc.baselines import GLNClassifier, GLNRegressor, KernelMachineClassifier
+
+    for estimator in (HDClassifier, GLNClassifier, GLNRegressor, KernelMachineClassifier):
+        params = list(inspect.signature(estimator.__init__).parameters.values())[1:]
+        assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:]), estimator
+    with pytest.raises(TypeError):
+        HDClassifier("auto", 1024)

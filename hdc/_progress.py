@@ -1,4 +1,4 @@
-"""Optional tqdm progress bars, shared by the learners and the encoders (tqdm is imported lazily)."""
+"""Optional tqdm progress bars, shared by the learners and the encoders (tqdm imported lazily)."""
 
 from __future__ import annotations
 

@@ -13,11 +13,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from hdc import _learn_kernels
-from hdc._progress import progress
 from hdc._batch_retraining import batch_updates, class_sums, cosine_gaps, margin_from_gaps
 from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
-from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
 from hdc._parameters import Boolean, HasMethods, Integer, Options, Real, Verbose, check_params
+from hdc._progress import progress
+from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
 from hdc._validation import WORD_BITS, check_random_state, is_dask_collection
 
 __all__ = ["HDClassifier"]
@@ -70,11 +70,11 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         is the median squared distance from a row to its nearest distinct row among up to 1,000
         sampled training rows (a non-linear encoding whose kernel width follows the data's
         neighbourhoods; docs/learning.md compares it with record encoding), and a packed
-        ``uint64`` array of hypervectors is used as is (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X`` (e.g.
-        :class:`encoders.RecordEncoder`, :class:`encoders.NGramEncoder` for text); it must
-        output packed hypervectors and set ``dim_``. When ``random_state`` is not None, the
-        clone's own ``random_state`` is replaced by a seed drawn from it, so that one seed
-        fixes the whole model.
+        ``uint64`` array of hypervectors is used as is (``dim_`` then comes from its width). A
+        transformer is cloned and fitted on ``X`` (e.g. :class:`encoders.RecordEncoder`,
+        :class:`encoders.NGramEncoder` for text); it must output packed hypervectors and set
+        ``dim_``. When ``random_state`` is not None, the clone's own ``random_state`` is
+        replaced by a seed drawn from it, so that one seed fixes the whole model.
     dim : int, default=10000
         Hypervector size for the ``"auto"`` encoder; any positive value, rounded up to a multiple
         of 64 (``dim_`` holds the value used). Packed input and a given encoder set their own
@@ -539,7 +539,9 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                 "hdc.distributed.transform_dask and fit on the packed result"
             )
         if packed and not auto:
-            raise ValueError("packed uint64 X needs encoder='auto' (the hypervectors are used as is)")
+            raise ValueError(
+                "packed uint64 X needs encoder='auto' (the hypervectors are used as is)"
+            )
         self._rng = check_random_state(self.random_state)
         seed = int(self._rng.integers(2**31 - 1))  # the draw _init_encoder makes first
         sample_rows = gamma_sample_rows(n_samples, seed) if auto and not packed else None

@@ -172,7 +172,8 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
     # pass 1: labels and the encoder's statistics
     first_rows = np.cumsum((0,) + X.chunks[0][:-1])
     statistics = dask.delayed(estimator._partition_statistics, pure=True)
-    parts = [statistics(x, int(row)) for x, row in zip(X.to_delayed().ravel(), first_rows)]
+    x_parts = X.to_delayed().ravel()
+    parts = [statistics(x, int(row)) for x, row in zip(x_parts, first_rows, strict=True)]
     merged, classes = gather(_tree_reduce(parts, estimator._merge_statistics), da.unique(y))
     classes = np.asarray(classes)
     estimator._start_from_statistics(merged, classes, X.shape[1])

@@ -9,8 +9,8 @@ distributed = pytest.importorskip("distributed")
 import hdc  # noqa: E402
 from encoders import NGramEncoder, RecordEncoder  # noqa: E402
 from hdc import HDClassifier  # noqa: E402
-from hdkit.datasets import load_digits_split  # noqa: E402
 from hdc.distributed import fit_dask, predict_dask, transform_dask  # noqa: E402
+from hdkit.datasets import load_digits_split  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Benchmark of hdkit's baselines against their peers, measured in the same run.
 
 - GLN: :class:`hdc.baselines.GLNClassifier` (numba) against the pure-numpy reference GLN of
-  ``benchmarks/gln_reference.py`` (pygln's algorithm and defaults: 16-16-1 network, 4
+  ``tests/hdc/baselines/gln_reference.py`` (pygln's algorithm and defaults: 16-16-1 network, 4
   halfspaces, learning rate 1e-3, raw input as side information, row-wise min-max base
   predictions), one online pass, on sklearn's digits and on Fashion-MNIST (60k / 10k).
 - Kernel machine: :class:`hdc.baselines.KernelMachineClassifier` against scikit-learn's ``SVC``
@@ -33,6 +33,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# the numpy reference GLN lives beside the tests that check the compiled kernels against it
+sys.path.insert(0, str(HERE.parent / "tests" / "hdc" / "baselines"))
 
 from _common import best_seconds_with_result  # noqa: E402
 from gln_reference import NumpyGLN, pygln_preprocess  # noqa: E402

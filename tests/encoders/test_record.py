@@ -55,7 +55,7 @@ def test_matches_naive_reference(binding, quantization, n_features):
     np.testing.assert_array_equal(enc.transform(X), _naive_record(enc, X))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=min(25, settings.default.max_examples))
 @given(
     st.lists(st.floats(-100, 100), min_size=2, max_size=30),
     st.integers(2, 40),
@@ -119,7 +119,7 @@ def test_quantile_constant_feature_and_one_level():
     assert np.all(enc.fit([[0.0], [1.0]]).quantize([[-1.0], [0.5], [2.0]]) == 0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=min(60, settings.default.max_examples))
 @given(
     st.lists(st.integers(-3, 3), min_size=1, max_size=40),
     st.integers(2, 12),

@@ -89,6 +89,7 @@ def test_match_missing_file(tmp_path, capsys):
     assert "nope.png" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path, capsys):
     png = tmp_path / "demo.png"
     assert cli.main(["demo", "--dim", "256", "-o", str(png)]) == 0
@@ -99,6 +100,7 @@ def test_demo_end_to_end(tmp_path, capsys):
     assert png.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_demo_runs_without_scikit_image_or_shared_data(tmp_path, capsys, monkeypatch):
     import sys
 

@@ -13,7 +13,7 @@ from typing import Any
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-def best_time(fn: Callable[[], Any], repeats: int = 7, warmup: int = 1) -> float:
+def median_seconds(fn: Callable[[], Any], repeats: int = 7, warmup: int = 1) -> float:
     """Median wall time in seconds of ``fn()`` over ``repeats`` runs after ``warmup`` runs.
 
     The median (not the mean) resists the noise of a shared machine.
@@ -28,7 +28,7 @@ def best_time(fn: Callable[[], Any], repeats: int = 7, warmup: int = 1) -> float
     return statistics.median(times)
 
 
-def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+def best_seconds_with_result(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     """(best wall time in seconds over ``repeat`` calls of ``fn()``, the last result)."""
     best, out = float("inf"), None
     for _ in range(repeat):

@@ -22,7 +22,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS_DIR, best_time, machine_info, print_table, write_json  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS_DIR,
+    machine_info,
+    median_seconds,
+    print_table,
+    write_json,
+)
 
 import hdc  # noqa: E402
 
@@ -93,10 +99,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     def hdkit_both(label, fn):
         """Time fn with all numba threads and with one thread."""
-        t_all = best_time(fn, rep)
+        t_all = median_seconds(fn, rep)
         numba.set_num_threads(1)
         try:
-            t_one = best_time(fn, rep)
+            t_one = median_seconds(fn, rep)
         finally:
             numba.set_num_threads(threads)
         return t_all, t_one
@@ -124,20 +130,21 @@ def main(argv: list[str] | None = None) -> dict:
     x = hdc.random(n, dim, random_state=rng)
     assert np.array_equal(hdc.bundle(x, tie="zero"), numpy_majority(x))
     t, t1 = hdkit_both("bundle", lambda: hdc.bundle(x, tie="zero"))
-    add(f"bundle {n}", dim, "numpy unpackbits+sum", t, t1, best_time(lambda: numpy_majority(x), 3))
+    t_np = median_seconds(lambda: numpy_majority(x), 3)
+    add(f"bundle {n}", dim, "numpy unpackbits+sum", t, t1, t_np)
 
     # ---- Hamming matrix
     stored = hdc.random(args.stored, dim, random_state=rng)
     assert np.array_equal(hdc.hamming(x, stored), numpy_hamming(x, stored))
     t, t1 = hdkit_both("hamming", lambda: hdc.hamming(x, stored))
-    t_np = best_time(lambda: numpy_hamming(x, stored), 3)
+    t_np = median_seconds(lambda: numpy_hamming(x, stored), 3)
     add(f"hamming {n}x{args.stored}", dim, "numpy bitwise_count", t, t1, t_np, 15.0)
 
     # ---- permute
     shift = 1234567
     assert np.array_equal(hdc.permute(x, shift), numpy_permute(x, shift))
     t, t1 = hdkit_both("permute", lambda: hdc.permute(x, shift))
-    t_np = best_time(lambda: numpy_permute(x, shift), rep)
+    t_np = median_seconds(lambda: numpy_permute(x, shift), rep)
     add(f"permute {n} by {shift}", dim, "numpy shift-and-carry", t, t1, t_np, 3.0)
 
     # ---- bhv at its compiled width
@@ -154,18 +161,18 @@ def main(argv: list[str] | None = None) -> dict:
         theirs = np.frombuffer(cls.majority(odd_list).to_bytes(), dtype="<u8")
         assert np.array_equal(ours, theirs), "bhv and hdkit disagree on the majority"
         t, t1 = hdkit_both("bundle", lambda: hdc.bundle(odd))
-        t_b = best_time(lambda: cls.majority(odd_list), rep)
+        t_b = median_seconds(lambda: cls.majority(odd_list), rep)
         add(f"bundle {odd.shape[0]}", bhv_dim, "bhv native majority", t, t1, t_b, 1.0)
 
         expected = hdc.hamming(xb, sb).argmin(axis=1)
         got = np.array([q.closest(ss) for q in xs[:200]])
         assert np.array_equal(got, expected[:200]), "bhv closest disagrees"
         t, t1 = hdkit_both("closest", lambda: hdc.hamming(xb, sb).argmin(axis=1))
-        t_b = best_time(lambda: [q.closest(ss) for q in xs], 3)
+        t_b = median_seconds(lambda: [q.closest(ss) for q in xs], 3)
         add(f"closest {n}x{args.stored}", bhv_dim, "bhv native closest loop", t, t1, t_b, 3.0)
 
         t, t1 = hdkit_both("permute", lambda: hdc.permute(xb, shift))
-        t_b = best_time(lambda: [v.roll_bits(shift) for v in xs], 3)
+        t_b = median_seconds(lambda: [v.roll_bits(shift) for v in xs], 3)
         add(f"permute {n} by {shift}", bhv_dim, "bhv native roll_bits loop", t, t1, t_b)
 
     # ---- memory: extra bytes allocated, relative to the packed input

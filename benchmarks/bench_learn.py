@@ -59,13 +59,19 @@ import time
 import warnings
 
 import numpy as np
-from _common import RESULTS_DIR, machine_info, print_table, timed, write_json  # benchmarks/ on path
+from _common import (  # benchmarks/ on path
+    RESULTS_DIR,
+    best_seconds_with_result,
+    machine_info,
+    print_table,
+    write_json,
+)
 from sklearn.neighbors import NearestCentroid
 
 import hdc
 from encoders import ConvolutionEncoder, ProjectionEncoder, RecordEncoder
 from hdc import HDClassifier
-from hdc.datasets import DatasetNotFoundError, load_dataset
+from hdkit.datasets import DatasetNotFoundError, load_dataset
 
 # torchhd's default sample count per dataset, below --peer-samples (seconds per image and epoch)
 TORCHHD_SAMPLES = {"fashion-mnist": 200}
@@ -173,16 +179,19 @@ def pick_torch_batch(th, keys, levels, X: np.ndarray, dim: int, repeat: int):
     torch_encode(th, keys, levels, Xt[:2], 2)  # warm-up
     per_sample = {}
     for bs in candidates:
-        t, _ = timed(lambda bs=bs: torch_encode(th, keys, levels, Xt, bs), min(repeat, 2))
+        t, _ = best_seconds_with_result(
+            lambda bs=bs: torch_encode(th, keys, levels, Xt, bs), min(repeat, 2)
+        )
         per_sample[bs] = t / len(Xt)
     return min(per_sample, key=per_sample.get), per_sample
 
 
 def best_of(fn, repeat: int, warmup=None) -> tuple[float, object]:
-    """``timed(fn, repeat)`` after one untimed call of ``warmup`` (a cheap call on a few rows)."""
+    """``best_seconds_with_result(fn, repeat)`` after one untimed call of ``warmup`` (a cheap
+    call on a few rows)."""
     if warmup is not None:
         warmup()
-    return timed(fn, repeat)
+    return best_seconds_with_result(fn, repeat)
 
 
 # ------------------------------------------------------------------------------------ rows
@@ -333,8 +342,10 @@ def bench_dataset(name: str, args, th, rows: list, batches: dict) -> None:
 
     # 4. the defaults
     if not args.skip_default:
-        t_fit, clf = timed(lambda: HDClassifier(random_state=0).fit(X_train, y_train), 1)
-        t_pred, pred = timed(lambda: clf.predict(X_test), 1)
+        t_fit, clf = best_seconds_with_result(
+            lambda: HDClassifier(random_state=0).fit(X_train, y_train), 1
+        )
+        t_pred, pred = best_seconds_with_result(lambda: clf.predict(X_test), 1)
         row("default_fit", len(X_train), t_fit, accuracy_ours=float(np.mean(pred == y_test)))
         row("default_predict", len(X_test), t_pred)
 

@@ -5,8 +5,10 @@ hypervectors of shape ``(n, dim_ // 64)``. :class:`BaseEncoder` gives them
 
 - :meth:`BaseEncoder._resolve_dim`: any positive ``dim`` is accepted and rounded up to a multiple
   of 64 (the value used is stored in ``dim_``);
-- :meth:`BaseEncoder._check_batch_size`, :meth:`BaseEncoder._check_verbose`: validation of the
-  ``batch_size`` and ``verbose`` parameters;
+- :meth:`BaseEncoder._check_params`: the parameters checked against the encoder's
+  ``_parameter_rules`` (:mod:`hdc._parameters`), which start from :data:`SHARED_RULES`;
+  :meth:`BaseEncoder._check_batch_size`, :meth:`BaseEncoder._check_verbose` return the
+  ``batch_size`` and ``verbose`` values to use;
 - :meth:`BaseEncoder._transform_in_batches`: the output array is allocated once (packed, ``n x dim
   / 8`` bytes) and filled ``batch_size`` rows at a time by an encoder-specific function, so the
   temporaries of an encoder never grow with ``n``; ``verbose`` shows a tqdm progress bar;
@@ -17,21 +19,50 @@ hypervectors of shape ``(n, dim_ // 64)``. :class:`BaseEncoder` gives them
 
 Subclasses implement ``_encode_batch(X_batch, out_batch)`` and call the helpers from ``fit`` and
 ``transform``.
+
+Fitting from mergeable statistics
+---------------------------------
+An encoder whose ``fit`` needs only statistics that merge exactly over partitions of the rows
+(a minimum, a maximum, a count) can be fitted on data that never sits whole in one place:
+:meth:`hdc.HDClassifier.fit` on a Dask collection (:mod:`hdc.distributed`) uses it. Such an
+encoder implements
+
+- ``_fits_from_statistics() -> bool``: True when the current parameters allow it (the base
+  class says False);
+- ``_partition_statistics(X) -> tuple of arrays``: the statistics of one partition ``X``
+  (float64, ``(n, n_features)``; it may have no rows), a function of ``X`` and the parameters
+  only;
+- ``_merge_statistics(a, b) -> tuple of arrays``: the statistics of two partitions together,
+  ``a`` the earlier rows; exact, whatever the grouping;
+- ``_fit_from_statistics(statistics) -> self``: fit as ``fit(X)`` would on all the rows.
+
+:class:`encoders.RecordEncoder` with ``quantization="uniform"`` is one (per-feature minimum and
+maximum).
 """
 
 from __future__ import annotations
 
 import functools
-import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from hdc._parameters import Integer, Verbose, check_params, check_value
+from hdc._progress import progress
 from hdc._validation import WORD_BITS, check_verbose, is_dask_collection
 
-__all__ = ["BaseEncoder", "check_packed_output", "is_dask_collection", "round_dim", "progress"]
+__all__ = [
+    "SHARED_RULES",
+    "BaseEncoder",
+    "check_packed_output",
+    "is_dask_collection",
+    "round_dim",
+]
+
+#: rules of the parameters every encoder has (each encoder's ``_parameter_rules`` add theirs)
+SHARED_RULES = {"dim": Integer(1), "batch_size": Integer(1), "verbose": Verbose()}
 
 
 def _transform_dask(encoder: Any, X: Any, transform: Callable) -> Any:
@@ -71,33 +102,13 @@ def round_dim(dim: Any, name: str = "dim") -> int:
     >>> round_dim(10000)
     10048
     """
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {dim!r}")
-    if dim <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {dim}")
-    return -(-int(dim) // WORD_BITS) * WORD_BITS
+    dim = int(check_value(dim, name, Integer(1)))
+    return -(-dim // WORD_BITS) * WORD_BITS
 
 
 def check_batch_size(batch_size: Any, name: str = "batch_size") -> int:
     """Return ``batch_size`` as an int >= 1 (rows processed at a time)."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer (rows per batch), got {batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"{name} must be a positive integer (rows per batch), got {batch_size}")
-    return int(batch_size)
-
-
-def progress(iterable: Iterable, total: int, desc: str, enabled: Any) -> Iterable:
-    """Wrap ``iterable`` in a tqdm progress bar when ``enabled`` (tqdm is imported lazily)."""
-    if not enabled:
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "verbose=True needs the optional dependency tqdm: pip install 'hdkit[progress]'"
-        ) from exc
-    return tqdm(iterable, total=total, desc=desc, unit="batch")
+    return int(check_value(batch_size, name, Integer(1)))
 
 
 def check_packed_output(out: np.ndarray, n: int, dim: int) -> np.ndarray:
@@ -121,11 +132,20 @@ class BaseEncoder(TransformerMixin, BaseEstimator):
 
     #: rows per batch when the subclass has no ``batch_size`` parameter
     _default_batch_size = 1024
+    #: what each parameter accepts, checked by :meth:`_check_params`
+    _parameter_rules: dict = SHARED_RULES
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "transform" in cls.__dict__:
             cls.transform = _dask_aware(cls.__dict__["transform"])
+
+    def _fits_from_statistics(self) -> bool:
+        """Whether this encoder can be fitted from mergeable statistics (see the module doc)."""
+        return False
+
+    def _check_params(self) -> None:
+        check_params(self, self._parameter_rules)
 
     def _resolve_dim(self) -> int:
         return round_dim(self.dim)

@@ -9,8 +9,9 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from encoders import _conv_kernels
-from encoders._base import BaseEncoder
-from hdc._validation import check_count, check_random_state
+from encoders._base import SHARED_RULES, BaseEncoder
+from hdc._parameters import Integer, Real
+from hdc._validation import check_random_state
 
 __all__ = ["ConvolutionEncoder"]
 
@@ -41,16 +42,15 @@ class ConvolutionEncoder(BaseEncoder):
 
     Each bit is a local, slightly shift-tolerant, non-linear feature, which is what a linear
     associative memory on top needs to separate image classes that random projections of whole
-    images do not (on Fashion-MNIST, :class:`hdc.HDClassifier` reaches 0.86 with its default
-    binarised random Fourier features and 0.89 with this encoder; see docs/learning.md). Zero-mean
-    filters ignore the local brightness offset; a filter's threshold is the ``quantile`` of its
-    responses over the patches of randomly chosen training images (up to 200,000 patches, and
-    2**24 responses over all filters), so about ``1 - quantile`` of the raw responses exceed it,
-    and more of the pooled maxima do. The quantile is taken over all
+    images do not (Fashion-MNIST with :class:`hdc.HDClassifier`, both ways: docs/learning.md).
+    Zero-mean filters ignore the local brightness offset; a filter's threshold is the
+    ``quantile`` of its responses over the patches of randomly chosen training images (up to
+    200,000 patches, and 2**24 responses over all filters), so about ``1 - quantile`` of the raw
+    responses exceed it, and more of the pooled maxima do. The quantile is taken over all
     positions, background included: on images whose flat background is blank (Fashion-MNIST,
     scanned digits) background responses are zero and 0.75 works; where the background carries
     noise, choose a ``quantile`` above the share of background positions, or noise fires the bits
-    (bars on noisy 28x28 backgrounds: 0.65-0.67 accuracy with 0.75, 1.0 with 0.97).
+    (docs/learning.md shows the effect).
 
     The work is one compiled pass per image (responses, pooling and thresholds fused, bits
     packed directly); the only temporaries are per image.
@@ -105,6 +105,7 @@ class ConvolutionEncoder(BaseEncoder):
     def __init__(
         self,
         dim: int = 10000,
+        *,
         image_shape: tuple[int, int] | None = None,
         patch_size: int = 3,
         pool_size: int = 2,
@@ -122,14 +123,12 @@ class ConvolutionEncoder(BaseEncoder):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _check_params(self) -> None:
-        check_count(self.patch_size, "patch_size", minimum=2)
-        check_count(self.pool_size, "pool_size", minimum=1)
-        q = self.quantile
-        if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 < q < 1:
-            raise ValueError(f"quantile must be a number in (0, 1), got {q!r}")
-        self._check_batch_size()
-        self._check_verbose()
+    _parameter_rules = {
+        "patch_size": Integer(2),
+        "pool_size": Integer(1),
+        "quantile": Real(0, 1, low_open=True, high_open=True, type_error=False),
+        **SHARED_RULES,
+    }
 
     def _resolve_image_shape(self, n_features: int, shape: tuple[int, int] | None):
         if self.image_shape is not None:

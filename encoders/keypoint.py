@@ -10,12 +10,12 @@ from scipy.sparse import issparse
 from sklearn.utils.validation import check_is_fitted
 
 from encoders import _keypoint_kernels
-from encoders._base import BaseEncoder
+from encoders._base import SHARED_RULES, BaseEncoder
 from encoders.projection import ProjectionEncoder
-from hdc._validation import WORD_BITS, check_count, check_random_state
+from hdc._parameters import Boolean, HasMethods, Integer, Options
+from hdc._validation import WORD_BITS, check_random_state
 from hdc.bundling import bundle, threshold
 from hdc.items import item_memory, level
-from vision.matching import as_descriptors as _check_descriptors
 
 __all__ = ["KeypointEncoder"]
 
@@ -24,7 +24,13 @@ __all__ = ["KeypointEncoder"]
 _SCALE_OCTAVES = 2.0
 _MAX_HASH_BITS = 32
 _MIN_SIDE = 16  # smallest image side vision.SIFT accepts
-_REPEATED = ("once", "count")
+
+
+def _check_descriptors(desc: Any, name: str) -> np.ndarray:
+    """``vision``'s descriptor check, imported on first use (``vision`` loads OpenCV)."""
+    from vision.matching import as_descriptors
+
+    return as_descriptors(desc, name)
 
 
 class _Features:
@@ -165,6 +171,7 @@ class KeypointEncoder(BaseEncoder):
     def __init__(
         self,
         dim: int = 10000,
+        *,
         n_tables: int = 4,
         hash_bits: int = 16,
         repeated_words: str = "once",
@@ -189,26 +196,23 @@ class KeypointEncoder(BaseEncoder):
         self.random_state = random_state
 
     # ---------------------------------------------------------------------------- validation
-    def _check_params(self) -> None:
-        check_count(self.n_tables, "n_tables", minimum=1)
-        bits = check_count(self.hash_bits, "hash_bits", minimum=1)
-        if bits > _MAX_HASH_BITS:
-            raise ValueError(f"hash_bits must be an integer in [1, {_MAX_HASH_BITS}], got {bits}")
-        if self.repeated_words not in _REPEATED:
-            raise ValueError(
-                f"repeated_words must be one of {_REPEATED}, got {self.repeated_words!r}"
-            )
-        check_count(self.position_levels, "position_levels", minimum=0)
-        check_count(self.scale_levels, "scale_levels", minimum=0)
-        if not isinstance(self.root_sift, (bool, np.bool_)):
-            raise TypeError(f"root_sift must be a bool, got {self.root_sift!r}")
-        if self.sift is not None and not hasattr(self.sift, "detect_and_compute"):
-            raise TypeError(
-                "sift must be None or a detector with detect_and_compute(image) -> "
-                f"(keypoints, descriptors) such as vision.SIFT, got {type(self.sift).__name__}"
-            )
-        self._check_batch_size()
-        self._check_verbose()
+    _parameter_rules = {
+        "n_tables": Integer(1),
+        "hash_bits": Integer(1, _MAX_HASH_BITS),
+        "repeated_words": Options("once", "count"),
+        "position_levels": Integer(0),
+        "scale_levels": Integer(0),
+        "root_sift": Boolean(),
+        "sift": (
+            Options(None),
+            HasMethods(
+                "detect_and_compute",
+                description="a detector with detect_and_compute(image) -> (keypoints, "
+                "descriptors) such as vision.SIFT",
+            ),
+        ),
+        **SHARED_RULES,
+    }
 
     def _detector(self) -> Any:
         if self.sift is not None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from encoders import _kernels
-from encoders._base import BaseEncoder
+from encoders._base import SHARED_RULES, BaseEncoder
+from hdc._parameters import Options, Real
 from hdc._validation import check_random_state
 
 __all__ = ["ProjectionEncoder"]
-
-_KINDS = ("sign", "rff")
 
 
 class ProjectionEncoder(BaseEncoder):
@@ -74,6 +72,7 @@ class ProjectionEncoder(BaseEncoder):
     def __init__(
         self,
         dim: int = 10000,
+        *,
         kind: str = "sign",
         gamma: float | str = "scale",
         batch_size: int = 1024,
@@ -87,20 +86,19 @@ class ProjectionEncoder(BaseEncoder):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _check_gamma(self, X: np.ndarray | None) -> float | None:
-        """Validate ``gamma``; return its value on ``X`` (None for 'scale' without X)."""
-        if isinstance(self.gamma, str):
-            if self.gamma != "scale":
-                raise ValueError(f"gamma must be a positive float or 'scale', got {self.gamma!r}")
-            if X is None:
-                return None
-            var = float(X.var()) if X.size else 0.0
-            return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
-        if isinstance(self.gamma, bool) or not isinstance(self.gamma, numbers.Real):
-            raise TypeError(f"gamma must be a positive float or 'scale', got {self.gamma!r}")
-        if not np.isfinite(self.gamma) or self.gamma <= 0:
-            raise ValueError(f"gamma must be a positive float or 'scale', got {self.gamma!r}")
-        return float(self.gamma)
+    # a bad gamma is an error whatever the kind, even for "sign", which does not use it
+    _parameter_rules = {
+        "kind": Options("sign", "rff"),
+        "gamma": (Real(0, low_open=True), Options("scale")),
+        **SHARED_RULES,
+    }
+
+    def _gamma_value(self, X: np.ndarray | None) -> float:
+        """The RBF width on ``X``: ``gamma``, or for ``"scale"`` ``1 / (n_features * X.var())``."""
+        if not isinstance(self.gamma, str):
+            return float(self.gamma)
+        var = float(X.var()) if X.size else 0.0
+        return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
 
     def fit(self, X: Any, y: Any = None) -> ProjectionEncoder:
         """Draw the projection (and learn the mean and ``gamma``) from ``X``.
@@ -118,13 +116,6 @@ class ProjectionEncoder(BaseEncoder):
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite=True)
         return self._fit_from_mean(X.mean(axis=0), X)
 
-    def _check_params(self) -> None:
-        if not isinstance(self.kind, str) or self.kind not in _KINDS:
-            raise ValueError(f"kind must be one of {_KINDS}, got {self.kind!r}")
-        self._check_gamma(None)  # whatever the kind: a bad gamma is an error even for "sign"
-        self._check_batch_size()
-        self._check_verbose()
-
     def _fit_from_mean(self, mean: np.ndarray, X: np.ndarray | None = None) -> ProjectionEncoder:
         """Fit from the feature means (and ``X`` only when ``gamma="scale"`` needs it).
 
@@ -141,7 +132,7 @@ class ProjectionEncoder(BaseEncoder):
         self.n_features_in_ = self.mean_.shape[0]
         components = rng.standard_normal((self.n_features_in_, self.dim_), dtype=np.float32)
         if self.kind == "rff":
-            self.gamma_ = self._check_gamma(X)
+            self.gamma_ = self._gamma_value(X)
             components *= np.float32(np.sqrt(2.0 * self.gamma_) / (2.0 * np.pi))
             self.phase_ = rng.random(self.dim_, dtype=np.float32)
         else:
@@ -149,11 +140,6 @@ class ProjectionEncoder(BaseEncoder):
             self.phase_ = np.zeros(self.dim_, dtype=np.float32)
         self.components_ = components
         return self
-
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        if "components_" in state and "kind_" not in state:  # pickled before kind_ existed
-            self.kind_ = self.kind
 
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
         Z = (X - self.mean_).astype(np.float32) @ self.components_

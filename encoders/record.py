@@ -8,15 +8,13 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from encoders import _kernels
-from encoders._base import BaseEncoder
-from hdc._validation import WORD_BITS, check_count, check_random_state
+from encoders._base import SHARED_RULES, BaseEncoder
+from hdc._parameters import Integer, Options
+from hdc._validation import WORD_BITS, check_random_state
 from hdc.items import item_memory, level
 from hdc.ops import permute, random
 
 __all__ = ["RecordEncoder"]
-
-_BINDINGS = ("id", "permute")
-_QUANTIZATIONS = ("uniform", "quantile")
 
 
 def _quantile_edges(X: np.ndarray, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +113,7 @@ class RecordEncoder(BaseEncoder):
     def __init__(
         self,
         dim: int = 10000,
+        *,
         n_levels: int = 32,
         binding: str = "id",
         quantization: str = "uniform",
@@ -130,16 +129,12 @@ class RecordEncoder(BaseEncoder):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _check_params(self) -> None:
-        check_count(self.n_levels, "n_levels", minimum=1)
-        if self.binding not in _BINDINGS:
-            raise ValueError(f"binding must be one of {_BINDINGS}, got {self.binding!r}")
-        if self.quantization not in _QUANTIZATIONS:
-            raise ValueError(
-                f"quantization must be one of {_QUANTIZATIONS}, got {self.quantization!r}"
-            )
-        self._check_batch_size()
-        self._check_verbose()
+    _parameter_rules = {
+        "n_levels": Integer(1),
+        "binding": Options("id", "permute"),
+        "quantization": Options("uniform", "quantile"),
+        **SHARED_RULES,
+    }
 
     def fit(self, X: Any, y: Any = None) -> RecordEncoder:
         """Learn the per-feature ranges and draw the ID and level hypervectors.
@@ -191,14 +186,30 @@ class RecordEncoder(BaseEncoder):
         self._n_planes = max(4, n_features.bit_length())
         return self
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        # encoders pickled before the fitted copies of the parameters existed
-        if "levels_" in state and "_n_levels" not in state:
-            self._n_levels, self._binding = int(self.n_levels), self.binding
-            self._quantization = self.quantization
-            if self.quantization == "quantile":
-                self._n_edges = np.full(len(self.edges_), self.edges_.shape[1])
+    # ------------------------------------ fitting from mergeable statistics (see encoders._base)
+    def _fits_from_statistics(self) -> bool:
+        """True for ``quantization="uniform"``: the fit needs only per-feature minima, maxima."""
+        return self.quantization == "uniform"
+
+    def _partition_statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-feature minimum and maximum of a partition (+inf and -inf when it has no rows)."""
+        return X.min(axis=0, initial=np.inf), X.max(axis=0, initial=-np.inf)
+
+    @staticmethod
+    def _merge_statistics(
+        a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return np.minimum(a[0], b[0]), np.maximum(a[1], b[1])
+
+    def _fit_from_statistics(self, statistics: tuple[np.ndarray, np.ndarray]) -> RecordEncoder:
+        """Fit from the minima and maxima of all the rows: the same as ``fit`` on the rows."""
+        if not self._fits_from_statistics():
+            raise ValueError(
+                f"quantization={self.quantization!r} needs the rows themselves; only "
+                "quantization='uniform' is fitted from minima and maxima"
+            )
+        low, high = statistics
+        return self.fit(np.vstack([low, high]))
 
     def _quantize(self, X: np.ndarray) -> np.ndarray:
         """Level index (n, n_features) int64 of every value."""

@@ -1,19 +1,19 @@
 """The baselines of hdc.baselines on real data: a Gated Linear Network and a kernel machine.
 
-Models (``--model``):
+Models (``--model``, named as in ``hdkit compare``):
 
 - ``gln``: :class:`hdc.baselines.GLNClassifier`, one online pass (``partial_fit`` sample by
   sample is the same computation as ``fit``). Targets: digits >= 0.965; Fashion-MNIST >= 0.86.
-- ``svm``: :class:`hdc.baselines.KernelMachineClassifier` with the RBF kernel; it is
+- ``kernel``: :class:`hdc.baselines.KernelMachineClassifier` with the RBF kernel; it is
   scikit-learn's SVC, and the script checks that the predictions are identical.
-- ``hamming``: ``make_pipeline(RecordEncoder(dim=10000), KernelMachineClassifier(kernel=
+- ``kernel-hamming``: ``make_pipeline(RecordEncoder(dim=10000), KernelMachineClassifier(kernel=
   "hamming", C=10))``: an SVM on HDC record encodings through the popcount kernel.
   Target: digits >= 0.975.
 
 Usage::
 
     python examples/baselines.py                                 # GLN on digits
-    python examples/baselines.py --model hamming                 # HDC encoding + SVM
+    python examples/baselines.py --model kernel-hamming          # HDC encoding + SVM
     python examples/baselines.py --dataset fashion-mnist         # GLN, 60k/10k, one pass
 
 The last line is ``accuracy: 0.xxxx``.
@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from hdc.baselines import GLNClassifier, KernelMachineClassifier
-from hdc.datasets import load_digits_split, load_fashion_mnist
+from hdkit.datasets import load_digits_split, load_fashion_mnist
 
 
 def load(dataset: str):
@@ -49,7 +49,7 @@ def make_model(name: str, dataset: str, seed: int):
         # whitened space of the top 20 principal components of the images
         return GLNClassifier(layer_sizes=(16, 16), whiten=20, context_offset=0.0,
                              random_state=seed)
-    if name == "svm":
+    if name == "kernel":
         return KernelMachineClassifier(kernel="rbf")
     from sklearn.pipeline import make_pipeline
 
@@ -61,7 +61,7 @@ def make_model(name: str, dataset: str, seed: int):
 
 def main(argv=None) -> float:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", choices=("gln", "svm", "hamming"), default="gln")
+    parser.add_argument("--model", choices=("gln", "kernel", "kernel-hamming"), default="gln")
     parser.add_argument("--dataset", choices=("digits", "fashion-mnist"), default="digits")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -77,7 +77,7 @@ def main(argv=None) -> float:
     accuracy = float(np.mean(pred == y_test))
     print(f"{args.model} on {args.dataset}: {len(X_train)} train / {len(X_test)} test, "
           f"fit {fit_s:.2f} s, predict {predict_s:.2f} s")
-    if args.model == "svm":
+    if args.model == "kernel":
         from sklearn.svm import SVC
 
         same = np.array_equal(pred, SVC().fit(X_train, y_train).predict(X_test))

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from hdc import HDClassifier
-from hdc.datasets import load_digits_split
+from hdkit.datasets import load_digits_split
 
 
 def load_table(path: str) -> tuple[np.ndarray, np.ndarray]:

@@ -36,7 +36,7 @@ import numpy as np
 
 from encoders import KeypointEncoder, RecordEncoder
 from hdc import HDClassifier
-from hdc.datasets import data_dir
+from hdkit.datasets import data_dir
 from vision import SIFT
 
 CELL = 20

@@ -23,7 +23,7 @@ import numpy as np
 
 from encoders import ConvolutionEncoder, RecordEncoder
 from hdc import HDClassifier
-from hdc.datasets import DatasetNotFoundError, load_fashion_mnist
+from hdkit.datasets import DatasetNotFoundError, load_fashion_mnist
 
 
 def read_idx(path: Path) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Sentence-level language identification (21 languages) with NGramEncoder + HDClassifier.
 
 Default data: ``../shared/data/langid/train.tsv`` and ``dev.tsv`` (lines ``lang<TAB>sentence``,
-read by :func:`hdc.datasets.load_langid`). Other data: ``--train PATH --test PATH`` in the same
+read by :func:`hdkit.datasets.load_langid`). Other data: ``--train PATH --test PATH`` in the same
 format.
 
 Encoding: every sentence becomes the bitwise majority of its character 1- to 4-grams, each
@@ -29,7 +29,7 @@ from sklearn.metrics import balanced_accuracy_score
 
 from encoders import NGramEncoder
 from hdc import HDClassifier
-from hdc.datasets import load_langid
+from hdkit.datasets import load_langid
 
 
 def timed(function, *args):

@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from hdc import HDClassifier
-from hdc.datasets import load_letter, load_letter_split
+from hdkit.datasets import load_letter, load_letter_split
 
 
 def margin_value(text: str) -> float | str:

@@ -1,4 +1,4 @@
-"""hdkit's hypervector core: bit-packed binary hypervectors and their algebra.
+"""The hypervector core: bit-packed binary hypervectors and their algebra.
 
 A hypervector of ``dim`` bits is a numpy ``uint64`` array of ``dim // 64`` words (bit ``i`` is
 bit ``i % 64`` of word ``i // 64``); a batch has shape ``(n, dim // 64)``.

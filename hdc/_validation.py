@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from hdc._parameters import Integer, Verbose, check_value
+
 WORD_BITS = 64
 
 # Below this many word operations a kernel runs on one thread: a thread-pool launch costs more.
@@ -35,23 +37,12 @@ def check_dim(dim: Any, name: str = "dim") -> int:
 
 def check_count(n: Any, name: str, minimum: int = 0) -> int:
     """Return ``n`` as an int after checking it is an integer >= ``minimum``."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {n!r}")
-    if n < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {n}")
-    return int(n)
+    return int(check_value(n, name, Integer(minimum)))
 
 
 def check_verbose(verbose: Any, name: str = "verbose") -> bool:
     """Return ``verbose`` as a bool: True/False, or an int >= 0 as scikit-learn passes (0 off)."""
-    if isinstance(verbose, (bool, np.bool_)):
-        return bool(verbose)
-    if isinstance(verbose, numbers.Integral) and verbose >= 0:
-        return verbose > 0
-    raise TypeError(
-        f"{name} must be a bool or an int >= 0 (true shows a progress bar), got {verbose!r} "
-        f"of type {type(verbose).__name__}"
-    )
+    return bool(check_value(verbose, name, Verbose()))
 
 
 def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.ndarray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -13,28 +13,15 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from hdc import _learn_kernels
-from hdc._retraining import (
-    batch_updates,
-    class_sums,
-    gamma_sample_rows,
-    integer_cosines,
-    integer_planes,
-    margin_from_gaps,
-    neighbour_gamma,
-    plane_bits,
-)
-from hdc._validation import (
-    WORD_BITS,
-    check_count,
-    check_random_state,
-    check_verbose,
-    is_dask_collection,
-)
+from hdc._batch_retraining import batch_updates, class_sums, cosine_gaps, margin_from_gaps
+from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
+from hdc._parameters import Boolean, HasMethods, Integer, Options, Real, Verbose, check_params
+from hdc._progress import progress
+from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
+from hdc._validation import WORD_BITS, check_random_state, is_dask_collection
 
 __all__ = ["HDClassifier"]
 
-_PROTOTYPES = ("integer", "binary")
-_RETRAINING = ("online", "batch")
 # fewer rows than this in the first partial_fit batch give a warning (see partial_fit)
 _SMALL_FIRST_BATCH = 100
 
@@ -44,13 +31,23 @@ def _is_packed(X: Any) -> bool:
     return isinstance(X, np.ndarray) and X.dtype == np.uint64
 
 
-def _check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
-    accepted = "a finite number >= 0" if allow_zero else "a finite number > 0"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {accepted}, got {value!r}")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {accepted}, got {value!r}")
-    return float(value)
+def _class_index(y: Any, classes: np.ndarray) -> np.ndarray:
+    """Class index of every label (all of them in ``classes``, sorted as ``classes_``)."""
+    return np.searchsorted(classes, np.asarray(y)).astype(np.int64)
+
+
+class _PartitionedFit(NamedTuple):
+    """What a fit on partitions fixes before its first pass (see the map-reduce interface)."""
+
+    seed: int  # the encoder's seed, drawn as fit draws it
+    packed: bool  # X holds packed hypervectors
+    sample_rows: np.ndarray | None  # rows the "auto" encoder's width is measured on
+
+
+def _fits_from_statistics(encoder: Any) -> bool:
+    """Whether ``encoder`` follows the mergeable-statistics protocol of ``encoders/_base.py``."""
+    supported = getattr(encoder, "_fits_from_statistics", None)
+    return callable(supported) and bool(supported())
 
 
 class HDClassifier(ClassifierMixin, BaseEstimator):
@@ -72,14 +69,12 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Fourier features, ``ProjectionEncoder(dim, kind="rff", gamma=0.5 / d2)`` where ``d2``
         is the median squared distance from a row to its nearest distinct row among up to 1,000
         sampled training rows (a non-linear encoding whose kernel width follows the data's
-        neighbourhoods: on sklearn digits the defaults reach 98.2-98.9%, where record encoding
-        peaks at 98.0-98.2%; see docs/learning.md), and a packed ``uint64`` array of
-        hypervectors is used as is
-        (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X`` (e.g.
-        :class:`encoders.RecordEncoder`, :class:`encoders.NGramEncoder` for text); it must
-        output packed hypervectors and set ``dim_``. When ``random_state`` is not None, the
-        clone's own ``random_state`` is replaced by a seed drawn from it, so that one seed
-        fixes the whole model.
+        neighbourhoods; docs/learning.md compares it with record encoding), and a packed
+        ``uint64`` array of hypervectors is used as is (``dim_`` then comes from its width). A
+        transformer is cloned and fitted on ``X`` (e.g. :class:`encoders.RecordEncoder`,
+        :class:`encoders.NGramEncoder` for text); it must output packed hypervectors and set
+        ``dim_``. When ``random_state`` is not None, the clone's own ``random_state`` is
+        replaced by a seed drawn from it, so that one seed fixes the whole model.
     dim : int, default=10000
         Hypervector size for the ``"auto"`` encoder; any positive value, rounded up to a multiple
         of 64 (``dim_`` holds the value used). Packed input and a given encoder set their own
@@ -91,8 +86,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         Retraining step: how many copies of a sample are added to / subtracted from the class
         counters. An integer keeps the counters integer, and integer counters are held as
         two's-complement bit planes too, so that every score is a handful of popcounts
-        (exact, and about 8x faster than float64 dot products on 16,384-bit language-ID
-        vectors); a fractional ``lr`` uses float64 dot products.
+        instead of a float64 dot product per bit (exact; docs/learning.md); a fractional ``lr``
+        uses float64 dot products.
     margin : float or "auto", default="auto"
         A training sample is also used for retraining when its true class beats the best other
         class by at most this much cosine similarity (0: mistakes and ties only). A margin
@@ -154,6 +149,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         encoder: Any = "auto",
+        *,
         dim: int = 10000,
         epochs: int = 30,
         lr: float = 1.0,
@@ -178,33 +174,18 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ validation and encoding
-    def _check_params(self) -> None:
-        check_count(self.dim, "dim", minimum=1)
-        check_count(self.epochs, "epochs")
-        check_verbose(self.verbose)
-        _check_positive(self.lr, "lr")
-        if not (isinstance(self.margin, str) and self.margin == "auto"):
-            _check_positive(self.margin, "margin", allow_zero=True)
-        _check_positive(self.temperature, "temperature")
-        if not isinstance(self.average, (bool, np.bool_)):
-            raise TypeError(f"average must be True or False, got {self.average!r}")
-        if self.prototypes not in _PROTOTYPES:
-            raise ValueError(f"prototypes must be one of {_PROTOTYPES}, got {self.prototypes!r}")
-        if self.retraining not in _RETRAINING:
-            raise ValueError(
-                f"retraining must be one of {_RETRAINING}, got {self.retraining!r}"
-            )
-        if isinstance(self.encoder, str):
-            if self.encoder != "auto":
-                raise ValueError(
-                    f"encoder must be 'auto' or a transformer with fit/transform, got "
-                    f"{self.encoder!r}"
-                )
-        elif not (hasattr(self.encoder, "fit") and hasattr(self.encoder, "transform")):
-            raise TypeError(
-                "encoder must be 'auto' or a transformer with fit/transform, got "
-                f"{type(self.encoder).__name__}"
-            )
+    _parameter_rules = {
+        "dim": Integer(1),
+        "epochs": Integer(0),
+        "verbose": Verbose(),
+        "lr": Real(0, low_open=True),
+        "margin": (Options("auto"), Real(0)),
+        "temperature": Real(0, low_open=True),
+        "average": Boolean(),
+        "prototypes": Options("integer", "binary"),
+        "retraining": Options("online", "batch"),
+        "encoder": (Options("auto"), HasMethods("fit", "transform", what="a transformer")),
+    }
 
     def _validate(self, X: Any, y: Any = None, reset: bool = True) -> tuple[Any, Any]:
         if reset and y is None:
@@ -229,21 +210,32 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         """True when ``X`` goes through the ``"auto"`` encoder (numeric, not packed input)."""
         return self.encoder == "auto" and not _is_packed(X)
 
+    def _encoder_clone(self, seed: int) -> Any:
+        """An unfitted copy of ``encoder``, seeded from ``random_state`` when that is set."""
+        encoder = clone(self.encoder)
+        if "random_state" in encoder.get_params() and self.random_state is not None:
+            encoder.set_params(random_state=seed)
+        return encoder
+
+    def _adopt_encoder(self, encoder: Any) -> None:
+        """Keep a fitted encoder as ``encoder_``; its ``dim_`` sets the hypervector size."""
+        if not isinstance(getattr(encoder, "dim_", None), numbers.Integral):
+            raise TypeError(
+                f"encoder must turn samples into packed hypervectors and set dim_ in fit "
+                f"(as the encoders package's encoders do); {type(self.encoder).__name__} has "
+                "no dim_"
+            )
+        self.encoder_ = encoder
+        self.dim_ = int(encoder.dim_)
+        if hasattr(encoder, "n_features_in_"):
+            self.n_features_in_ = encoder.n_features_in_
+
     def _init_encoder(self, X: Any, rng: np.random.Generator) -> None:
         seed = int(rng.integers(2**31 - 1))
         if self.encoder != "auto":
-            self.encoder_ = clone(self.encoder)
-            if "random_state" in self.encoder_.get_params() and self.random_state is not None:
-                self.encoder_.set_params(random_state=seed)
-            self.encoder_.fit(X)
-            if not isinstance(getattr(self.encoder_, "dim_", None), numbers.Integral):
-                raise TypeError(
-                    f"encoder must turn samples into packed hypervectors and set dim_ in fit "
-                    f"(as hdkit's encoders do); {type(self.encoder).__name__} has no dim_"
-                )
-            self.dim_ = int(self.encoder_.dim_)
-            if hasattr(self.encoder_, "n_features_in_"):
-                self.n_features_in_ = self.encoder_.n_features_in_
+            encoder = self._encoder_clone(seed)
+            encoder.fit(X)
+            self._adopt_encoder(encoder)
         elif _is_packed(X):
             self.encoder_ = None
             self.dim_ = X.shape[1] * WORD_BITS
@@ -255,10 +247,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self, n_samples: int, column_sums: np.ndarray, sample: np.ndarray, seed: int
     ) -> None:
         """The ``"auto"`` encoder (binarised RFF) from the column sums of the training features
-        and the rows picked by :func:`hdc._retraining.gamma_sample_rows`.
+        and the rows picked by :func:`hdc._rbf_width.gamma_sample_rows`.
 
         Both come out the same from one array or from partitions of it (the sums exactly, for
-        integer-valued features): :mod:`hdc.distributed` computes them on Dask.
+        integer-valued features): see :meth:`_partition_statistics`.
         """
         from encoders.projection import ProjectionEncoder
 
@@ -296,40 +288,34 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.n_updates_ = []
 
     def _accumulate(self, H: np.ndarray, y_idx: np.ndarray) -> None:
-        sums, sizes = class_sums(H, y_idx, len(self.classes_))
+        self._add_class_sums(*class_sums(H, y_idx, len(self.classes_)))
+
+    def _add_class_sums(self, sums: np.ndarray, sizes: np.ndarray) -> None:
+        """Add bipolar class sums ``(n_classes, dim_)`` and class sizes to the counters."""
         self.counters_ += sums
         self.class_count_ += sizes
 
-    def _gaps(self, H: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
-        """Cosine of the true class minus that of the best other class, per sample."""
-        if len(self.classes_) < 2 or H.shape[0] == 0:
-            return np.empty(0, dtype=np.float64)
-        norms = np.sqrt(np.einsum("ij,ij->i", self.counters_, self.counters_))
-        sims = np.empty((H.shape[0], len(self.classes_)), dtype=np.float64)
-        integer_cosines(H, self.counters_, norms, sims)
-        rows = np.arange(H.shape[0])
-        true = sims[rows, y_idx].copy()
-        sims[rows, y_idx] = -np.inf
-        return true - sims.max(axis=1)
+    def _set_margin(self, gaps: Callable[[], np.ndarray]) -> None:
+        """Set ``margin_``: the ``margin`` parameter, or for ``"auto"`` the median of the gaps
+        between the true class and the best other class (``gaps()``, called only then)."""
+        if isinstance(self.margin, str):
+            self.margin_ = margin_from_gaps(gaps())
+        else:
+            self.margin_ = float(self.margin)
 
-    def _auto_margin(self, H: np.ndarray, y_idx: np.ndarray) -> float:
-        """Median gap between the true class and the best other class, in cosine."""
-        return margin_from_gaps(self._gaps(H, y_idx))
-
-    def _retrain_batch(self, epoch_update: Any, epochs: int) -> None:
-        """Batch epochs: ``epoch_update(counters, binary prototypes or None)`` gives the summed
-        integer update of an epoch and its number of updates (in memory, or map-reduced)."""
+    def _run_batch_epochs(self, epoch_update: Callable, epochs: int) -> None:
+        """Apply each batch epoch's update: ``epoch_update(counters, binary prototypes or None,
+        margin)`` returns the summed integer update of an epoch and its number of updates (over
+        the data in memory, or map-reduced over partitions)."""
         lr = float(self.lr)
         total = np.zeros_like(self.counters_) if self.average else None
         done = 0
         passes = range(epochs)
         if self.verbose:
-            from encoders._base import progress
-
             passes = progress(passes, epochs, "HDClassifier epochs", True)
         for _ in passes:
             binary = self._binarize() if self.prototypes == "binary" else None
-            update, n_updates = epoch_update(self.counters_, binary)
+            update, n_updates = epoch_update(self.counters_, binary, self.margin_)
             self.counters_ += lr * update
             self.n_updates_.append(int(n_updates))
             if total is not None:
@@ -342,16 +328,12 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
 
     def _retrain(self, H: np.ndarray, y_idx: np.ndarray, epochs: int, rng: np.random.Generator):
         lr = float(self.lr)
-        if isinstance(self.margin, str):
-            if not hasattr(self, "margin_"):
-                self.margin_ = self._auto_margin(H, y_idx)
-        else:
-            self.margin_ = float(self.margin)
+        if not (isinstance(self.margin, str) and hasattr(self, "margin_")):
+            # an "auto" margin is fixed by the first batch of partial_fit
+            self._set_margin(lambda: cosine_gaps(H, y_idx, self.counters_))
         margin = self.margin_
         if self.retraining == "batch":
-            self._retrain_batch(
-                lambda P, B: batch_updates(H, y_idx, P, B, margin), epochs
-            )
+            self._run_batch_epochs(lambda P, B, m: batch_updates(H, y_idx, P, B, m), epochs)
             return
         P = self.counters_
         # running sums for the averaged perceptron (none needed without averaging)
@@ -362,12 +344,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         else:
             norms2 = np.einsum("ij,ij->i", P, P)
             if lr.is_integer():
-                # integer counters: score by popcount on their bit planes (same result, faster)
+                # integer counters: score by popcount on their bit planes (the same result)
                 planes = integer_planes(P, growth=lr * H.shape[0] * epochs)
         passes = range(epochs)
         if self.verbose:
-            from encoders._base import progress
-
             passes = progress(passes, epochs, "HDClassifier epochs", True)
         step = 0
         for _ in passes:
@@ -378,11 +358,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                     H, y_idx, order, P, B, tie, lr, margin, S, float(step)
                 )
             elif planes is not None:
-                bits, _, bounds, row_sums = planes
-                bounds[:] = np.abs(P).max(axis=1)  # exact: shed planes the counters left
+                planes.bounds[:] = np.abs(P).max(axis=1)  # exact: shed planes the counters left
                 updates, _ = _learn_kernels.retrain_integer_planes(
-                    H, y_idx, order, P, bits, plane_bits(bounds.max()), bounds, row_sums,
-                    norms2, lr, margin, S, float(step),
+                    H, y_idx, order, P, planes.bits, plane_bits(planes.bounds.max()),
+                    planes.bounds, planes.row_sums, norms2, lr, margin, S, float(step),
                 )
             else:
                 updates = _learn_kernels.retrain_integer(
@@ -437,7 +416,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             from hdc.distributed import fit_dask
 
             return fit_dask(self, X, y)
-        self._check_params()
+        check_params(self, self._parameter_rules)
         X, y = self._validate(X, y, reset=True)
         y = np.asarray(y)
         check_classification_targets(y)
@@ -476,7 +455,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         first = not hasattr(self, "classes_")
-        self._check_params()
+        check_params(self, self._parameter_rules)
         X, y = self._validate(X, y, reset=first)
         y = np.asarray(y)
         check_classification_targets(y)
@@ -522,6 +501,126 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self._finish()
         return self
 
+    # ------------------------------------------------------------------ fitting on partitions
+    # The map-reduce interface that hdc.distributed drives (the classifier knows nothing of
+    # Dask). For partitions X_1..X_m of the rows, in order, with labels y_j:
+    #
+    #   _begin_partitioned_fit(n_samples, packed)
+    #   statistics <- _partition_statistics(X_j, first_row_j), merged by _merge_statistics
+    #   _start_from_statistics(statistics, classes, n_features)        (fits the encoder)
+    #   _add_class_sums(sum over j of _partition_class_sums(H_j, y_j, classes))
+    #   _set_margin(lambda: concatenation over j of _partition_gaps(H_j, y_j, classes, counters_))
+    #   _run_batch_epochs(epoch_update, epochs)   (epoch_update sums _partition_epoch_update)
+    #   _finish()
+    #
+    # where H_j is X_j encoded by encoder_ (X_j itself when encoder_ is None). The _partition_*
+    # functions depend only on their arguments and the parameters, every merge is exact, and
+    # the random draws are those of fit: the result equals fit(X, y) with retraining="batch"
+    # bit for bit (the "auto" encoder's feature sums: for integer-valued features).
+
+    def _begin_partitioned_fit(self, n_samples: int, packed: bool) -> None:
+        """Check the parameters and draw the encoder's seed, as :meth:`fit` does first.
+
+        Raises ``ValueError`` when the configuration cannot be fitted on partitions: online
+        retraining, or an encoder that cannot be fitted from mergeable statistics.
+        """
+        check_params(self, self._parameter_rules)
+        if self.epochs > 0 and self.retraining != "batch":
+            raise ValueError(
+                "fitting on partitions retrains in map-reduce passes: set retraining='batch' on "
+                f"the estimator (got retraining={self.retraining!r}) or epochs=0"
+            )
+        auto = self.encoder == "auto"
+        if not auto and not _fits_from_statistics(self.encoder):
+            raise ValueError(
+                "fitting on partitions needs an encoder fitted from mergeable statistics: "
+                "encoder='auto', RecordEncoder(quantization='uniform') or packed uint64 input; "
+                "for another encoder fit it on a sample, encode the collection with "
+                "hdc.distributed.transform_dask and fit on the packed result"
+            )
+        if packed and not auto:
+            raise ValueError(
+                "packed uint64 X needs encoder='auto' (the hypervectors are used as is)"
+            )
+        self._rng = check_random_state(self.random_state)
+        seed = int(self._rng.integers(2**31 - 1))  # the draw _init_encoder makes first
+        sample_rows = gamma_sample_rows(n_samples, seed) if auto and not packed else None
+        self._partitioned_fit = _PartitionedFit(seed, packed, sample_rows)
+
+    def _partition_statistics(self, X: Any, first_row: int) -> tuple[np.ndarray, ...]:
+        """What the encoder needs to know of the partition ``X`` whose first row is row
+        ``first_row`` of the whole: nothing for packed input; for ``"auto"`` the row count, the
+        column sums and the sampled rows that fall in it; else the encoder's own statistics."""
+        plan = self._partitioned_fit
+        if plan.packed:
+            return ()
+        X = np.asarray(X, dtype=np.float64)
+        if plan.sample_rows is None:
+            return tuple(self.encoder._partition_statistics(X))
+        rows = plan.sample_rows
+        local = rows[(rows >= first_row) & (rows < first_row + X.shape[0])] - first_row
+        return np.array([X.shape[0]], dtype=np.int64), X.sum(axis=0), X[local]
+
+    def _merge_statistics(
+        self, a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]
+    ) -> tuple[np.ndarray, ...]:
+        """Statistics of two consecutive partitions (``a`` first) -> those of their union."""
+        plan = self._partitioned_fit
+        if plan.packed:
+            return ()
+        if plan.sample_rows is None:
+            return tuple(self.encoder._merge_statistics(a, b))
+        return a[0] + b[0], a[1] + b[1], np.concatenate([a[2], b[2]])
+
+    def _start_from_statistics(
+        self, statistics: tuple[np.ndarray, ...], classes: np.ndarray, n_features: int
+    ) -> None:
+        """Start a fit from the merged statistics of all partitions: fit the encoder, set
+        ``classes_`` and empty counters (as :meth:`fit` does before accumulating)."""
+        plan = self.__dict__.pop("_partitioned_fit")
+        if not all(np.all(np.isfinite(s)) for s in statistics):
+            raise ValueError("X contains NaN or infinity; HDClassifier needs finite values")
+        self.n_features_in_ = n_features
+        if plan.packed:
+            self.encoder_ = None
+            self.dim_ = n_features * WORD_BITS
+        elif plan.sample_rows is None:
+            encoder = self._encoder_clone(plan.seed)
+            encoder._fit_from_statistics(statistics)
+            self._adopt_encoder(encoder)
+        else:
+            n_samples, column_sums, sample = statistics
+            self._init_auto_encoder(int(n_samples[0]), column_sums, sample, plan.seed)
+        self._start(np.asarray(classes), self._rng)
+
+    @staticmethod
+    def _partition_class_sums(
+        H: np.ndarray, y: Any, classes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Class sums of a partition: bipolar sums per class ``(n_classes, dim)`` and sizes."""
+        return class_sums(np.ascontiguousarray(H), _class_index(y, classes), len(classes))
+
+    @staticmethod
+    def _partition_gaps(
+        H: np.ndarray, y: Any, classes: np.ndarray, counters: np.ndarray
+    ) -> np.ndarray:
+        """Per sample of a partition: cosine of its class minus that of the best other class."""
+        return cosine_gaps(np.ascontiguousarray(H), _class_index(y, classes), counters)
+
+    @staticmethod
+    def _partition_epoch_update(
+        H: np.ndarray,
+        y: Any,
+        classes: np.ndarray,
+        counters: np.ndarray,
+        prototypes: np.ndarray | None,
+        margin: float,
+    ) -> tuple[np.ndarray, int]:
+        """A partition's share of a batch epoch: its integer update and number of updates."""
+        return batch_updates(
+            np.ascontiguousarray(H), _class_index(y, classes), counters, prototypes, margin
+        )
+
     # ------------------------------------------------------------------ prediction
     def _similarities(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
@@ -533,8 +632,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         if self.prototypes == "binary":
             _learn_kernels.cosine_binary(H, self.prototypes_, out)
         else:
-            # (models pickled before the bit planes existed rebuild them here)
-            integer_cosines(H, self.counters_, self._norms, out, getattr(self, "_planes", None))
+            integer_cosines(H, self.counters_, self._norms, out, self._planes)
         return out
 
     def decision_function(self, X: Any) -> np.ndarray:

@@ -2,13 +2,21 @@
 
 HDC training is a sum of integer per-class counters, which merges exactly: every partition is
 encoded where it lives, turned into per-class bipolar sums, and the sums are tree-reduced. Each
-retraining epoch is one more map-reduce pass (see :mod:`hdc._retraining`): partitions compute
-their integer updates against the prototypes of the epoch, which are broadcast to them. The
-result equals ``HDClassifier(retraining="batch").fit`` on the same data in memory, bit for bit.
+retraining epoch is one more map-reduce pass (see :mod:`hdc._batch_retraining`): partitions
+compute their integer updates against the prototypes of the epoch, which are broadcast to them.
+The result equals ``HDClassifier(retraining="batch").fit`` on the same data in memory, bit for
+bit.
 
-Needs the ``dask`` extra: ``pip install 'hdkit[dask]'``. Any Dask scheduler works: the default
-local threads, a ``distributed.LocalCluster`` or a multi-machine cluster reached through a
-``distributed.Client`` (see the README).
+This module knows the classifier only through its map-reduce interface (the methods listed in
+``HDClassifier``'s section "fitting on partitions": the encoder's statistics of a partition and
+their merge, starting a fit from the gathered statistics, the class sums of a partition, the
+margin gaps, an epoch's update of a partition and applying each epoch's update), and knows no
+encoder: an encoder fitted on partitions follows the mergeable-statistics protocol described in
+``encoders/_base.py``.
+
+Needs Dask: ``pip install 'dask[array]' distributed`` (the ``dask`` extra). Any Dask scheduler
+works: the default local threads, a ``distributed.LocalCluster`` or a multi-machine cluster
+reached through a ``distributed.Client`` (see the README).
 
 Examples
 --------
@@ -25,15 +33,29 @@ Examples
 
 from __future__ import annotations
 
-import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from hdc._retraining import batch_updates, class_sums, gamma_sample_rows, margin_from_gaps
-from hdc._validation import check_random_state, is_dask_collection
+from hdc._validation import is_dask_collection
 
 __all__ = ["fit_dask", "predict_dask", "transform_dask"]
+
+# the classifier's methods that fit_dask drives (see HDClassifier, "fitting on partitions")
+_PARTITIONED_FIT = (
+    "_begin_partitioned_fit",
+    "_partition_statistics",
+    "_merge_statistics",
+    "_start_from_statistics",
+    "_partition_class_sums",
+    "_add_class_sums",
+    "_partition_gaps",
+    "_set_margin",
+    "_partition_epoch_update",
+    "_run_batch_epochs",
+    "_finish",
+)
 
 
 def _require_dask():
@@ -41,7 +63,9 @@ def _require_dask():
         import dask
         import dask.array as da
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("hdc.distributed needs Dask: pip install 'hdkit[dask]'") from exc
+        raise ImportError(
+            "hdc.distributed needs Dask: pip install 'dask[array]' distributed"
+        ) from exc
     return dask, da
 
 
@@ -59,53 +83,33 @@ def _as_dask_array(X: Any, name: str):
 
 
 def transform_dask(encoder: Any, X: Any):
-    """Lazily encode a Dask collection with a fitted hdkit encoder (``map_blocks``).
+    """Lazily encode a Dask collection with a fitted encoder (``map_blocks``).
 
-    The same as ``encoder.transform(X)``: every hdkit encoder's ``transform`` returns a lazy
-    Dask array of packed ``uint64`` hypervectors ``(n, dim // 64)`` for a Dask input, with the
-    row chunks of ``X``.
+    The same as ``encoder.transform(X)``: every encoder of the ``encoders`` package returns a
+    lazy Dask array of packed ``uint64`` hypervectors ``(n, dim // 64)`` for a Dask input, with
+    the row chunks of ``X``.
     """
     if not is_dask_collection(X):
         raise TypeError(f"X must be a Dask array, DataFrame or Series, got {type(X).__name__}")
     return encoder.transform(X)
 
 
-def _tree_sum(parts: list):
-    """Sum delayed partition results pairwise (a tree reduction)."""
+def _add_elementwise(a: tuple, b: tuple) -> tuple:
+    """``(a[0] + b[0], a[1] + b[1], ...)``: the merge of sums over partitions."""
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def _tree_reduce(parts: list, merge: Callable[[Any, Any], Any]):
+    """Merge delayed partition results pairwise, neighbours first (a tree reduction that keeps
+    the partitions in order)."""
     dask, _ = _require_dask()
+    merge = dask.delayed(merge, pure=True)
     while len(parts) > 1:
         parts = [
-            dask.delayed(operator.add)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+            merge(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
             for i in range(0, len(parts), 2)
         ]
     return parts[0]
-
-
-def _class_index(y, classes: np.ndarray) -> np.ndarray:
-    """Class index of every label of a partition (``classes`` sorted, as ``classes_``)."""
-    return np.searchsorted(classes, np.asarray(y)).astype(np.int64)
-
-
-def _partition_sums(H, y, classes):
-    sums, sizes = class_sums(np.ascontiguousarray(H), _class_index(y, classes), len(classes))
-    return np.append(sums.ravel(), sizes)
-
-
-def _partition_gaps(H, y, estimator):
-    return estimator._gaps(np.ascontiguousarray(H), estimator._y_index(np.asarray(y)))
-
-
-def _partition_updates(H, y, classes, counters, prototypes, margin):
-    U, n = batch_updates(
-        np.ascontiguousarray(H), _class_index(y, classes), counters, prototypes, margin
-    )
-    return np.append(U.ravel(), n)
-
-
-def _record_encoder(encoder: Any) -> bool:
-    from encoders.record import RecordEncoder
-
-    return isinstance(encoder, RecordEncoder) and encoder.quantization == "uniform"
 
 
 def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
@@ -121,10 +125,11 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
         With ``retraining="batch"`` when ``epochs > 0`` (online retraining is sequential by
         nature). The encoder must be fittable from mergeable statistics: ``encoder="auto"``
         (binarised random Fourier features, from feature sums and up to 1,000 sampled rows
-        for the kernel width, gathered in the statistics pass), a
-        :class:`encoders.RecordEncoder` with ``quantization="uniform"`` (from min and max), or
-        none for packed ``uint64`` ``X``. For another encoder: fit it on a sample, encode the
-        collection with :func:`transform_dask` and fit on the packed result.
+        for the kernel width, gathered in the statistics pass), an encoder following the
+        mergeable-statistics protocol of ``encoders/_base.py`` such as
+        :class:`encoders.RecordEncoder` with ``quantization="uniform"`` (from minima and
+        maxima), or none for packed ``uint64`` ``X``. For another encoder: fit it on a sample,
+        encode the collection with :func:`transform_dask` and fit on the packed result.
     X : dask.array.Array ``(n, n_features)`` or packed ``(n, dim // 64)``, or a dask DataFrame
     y : dask.array.Array ``(n,)`` or a dask Series
     client : distributed.Client, optional
@@ -140,9 +145,7 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
         change of summation order does.
     """
     dask, da = _require_dask()
-    from hdc.classifier import HDClassifier
-
-    if not isinstance(estimator, HDClassifier):
+    if not all(callable(getattr(estimator, name, None)) for name in _PARTITIONED_FIT):
         raise TypeError(f"estimator must be an hdc.HDClassifier, got {type(estimator).__name__}")
     X = _as_dask_array(X, "X")
     y = _as_dask_array(y, "y")
@@ -154,22 +157,8 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
         y = y.rechunk({0: X.chunks[0]})
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
-    estimator._check_params()
-    if estimator.epochs > 0 and estimator.retraining != "batch":
-        raise ValueError(
-            "fit_dask retrains in map-reduce passes: set retraining='batch' on the estimator "
-            f"(got retraining={estimator.retraining!r}) or epochs=0"
-        )
     packed = X.dtype == np.uint64
-    custom = not isinstance(estimator.encoder, str)
-    if custom and not _record_encoder(estimator.encoder):
-        raise ValueError(
-            "fit_dask fits encoder='auto', RecordEncoder(quantization='uniform') or packed "
-            "uint64 input; for another encoder fit it on a sample, encode the collection with "
-            "hdc.distributed.transform_dask and fit on the packed result"
-        )
-    if packed and custom:
-        raise ValueError("packed uint64 X needs encoder='auto' (the hypervectors are used as is)")
+    estimator._begin_partitioned_fit(X.shape[0], packed)
     if not packed and not np.issubdtype(X.dtype, np.number):
         raise TypeError(f"X must be numeric or packed uint64, got dtype {X.dtype}")
 
@@ -178,66 +167,42 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
             return tuple(f.result() for f in client.compute(list(things)))
         return dask.compute(*things)
 
-    # the same start as HDClassifier.fit: one generator seeds the encoder, then the ties
-    rng = check_random_state(estimator.random_state)
-    estimator._rng = rng
+    y_parts = y.to_delayed().ravel()
 
     # pass 1: labels and the encoder's statistics
-    if packed:
-        (classes,) = gather(da.unique(y))
-    else:
-        X = X.astype(np.float64)
-        if custom:
-            low, high, classes = gather(X.min(axis=0), X.max(axis=0), da.unique(y))
-            stats = (low, high)
-        else:
-            # the seed HDClassifier._init_encoder draws first; it also picks the gamma sample
-            seed = int(rng.integers(2**31 - 1))
-            rows = gamma_sample_rows(X.shape[0], seed)
-            sums, sample, classes = gather(X.sum(axis=0), X[rows], da.unique(y))
-            stats = (sums, sample)
-        if not all(np.all(np.isfinite(s)) for s in stats):
-            raise ValueError("X contains NaN or infinity; HDClassifier needs finite values")
+    first_rows = np.cumsum((0,) + X.chunks[0][:-1])
+    statistics = dask.delayed(estimator._partition_statistics, pure=True)
+    x_parts = X.to_delayed().ravel()
+    parts = [statistics(x, int(row)) for x, row in zip(x_parts, first_rows, strict=True)]
+    merged, classes = gather(_tree_reduce(parts, estimator._merge_statistics), da.unique(y))
     classes = np.asarray(classes)
-
-    estimator.n_features_in_ = X.shape[1]
-    if packed:
-        estimator._init_encoder(np.zeros((1, X.shape[1]), dtype=np.uint64), rng)
-    elif custom:
-        estimator._init_encoder(np.vstack(stats), rng)  # min and max rows: the same ranges
-    else:
-        estimator._init_auto_encoder(X.shape[0], stats[0], stats[1], seed)
-    estimator._start(classes, rng)
-    H = X if packed else estimator.encoder_.transform(X)
-    n_classes, dim = len(classes), estimator.dim_
-    blocks = list(zip(H.to_delayed().ravel(), y.to_delayed().ravel(), strict=True))
+    estimator._start_from_statistics(merged, classes, X.shape[1])
+    H = X if estimator.encoder_ is None else estimator.encoder_.transform(X)
+    blocks = list(zip(H.to_delayed().ravel(), y_parts, strict=True))
 
     # pass 2: class counters
-    part = dask.delayed(_partition_sums, pure=True)
-    (total,) = gather(_tree_sum([part(h, b, classes) for h, b in blocks]))
-    estimator.counters_ += total[: n_classes * dim].reshape(n_classes, dim)
-    estimator.class_count_ += total[n_classes * dim :]
+    sums = dask.delayed(estimator._partition_class_sums, pure=True)
+    (total,) = gather(_tree_reduce([sums(h, b, classes) for h, b in blocks], _add_elementwise))
+    estimator._add_class_sums(*total)
 
-    # pass 3 (margin="auto"): the median gap over all samples
+    # pass 3 (margin="auto"): the gaps of all samples, in order
     if estimator.epochs > 0:
-        if isinstance(estimator.margin, str):
-            gaps = dask.delayed(_partition_gaps, pure=True)
-            parts = gather(*[gaps(h, b, estimator) for h, b in blocks])
-            estimator.margin_ = margin_from_gaps(np.concatenate(parts))
-        else:
-            estimator.margin_ = float(estimator.margin)
-    margin = getattr(estimator, "margin_", 0.0)
+        def all_gaps() -> np.ndarray:
+            gaps = dask.delayed(estimator._partition_gaps, pure=True)
+            counters = dask.delayed(estimator.counters_)
+            return np.concatenate(gather(*[gaps(h, b, classes, counters) for h, b in blocks]))
+
+        estimator._set_margin(all_gaps)
 
     # one pass per retraining epoch: integer updates against the epoch's prototypes
-    def epoch_update(counters, prototypes):
-        upd = dask.delayed(_partition_updates, pure=True)
-        c_delayed, p_delayed = dask.delayed(counters), dask.delayed(prototypes)
-        (total,) = gather(
-            _tree_sum([upd(h, b, classes, c_delayed, p_delayed, margin) for h, b in blocks])
-        )
-        return total[:-1].reshape(n_classes, dim), int(total[-1])
+    def epoch_update(counters, prototypes, margin):
+        update = dask.delayed(estimator._partition_epoch_update, pure=True)
+        shared = dask.delayed(counters), dask.delayed(prototypes)
+        parts = [update(h, b, classes, *shared, margin) for h, b in blocks]
+        (total,) = gather(_tree_reduce(parts, _add_elementwise))
+        return total
 
-    estimator._retrain_batch(epoch_update, int(estimator.epochs))
+    estimator._run_batch_epochs(epoch_update, int(estimator.epochs))
     estimator._finish()
     return estimator
 

@@ -1,12 +1,28 @@
-"""Shared fixtures: small image data sets written as gzipped IDX files (Fashion-MNIST's format)."""
+"""Shared test set-up: hypothesis profiles, and small image data sets written as gzipped IDX
+files (Fashion-MNIST's format).
+
+Hypothesis profiles, chosen by the environment variable ``HYPOTHESIS_PROFILE``:
+
+- ``ci`` (the default): every property test with its full number of examples;
+- ``dev``: at most 10 examples per property test, for quick runs while editing.
+
+A test that sets its own ``max_examples`` caps it by the profile's:
+``@settings(max_examples=min(40, settings.default.max_examples))``.
+"""
 
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", deadline=None, max_examples=60)
+settings.register_profile("dev", deadline=None, max_examples=10)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:

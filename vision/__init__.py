@@ -1,4 +1,4 @@
-"""hdkit.vision: SIFT-style scale-space keypoints, descriptors, matching and evaluation.
+"""vision: SIFT-style scale-space keypoints, descriptors, matching and evaluation.
 
 Stands alone: nothing here imports from ``hdc`` or ``encoders``.
 """

@@ -35,8 +35,6 @@ def as_descriptors(desc, name: str = "descriptors") -> np.ndarray:
     return out
 
 
-_as_descriptors = as_descriptors  # former private name, still imported by encoders/keypoint.py
-
 
 def nearest_two(desc1: np.ndarray, desc2: np.ndarray, chunk_size: int = 1024):
     """Squared-distance nearest and second-nearest neighbours in ``desc2`` of each ``desc1`` row.

@@ -85,8 +85,8 @@ class SIFT:
         pre-filtered at half this value.
     edge_threshold : float, default 16
         Maximum ratio ``r`` of the principal curvatures of the DoG (sec. 4.1). Lowe and
-        OpenCV use 10; 16 keeps more slightly elongated blobs, which measured more repeatable
-        keypoints and more correct matches at the same precision (see docs/vision.md).
+        OpenCV use 10; 16 keeps more slightly elongated blobs (its effect on repeatability and
+        matches: docs/vision.md).
     n_bins : int, default 36
         Bins of the orientation histogram (sec. 5).
     orientation_sigma : float, default 1.5

@@ -45,6 +45,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from hdc._parameters import Boolean, Integer, Options, Real, check_params, check_value
 from hdc._validation import check_random_state
 from hdc.baselines import _gln_kernels
 
@@ -55,25 +56,6 @@ _PARALLEL_MIN = 256  # fewer rows than this run on one thread (waking a pool cos
 _PCA_SAMPLES = 2000  # rows of the first batch used to find the whitened principal directions
 
 
-def _check_positive(value: Any, name: str, *, upper: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive float, got {value!r}")
-    value = float(value)
-    if not value > 0 or (upper is not None and not value < upper) or not np.isfinite(value):
-        accepted = f"in (0, {upper})" if upper is not None else "> 0"
-        raise ValueError(f"{name} must be a float {accepted}, got {value!r}")
-    return value
-
-
-def _check_int(value: Any, name: str, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-        raise ValueError(f"{name} must be an integer {bounds}, got {value!r}")
-    return int(value)
-
-
 def _check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
     if isinstance(layer_sizes, numbers.Integral) and not isinstance(layer_sizes, bool):
         layer_sizes = (layer_sizes,)
@@ -82,7 +64,7 @@ def _check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
             f"layer_sizes must be a sequence of positive integers (hidden layers), "
             f"got {layer_sizes!r}"
         )
-    return tuple(_check_int(s, "layer_sizes[]", 1) for s in layer_sizes)
+    return tuple(int(check_value(s, "layer_sizes[]", Integer(1))) for s in layer_sizes)
 
 
 @contextmanager
@@ -112,26 +94,28 @@ def learning_rates(
     return np.minimum(scale / t, learning_rate)
 
 
+#: rules of the parameters both GLN estimators have (layer_sizes is checked on its own)
+_COMMON_RULES = {
+    "context_dim": Integer(0, 16),
+    "context_offset": Real(0, type_error=False),
+    "whiten": (Options(None), Integer(1)),
+    "learning_rate": Real(0, low_open=True),
+    "learning_rate_schedule": Options("constant", "inverse"),
+    "learning_rate_scale": Real(0, low_open=True),
+    "weight_clip": Real(0, low_open=True),
+    "epochs": Integer(1),
+}
+
+
 class _GLNBase(BaseEstimator):
     """Machinery shared by the GLN estimators: side information, halfspace gating, schedule."""
 
-    def _check_common_params(self) -> None:
+    _parameter_rules = _COMMON_RULES
+
+    def _check_params(self) -> None:
         self._layer_sizes = _check_layer_sizes(self.layer_sizes) + (1,)
-        self._context_dim = _check_int(self.context_dim, "context_dim", 0, 16)
-        offset = self.context_offset
-        if isinstance(offset, bool) or not isinstance(offset, numbers.Real) or not offset >= 0:
-            raise ValueError(f"context_offset must be a float >= 0, got {self.context_offset!r}")
-        if self.whiten is not None:
-            _check_int(self.whiten, "whiten", 1)
-        _check_positive(self.learning_rate, "learning_rate")
-        if self.learning_rate_schedule not in ("constant", "inverse"):
-            raise ValueError(
-                "learning_rate_schedule must be 'constant' or 'inverse', "
-                f"got {self.learning_rate_schedule!r}"
-            )
-        _check_positive(self.learning_rate_scale, "learning_rate_scale")
-        _check_positive(self.weight_clip, "weight_clip")
-        _check_int(self.epochs, "epochs", 1)
+        check_params(self, self._parameter_rules)
+        self._context_dim = int(self.context_dim)
 
     def _init_context(self, X: np.ndarray, n_nets: int, rng: np.random.Generator) -> None:
         """Fix the side-information scaling and draw the hyperplanes of every neuron."""
@@ -168,7 +152,7 @@ class _GLNBase(BaseEstimator):
             centred = (sub - self.mean_) / self.side_scale_
             n_comp = min(int(self.whiten), *centred.shape)
             # randomized SVD of the top components: a few small matrix products, on one BLAS
-            # thread (small LAPACK calls spread over busy cores can take 10x longer)
+            # thread (threads of small LAPACK calls stall each other on busy cores)
             with threadpool_limits(limits=1):
                 _, singular, vt = randomized_svd(
                     centred, n_comp, n_iter=4, random_state=int(rng.integers(2**31 - 1))
@@ -254,8 +238,8 @@ _COMMON_PARAMS_DOC = """
         components of the side information, whitened (estimated on up to 2,000 rows of the
         first batch), rather than isotropically in the input space. On images, where a few
         components carry most of the variance, this spreads the cuts over more directions
-        (Fashion-MNIST, 3 seeds: 85.9% -> 86.6% with ``whiten=20``); the gating is still one
-        matrix product with the same cost.
+        (its effect on Fashion-MNIST: docs/baselines.md); the gating is still one matrix
+        product with the same cost.
     learning_rate : float, default=0.01
         The learning rate of the ``"constant"`` schedule, the cap of the ``"inverse"`` one.
     learning_rate_schedule : {"inverse", "constant"}, default="inverse"
@@ -263,7 +247,7 @@ _COMMON_PARAMS_DOC = """
         sample seen (the schedule of Veness et al.); ``"constant"``: ``lr_t = learning_rate``.
     learning_rate_scale : float, default=100.0
         The numerator ``c`` of the inverse schedule. 100 suits tens of thousands of samples;
-        for a few thousand, about ``n_samples / 300`` learns faster (4 on sklearn's digits)."""
+        for a few thousand, about ``n_samples / 300`` (4 for sklearn's digits) adapts faster."""
 
 
 class GLNClassifier(ClassifierMixin, _GLNBase):
@@ -330,6 +314,7 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
     def __init__(
         self,
         layer_sizes: Sequence[int] = (16, 16),
+        *,
         context_dim: int = 4,
         context_offset: float = 0.3,
         whiten: int | None = None,
@@ -357,13 +342,12 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         self.epochs = epochs
         self.random_state = random_state
 
-    def _check_params(self) -> None:
-        self._check_common_params()
-        _check_positive(self.eps, "eps", upper=0.5)
-        if not isinstance(self.shared_contexts, (bool, np.bool_)):
-            raise TypeError(f"shared_contexts must be True or False, got {self.shared_contexts!r}")
-        if self.base not in ("minmax", "sigmoid"):
-            raise ValueError(f"base must be 'minmax' or 'sigmoid', got {self.base!r}")
+    _parameter_rules = {
+        **_COMMON_RULES,
+        "eps": Real(0, 0.5, low_open=True, high_open=True),
+        "shared_contexts": Boolean(),
+        "base": Options("minmax", "sigmoid"),
+    }
 
     @property
     def _logit_clip(self) -> float:
@@ -542,7 +526,7 @@ class GLNRegressor(RegressorMixin, _GLNBase):
     the bias ``N(0, 1)`` appended. The prediction is the mean of the last neuron.
 
     Parameters
-    ----------''' + '{common}' + '''
+    ----------{common}
     weight_clip : float, default=5.0
         Upper bound of the weights.
     weight_min : float, default=0.001
@@ -580,6 +564,7 @@ class GLNRegressor(RegressorMixin, _GLNBase):
     def __init__(
         self,
         layer_sizes: Sequence[int] = (16, 16),
+        *,
         context_dim: int = 4,
         context_offset: float = 0.3,
         whiten: int | None = None,
@@ -607,16 +592,20 @@ class GLNRegressor(RegressorMixin, _GLNBase):
         self.epochs = epochs
         self.random_state = random_state
 
+    _parameter_rules = {
+        **_COMMON_RULES,
+        "weight_min": Real(0, low_open=True),
+        "var_min": Real(0, low_open=True),
+        "var_max": Real(0, low_open=True),
+    }
+
     def _check_params(self) -> None:
-        self._check_common_params()
-        _check_positive(self.weight_min, "weight_min")
+        super()._check_params()
         if not self.weight_min < self.weight_clip:
             raise ValueError(
                 f"weight_min must be smaller than weight_clip, got {self.weight_min!r} and "
                 f"{self.weight_clip!r}"
             )
-        _check_positive(self.var_min, "var_min")
-        _check_positive(self.var_max, "var_max")
         if not self.var_min < self.var_max:
             raise ValueError(
                 f"var_min must be smaller than var_max, got {self.var_min!r} and {self.var_max!r}"

@@ -3,7 +3,7 @@
 :class:`KernelMachineClassifier` is a thin, honest wrapper: the solver is scikit-learn's
 :class:`~sklearn.svm.SVC` (libsvm). What it adds is the ``"hamming"`` kernel for packed
 hypervectors, so that HDC encodings can be classified by a max-margin machine: the Gram matrix
-is the bipolar cosine ``1 - 2 * hamming(a, b) / dim`` computed by hdkit's popcount kernel
+is the bipolar cosine ``1 - 2 * hamming(a, b) / dim`` computed by the core's popcount kernel
 (:func:`hdc.hamming`) and handed to ``SVC(kernel="precomputed")``; only the support vectors are
 kept for prediction. For large training sets, ``approximation="nystroem"`` replaces the exact
 machine by scikit-learn's :class:`~sklearn.kernel_approximation.Nystroem` feature map (on the
@@ -12,7 +12,6 @@ same kernel, Hamming included) followed by a linear SVM (:class:`~sklearn.svm.Li
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -25,12 +24,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from hdc._parameters import Integer, Options, check_params
 from hdc._validation import WORD_BITS, as_hypervectors, check_random_state
 from hdc.similarity import hamming
 
 __all__ = ["KernelMachineClassifier", "hamming_kernel"]
 
-_KERNELS = ("rbf", "linear", "hamming")
 _GRAM_BUDGET = 1 << 24  # float64 entries of a Gram block computed at once (128 MB)
 
 
@@ -128,6 +127,7 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         kernel: str = "rbf",
+        *,
         C: float = 1.0,
         gamma: str | float = "scale",
         approximation: str | None = None,
@@ -148,16 +148,12 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- validation ------------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        if self.kernel not in _KERNELS:
-            raise ValueError(f"kernel must be one of {_KERNELS}, got {self.kernel!r}")
-        if self.approximation not in (None, "nystroem"):
-            raise ValueError(
-                f"approximation must be None or 'nystroem', got {self.approximation!r}"
-            )
-        n = self.n_components
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n_components must be an integer >= 1, got {n!r}")
+    # C, gamma, class_weight and tol are checked by the scikit-learn SVM they are passed to
+    _parameter_rules = {
+        "kernel": Options("rbf", "linear", "hamming"),
+        "approximation": Options(None, "nystroem"),
+        "n_components": Integer(1, type_error=False),
+    }
 
     def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation"):
         """validate_data for the kernel's input type; ``y`` as in validate_data (fit passes it)."""
@@ -166,8 +162,8 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
                 got = X.dtype if isinstance(X, np.ndarray) else type(X).__name__
                 raise TypeError(
                     "X must be a numpy uint64 array of packed hypervectors (n, dim // 64) for "
-                    f"kernel='hamming', got {got}; encode the data first (e.g. with an hdkit "
-                    "encoder) or use kernel='rbf' or 'linear' for float features"
+                    f"kernel='hamming', got {got}; encode the data first (e.g. with an encoder "
+                    "of the encoders package) or use kernel='rbf' or 'linear' for float features"
                 )
             as_hypervectors(X, "X", ndim=(2,))
             # dtype=None keeps uint64; validate_data still checks shapes and n_features_in_
@@ -236,7 +232,7 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        check_params(self, self._parameter_rules)
         X, y = self._validate_X(X, reset=True, y=y)
         check_classification_targets(y)
         self.classes_ = np.unique(y)
@@ -260,8 +256,8 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
                 # the map is exact Nystroem up to a permutation of its output features)
                 self.nystroem_ = Nystroem(kernel="precomputed", n_components=m, random_state=seed)
                 gram = hamming_kernel(self.landmarks_, self.landmarks_)
-                # the SVD of an m x m matrix: one LAPACK thread is faster than several
-                # stalling each other (3.7 s -> 0.5 s for m = 500 on a busy 2-core machine)
+                # the SVD of an m x m matrix on one LAPACK thread: several threads stall each
+                # other on busy cores
                 with threadpool_limits(limits=1):
                     self.nystroem_.fit(gram)
             else:

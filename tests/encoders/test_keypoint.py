@@ -254,7 +254,7 @@ def test_pickle_roundtrip():
     np.testing.assert_array_equal(again.transform(feats), enc.transform(feats))
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=min(20, settings.default.max_examples))
 @given(st.integers(1, 25), st.integers(0, 2**31 - 1))
 def test_bag_laws(n, seed):
     """Keypoint order never matters; with repeated_words='once' duplicates change nothing."""

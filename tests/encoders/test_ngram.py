@@ -193,7 +193,7 @@ def test_transform_uses_the_fitted_settings():
     assert not np.array_equal(refit.transform(texts), H)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=min(40, settings.default.max_examples))
 @given(
     texts=st.lists(st.text(max_size=30), min_size=1, max_size=4),
     sizes=st.tuples(st.integers(1, 3), st.integers(0, 2)),

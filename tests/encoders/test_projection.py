@@ -94,7 +94,7 @@ def test_nan_raises():
                      (np.inf, ValueError), (True, TypeError), (None, TypeError)]
 )
 def test_bad_gamma_raises_whatever_the_kind(kind, gamma, error):
-    with pytest.raises(error, match="gamma must be a positive float or 'scale'"):
+    with pytest.raises(error, match="gamma must be a finite number > 0 or 'scale'"):
         ProjectionEncoder(dim=64, kind=kind, gamma=gamma).fit([[0.0], [1.0]])
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import hdc
@@ -54,7 +55,7 @@ def test_matches_naive_reference(binding, quantization, n_features):
     np.testing.assert_array_equal(enc.transform(X), _naive_record(enc, X))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=min(25, settings.default.max_examples))
 @given(
     st.lists(st.floats(-100, 100), min_size=2, max_size=30),
     st.integers(2, 40),
@@ -118,7 +119,7 @@ def test_quantile_constant_feature_and_one_level():
     assert np.all(enc.fit([[0.0], [1.0]]).quantize([[-1.0], [0.5], [2.0]]) == 0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=min(60, settings.default.max_examples))
 @given(
     st.lists(st.integers(-3, 3), min_size=1, max_size=40),
     st.integers(2, 12),
@@ -261,17 +262,30 @@ def test_tiny_ranges_spread_over_the_levels():
     assert q.tolist() == [0, 16, 32]
 
 
-def test_encoders_pickled_before_the_fitted_copies_still_transform():
-    import pickle
+def test_fit_from_merged_partition_statistics_equals_fit():
+    X = np.random.default_rng(6).normal(size=(40, 5)) * [1, 10, 100, 0.1, 5]
+    enc = RecordEncoder(dim=256, n_levels=8, random_state=0)
+    assert enc._fits_from_statistics()
+    parts = [enc._partition_statistics(X[a:b]) for a, b in ((0, 13), (13, 13), (13, 40))]
+    merged = enc._merge_statistics(enc._merge_statistics(parts[0], parts[1]), parts[2])
+    from_statistics = clone(enc)._fit_from_statistics(merged)
+    fitted = clone(enc).fit(X)
+    np.testing.assert_array_equal(from_statistics.low_, fitted.low_)
+    np.testing.assert_array_equal(from_statistics.transform(X), fitted.transform(X))
+    quantile = RecordEncoder(quantization="quantile")
+    assert not quantile._fits_from_statistics()
+    with pytest.raises(ValueError, match="quantization='uniform'"):
+        quantile._fit_from_statistics(merged)
 
-    X = np.random.default_rng(5).normal(size=(20, 3))
-    for enc in (RecordEncoder(dim=128, random_state=0).fit(X),
-                RecordEncoder(dim=128, quantization="quantile", random_state=0).fit(X),
-                ProjectionEncoder(dim=128, kind="rff", random_state=0).fit(X)):
-        H = enc.transform(X)
-        state = pickle.loads(pickle.dumps(enc)).__dict__
-        for key in ("_n_levels", "_binding", "_quantization", "_n_edges", "kind_"):
-            state.pop(key, None)  # what an older version pickled
-        old = type(enc).__new__(type(enc))
-        old.__setstate__(state)
-        np.testing.assert_array_equal(old.transform(X), H)
+
+def test_encoder_parameters_after_dim_are_keyword_only():
+    import inspect
+
+    import encoders
+
+    for name in encoders.__all__:
+        params = list(inspect.signature(getattr(encoders, name).__init__).parameters.values())
+        assert params[1].name == "dim", name
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[2:]), name
+    with pytest.raises(TypeError):
+        RecordEncoder(1024, 16)

@@ -13,7 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import hdc
 from encoders import ProjectionEncoder
 from hdc import HDClassifier, _learn_kernels
-from hdc._retraining import integer_cosines, integer_planes, plane_bits
+from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
 
 
 def _bipolar(H: np.ndarray) -> np.ndarray:
@@ -153,11 +153,11 @@ def test_bipolar_dots_planes_match_numpy():
     H = hdc.random(9, 320, random_state=2)
     P = rng.integers(-5000, 5000, size=(5, 320)).astype(np.float64)
     P[2] = 0  # a zero row
-    planes, K, bounds, row_sums = integer_planes(P)
+    planes = integer_planes(P)
     out = np.empty((9, 5))
-    _learn_kernels.bipolar_dots_planes(H, planes, K, row_sums, out)
+    _learn_kernels.bipolar_dots_planes(H, planes.bits, planes.n_planes, planes.row_sums, out)
     np.testing.assert_array_equal(out, _bipolar(H) @ P.T)
-    np.testing.assert_array_equal(bounds, np.abs(P).max(axis=1))
+    np.testing.assert_array_equal(planes.bounds, np.abs(P).max(axis=1))
     norms = np.linalg.norm(P, axis=1)
     fast, slow = np.empty((9, 5)), np.empty((9, 5))
     integer_cosines(H, P, norms, fast)
@@ -175,8 +175,8 @@ def test_integer_planes_refuses_non_integer_or_huge_counters():
     # a dot product could reach 2**53 (16384 * 2**39): the float64 kernels take over
     assert integer_planes(np.full((2, 16384), 2.0**39)) is None
     assert integer_planes(np.full((2, 16384), 2.0**37)) is not None
-    planes, K, _, _ = integer_planes(P, growth=1000)
-    assert K == 2 and planes.shape[1] == plane_bits(1000)
+    planes = integer_planes(P, growth=1000)
+    assert planes.n_planes == 2 and planes.bits.shape[1] == plane_bits(1000)
 
 
 @pytest.mark.parametrize("lr, margin", [(1.0, 0.0), (3.0, 0.1), (16.0, 0.05)])
@@ -189,18 +189,19 @@ def test_retrain_integer_planes_matches_naive(lr, margin):
     P = P0.copy()
     S = np.zeros_like(P)
     norms2 = np.einsum("ij,ij->i", P, P)
-    planes, K, bounds, row_sums = integer_planes(P, growth=lr * 60)
-    assert K == 3  # |P| <= 2: the updates must grow the planes (sign extension)
+    planes = integer_planes(P, growth=lr * 60)
+    assert planes.n_planes == 3  # |P| <= 2: the updates must grow the planes (sign extension)
     n, K_out = _learn_kernels.retrain_integer_planes(
-        H, y.astype(np.int64), order, P, planes, K, bounds, row_sums, norms2, lr, margin, S, 0.0
+        H, y.astype(np.int64), order, P, planes.bits, planes.n_planes, planes.bounds,
+        planes.row_sums, norms2, lr, margin, S, 0.0,
     )
     assert n == n_expected and n > 0
     np.testing.assert_array_equal(P, expected)
     np.testing.assert_array_equal(S, expected_S)
-    assert K_out > K
-    np.testing.assert_array_equal(_planes_to_values(planes, K_out), expected)
-    np.testing.assert_array_equal(row_sums, expected.sum(axis=1))
-    assert np.all(bounds >= np.abs(expected).max(axis=1))
+    assert K_out > planes.n_planes
+    np.testing.assert_array_equal(_planes_to_values(planes.bits, K_out), expected)
+    np.testing.assert_array_equal(planes.row_sums, expected.sum(axis=1))
+    assert np.all(planes.bounds >= np.abs(expected).max(axis=1))
 
 
 @pytest.mark.parametrize("average", [False, True])
@@ -249,7 +250,7 @@ def test_dim_rounds_up_and_default_encoder():
 
 
 def test_retraining_beats_bundling_on_held_out_digits():
-    from hdc.datasets import load_digits_split
+    from hdkit.datasets import load_digits_split
 
     X_train, X_test, y_train, y_test = load_digits_split()
     plain = HDClassifier(dim=1024, epochs=0, random_state=0).fit(X_train, y_train)
@@ -311,16 +312,6 @@ def test_pickle_and_joblib_round_trips(prototypes, tmp_path):
     for again in (pickle.loads(pickle.dumps(clf)), joblib.load(tmp_path / "model.joblib")):
         np.testing.assert_array_equal(again.predict(X), clf.predict(X))
         np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
-
-
-def test_models_pickled_without_bit_planes_still_predict():
-    X, y = load_iris(return_X_y=True)
-    clf = HDClassifier(dim=512, epochs=3, random_state=0).fit(X, y)
-    state = clf.__getstate__()
-    del state["_planes"]  # what a model pickled before the bit planes holds
-    old = HDClassifier.__new__(HDClassifier)
-    old.__setstate__(state)
-    np.testing.assert_array_equal(old.decision_function(X), clf.decision_function(X))
 
 
 def test_predict_proba_is_softmax_of_similarities():
@@ -432,7 +423,7 @@ def _neighbour_gamma_reference(S: np.ndarray) -> float:
 
 
 def test_neighbour_gamma_matches_reference_and_scales():
-    from hdc._retraining import neighbour_gamma
+    from hdc._rbf_width import neighbour_gamma
 
     S = np.random.default_rng(0).integers(0, 4, size=(40, 3)).astype(float)  # many duplicates
     assert neighbour_gamma(S) == pytest.approx(_neighbour_gamma_reference(S), rel=1e-9)
@@ -442,7 +433,7 @@ def test_neighbour_gamma_matches_reference_and_scales():
 
 
 def test_gamma_sample_rows_are_a_function_of_size_and_seed():
-    from hdc._retraining import GAMMA_SAMPLE_ROWS, gamma_sample_rows
+    from hdc._rbf_width import GAMMA_SAMPLE_ROWS, gamma_sample_rows
 
     rows = gamma_sample_rows(5000, 3)
     assert len(rows) == GAMMA_SAMPLE_ROWS == len(np.unique(rows))
@@ -461,7 +452,7 @@ def test_auto_encoder_learns_isotropic_high_dimensional_data():
     clf = HDClassifier(dim=2048, random_state=0).fit(X[:2000], y[:2000])
     assert clf.score(X[2000:], y[2000:]) > 0.6  # chance: ~0.2
     # the width is 0.5 / (median nearest-neighbour squared distance) of the sampled rows
-    from hdc._retraining import gamma_sample_rows, neighbour_gamma
+    from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
 
     seed_rng = np.random.default_rng(0)
     rows = gamma_sample_rows(2000, int(seed_rng.integers(2**31 - 1)))
@@ -514,3 +505,16 @@ def test_verbose_shows_progress(capsys):
     X, y = load_iris(return_X_y=True)
     HDClassifier(dim=256, epochs=3, verbose=True, random_state=0).fit(X, y)
     assert "HDClassifier epochs" in capsys.readouterr().err
+
+
+def test_parameters_after_the_first_are_keyword_only():
+    import inspect
+
+    from hdc.baselines import GLNClassifier, GLNRegressor, KernelMachineClassifier
+
+    for estimator in (HDClassifier, GLNClassifier, GLNRegressor, KernelMachineClassifier):
+        params = list(inspect.signature(estimator.__init__).parameters.values())[1:]
+        assert params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:]), estimator
+    with pytest.raises(TypeError):
+        HDClassifier("auto", 1024)

@@ -1,13 +1,10 @@
 """Algebraic laws of the hypervector core, checked with hypothesis."""
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import hdc
-
-settings.register_profile("hdkit", deadline=None, max_examples=60)
-settings.load_profile("hdkit")
 
 dims = st.sampled_from([64, 128, 320, 1024])
 seeds = st.integers(0, 2**32 - 1)

@@ -1,4 +1,9 @@
-"""Fitting on Dask: a real LocalCluster on loopback (2 worker processes), no mocks."""
+"""Fitting on Dask, no mocks.
+
+The tests marked slow start a real LocalCluster on loopback (2 worker processes); while it runs
+it is Dask's default scheduler, so the tests after them in this module run on it too. Without
+it (``-m "not slow"``) they run on Dask's local threads.
+"""
 
 import numpy as np
 import pytest
@@ -9,8 +14,8 @@ distributed = pytest.importorskip("distributed")
 import hdc  # noqa: E402
 from encoders import NGramEncoder, RecordEncoder  # noqa: E402
 from hdc import HDClassifier  # noqa: E402
-from hdc.datasets import load_digits_split  # noqa: E402
 from hdc.distributed import fit_dask, predict_dask, transform_dask  # noqa: E402
+from hdkit.datasets import load_digits_split  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +44,7 @@ def _same_model(a, b):
     assert a.margin_ == b.margin_
 
 
+@pytest.mark.slow  # a two-process LocalCluster
 @pytest.mark.parametrize("prototypes", ["integer", "binary"])
 def test_fit_on_cluster_equals_in_memory_fit_bit_for_bit(client, digits, prototypes):
     X, X_test, y, _ = digits
@@ -52,10 +58,10 @@ def test_fit_on_cluster_equals_in_memory_fit_bit_for_bit(client, digits, prototy
     assert np.array_equal(in_memory.predict(X_test), on_dask.predict(X_test))
 
 
-def test_fit_dispatches_dask_input_and_predict_is_lazy(client, digits):
+def test_fit_dispatches_dask_input_and_predict_is_lazy(digits):
     X, X_test, y, y_test = digits
     clf = HDClassifier(dim=1024, epochs=3, retraining="batch", random_state=0)
-    clf.fit(da.from_array(X, chunks=200), da.from_array(y, chunks=200))  # uses the client
+    clf.fit(da.from_array(X, chunks=200), da.from_array(y, chunks=200))
     lazy = clf.predict(da.from_array(X_test, chunks=100))
     assert isinstance(lazy, da.Array)
     predicted = lazy.compute()
@@ -64,20 +70,19 @@ def test_fit_dispatches_dask_input_and_predict_is_lazy(client, digits):
     assert np.array_equal(predict_dask(clf, da.from_array(X_test, chunks=50)).compute(), predicted)
 
 
-def test_record_encoder_ranges_come_from_exact_min_max(client):
+def test_record_encoder_ranges_come_from_exact_min_max():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(500, 6)) * [1, 10, 100, 0.1, 5, 2]
     y = (X[:, 0] + X[:, 1] / 10 > 0).astype(int)
     params = dict(encoder=RecordEncoder(dim=512, n_levels=16), epochs=2, retraining="batch",
                   random_state=1, dim=512)
     a = HDClassifier(**params).fit(X, y)
-    b = fit_dask(HDClassifier(**params), da.from_array(X, chunks=90), da.from_array(y, chunks=90),
-                 client=client)
+    b = fit_dask(HDClassifier(**params), da.from_array(X, chunks=90), da.from_array(y, chunks=90))
     _same_model(a, b)
     assert np.array_equal(a.encoder_.low_, b.encoder_.low_)
 
 
-def test_packed_input_and_encoder_transform_on_dask(client):
+def test_packed_input_and_encoder_transform_on_dask():
     rng = np.random.default_rng(1)
     protos = hdc.random(3, 512, random_state=2)
     y = rng.integers(0, 3, size=300)
@@ -97,6 +102,21 @@ def test_packed_input_and_encoder_transform_on_dask(client):
     ngrams = NGramEncoder(dim=256, random_state=0).fit(list(texts))
     lazy_text = ngrams.transform(da.from_array(texts, chunks=4))
     assert np.array_equal(lazy_text.compute(), ngrams.transform(list(texts)))
+
+
+@pytest.mark.parametrize("prototypes", ["integer", "binary"])
+def test_partitioned_fit_in_process_equals_in_memory_fit_bit_for_bit(digits, prototypes):
+    import dask
+
+    X, X_test, y, _ = digits
+    params = dict(dim=512, epochs=3, retraining="batch", prototypes=prototypes, random_state=4)
+    in_memory = HDClassifier(**params).fit(X, y)
+    with dask.config.set(scheduler="synchronous"):
+        on_dask = fit_dask(HDClassifier(**params), da.from_array(X, chunks=91),
+                           da.from_array(y, chunks=91))
+    _same_model(in_memory, on_dask)
+    assert np.array_equal(in_memory.predict(X_test), on_dask.predict(X_test))
+    assert not hasattr(on_dask, "_partitioned_fit")
 
 
 def test_errors():

@@ -200,6 +200,7 @@ def test_example_script_with_paths_and_homography(tmp_path, capsys):
     assert result["precision"] > 0.8
 
 
+@pytest.mark.slow  # runs an example script end to end
 def test_example_script_demo_mode(capsys):
     pytest.importorskip("skimage")
     result = _example().main([])

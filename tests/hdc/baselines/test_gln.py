@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -14,10 +11,7 @@ from hdc.baselines import GLNClassifier, GLNRegressor
 from hdc.baselines import _gln_kernels as kernels
 from hdc.baselines.gln import learning_rates
 
-_REF_PATH = Path(__file__).resolve().parents[3] / "benchmarks" / "gln_reference.py"
-_spec = importlib.util.spec_from_file_location("hdkit_gln_reference", _REF_PATH)
-gln_reference = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gln_reference)
+from . import gln_reference
 
 
 def _blobs(n=120, d=5, n_classes=3, seed=0):

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from hdc import cli
+from hdkit import cli
 
 
 def test_info_json(capsys):
@@ -17,9 +17,9 @@ def test_info_json(capsys):
     assert "numba_threading_layer" in info
 
 
-def test_console_script_runs_as_module():
+def test_python_dash_m_hdkit_runs_the_command():
     done = subprocess.run(
-        [sys.executable, "-m", "hdc.cli", "info"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "hdkit", "info"], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     assert "numpy" in done.stdout
@@ -89,6 +89,7 @@ def test_match_missing_file(tmp_path, capsys):
     assert "nope.png" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path, capsys):
     png = tmp_path / "demo.png"
     assert cli.main(["demo", "--dim", "256", "-o", str(png)]) == 0
@@ -99,6 +100,7 @@ def test_demo_end_to_end(tmp_path, capsys):
     assert png.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_demo_runs_without_scikit_image_or_shared_data(tmp_path, capsys, monkeypatch):
     import sys
 

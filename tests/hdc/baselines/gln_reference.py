@@ -14,8 +14,9 @@ predictions) is left to the caller, so the tests can feed both implementations t
 numbers, and the benchmark can feed pygln's defaults (raw input as side information, hyperplanes
 through the origin, row-wise min-max base predictions).
 
-It serves twice: as the timed peer in ``benchmarks/bench_baselines.py`` and as the naive
-reference of the compiled kernels in ``tests/hdc/baselines/test_gln.py``.
+It serves twice: as the naive reference of the compiled kernels in
+``tests/hdc/baselines/test_gln.py`` and as the timed peer in ``benchmarks/bench_baselines.py``,
+which loads it from here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``hdkit`` command: ``hdkit info`` (and, as they land, ``demo``, ``compare``, ``match``).
+"""The ``hdkit`` command: ``info``, ``demo``, ``compare`` and ``match``.
 
 The CLI is the top layer of hdkit: it may import from every package, and nothing imports it.
 """
@@ -76,7 +76,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from hdc import compare
+    from hdkit import compare
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     print(compare.format_table([], header=True))
@@ -159,7 +159,7 @@ def _demo_image():
     except ImportError:
         import cv2
 
-        from hdc.datasets import data_dir
+        from hdkit.datasets import data_dir
 
         path = data_dir() / "images" / "graf1.png"
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
@@ -172,7 +172,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     import time
 
     import vision
-    from hdc import compare
+    from hdkit import compare
 
     start = time.perf_counter()
     print("(the first run also compiles hdkit's numba kernels; later runs reuse the cache)")
@@ -202,8 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
     info.set_defaults(func=_cmd_info)
 
-    from hdc.compare import MODELS
-    from hdc.datasets import DATASETS
+    from hdkit.compare import MODELS
+    from hdkit.datasets import DATASETS
 
     cmp = sub.add_parser(
         "compare", help="HDC, kernel machine and GLN side by side on one dataset and split"

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hdc.datasets import DATASETS, load_dataset
+from hdkit.datasets import DATASETS, load_dataset
 
 __all__ = ["MODELS", "ComparisonRow", "build_model", "run_comparison", "format_table", "plot"]
 
@@ -146,7 +146,7 @@ def run_comparison(
 
     Examples
     --------
-    >>> from hdc.compare import run_comparison
+    >>> from hdkit.compare import run_comparison
     >>> rows = run_comparison("digits", ["hdc"], dim=1024)  # doctest: +SKIP
     """
     if dataset not in DATASETS:

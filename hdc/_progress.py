@@ -1,0 +1,25 @@
+"""Optional tqdm progress bars, shared by the learners and the encoders (tqdm imported lazily)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def progress(iterable: Iterable, total: int, desc: str, enabled: Any) -> Iterable:
+    """Wrap ``iterable`` in a tqdm progress bar when ``enabled``, else return it unchanged.
+
+    Examples
+    --------
+    >>> list(progress(range(3), total=3, desc="steps", enabled=False))
+    [0, 1, 2]
+    """
+    if not enabled:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "verbose=True needs the optional dependency tqdm: pip install tqdm"
+        ) from exc
+    return tqdm(iterable, total=total, desc=desc, unit="batch")

@@ -11,6 +11,7 @@ from hdc.capacity import capacity, member_similarity, membership_error
 from hdc.classifier import HDClassifier
 from hdc.items import item_memory, level
 from hdc.ops import bind, flip, pack, permute, random, unbind, unpack
+from hdc.resonator import Resonator
 from hdc.similarity import hamming, similarity
 from hdc.structures import (
     DistinctSequence,
@@ -30,6 +31,7 @@ __all__ = [
     "HDClassifier",
     "HashTable",
     "Multiset",
+    "Resonator",
     "Sequence",
     "analogy",
     "bind",

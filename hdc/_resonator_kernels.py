@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hdc._kernels import majority_from_planes, popcount64
+from hdc._kernels import count_chunk, majority_from_planes, popcount64
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -65,15 +65,50 @@ def _ripple_add(planes, row, start, carry):
 
 
 @njit(cache=True, nogil=True)
-def weighted_sign(codebook, dots, tie_bits, out, planes, signed_row, carry):
+def _add_counter(planes, counter, n_count_levels, start, carry):
+    """planes += counter << start, both vertical counters (levels, W): a bit-sliced ripple
+    adder over the counter's levels, then the carry rippled on until no word carries."""
+    n_levels, n_words = planes.shape
+    for w in range(n_words):
+        carry[w] = 0
+    for level in range(n_count_levels):
+        plane = planes[start + level]
+        add = counter[level]
+        for w in range(n_words):
+            a = plane[w]
+            b = add[w]
+            c = carry[w]
+            half = a ^ b
+            plane[w] = half ^ c
+            carry[w] = (a & b) | (half & c)
+    for level in range(start + n_count_levels, n_levels):
+        pending = np.uint64(0)
+        for w in range(n_words):
+            pending |= carry[w]
+        if pending == 0:
+            return
+        plane = planes[level]
+        for w in range(n_words):
+            p = plane[w]
+            plane[w] = p ^ carry[w]
+            carry[w] = p & carry[w]
+
+
+@njit(cache=True, nogil=True)
+def weighted_sign(codebook, dots, tie_bits, out, planes, signed, counter, rows, carry):
     """out = sign(sum_m dots[m] * codebook[m]) in bipolar terms, packed; exact.
 
     With weights ``w_m = |dots[m]|`` and rows ``r_m = codebook[m]`` complemented where
     ``dots[m] < 0``, an output bit is 1 (bipolar -1) where ``2 * sum_m w_m r_m > sum_m w_m``,
     0 where it is below and ``tie_bits`` where equal. When one weight exceeds the sum of all
     the others it decides every bit, and the result is its (signed) row. Otherwise the weighted
-    sum is accumulated bit-sliced in ``planes`` (levels >= bit_length(sum w) + 1, W): each set
-    bit k of each weight ripple-adds the signed row at level k. No per-bit counts are formed.
+    sum is built bit-sliced in ``planes`` (levels >= bit_length(sum w) + 1, W): for each bit k
+    of the weights, the signed rows whose weight has bit k are counted 16 at a time by
+    carry-save adder trees (:func:`hdc._kernels.count_chunk`) into ``counter`` (levels >=
+    bit_length(M) + 4, W), which is added at level k; the rest (fewer than 16) are rippled in
+    at level k one by one. No per-bit counts are formed.
+
+    Scratch: ``signed`` (M, W), ``rows`` (M,) int64, ``carry`` (W,).
     """
     n_rows = codebook.shape[0]
     n_levels, n_words = planes.shape
@@ -95,19 +130,29 @@ def weighted_sign(codebook, dots, tie_bits, out, planes, signed_row, carry):
         for w in range(n_words):
             planes[level, w] = 0
     for m in range(n_rows):
-        weight = abs(dots[m])
-        if weight == 0:
-            continue
         mask = _ALL_ONES if dots[m] < 0 else np.uint64(0)
         row = codebook[m]
+        dst = signed[m]
         for w in range(n_words):
-            signed_row[w] = row[w] ^ mask
-        level = 0
-        while weight:
-            if weight & 1:
-                _ripple_add(planes, signed_row, level, carry)
-            weight >>= 1
-            level += 1
+            dst[w] = row[w] ^ mask
+    k = 0
+    while (top >> k) > 0:
+        n_set = 0
+        for m in range(n_rows):
+            if (abs(dots[m]) >> k) & 1:
+                rows[n_set] = m
+                n_set += 1
+        in_trees = n_set - n_set % 16
+        if in_trees:
+            n_count_levels = 0
+            while (in_trees >> n_count_levels) > 0:
+                n_count_levels += 1
+            counter[:] = 0
+            count_chunk(signed, rows[:in_trees], counter)
+            _add_counter(planes, counter, n_count_levels, k, carry)
+        for i in range(in_trees, n_set):
+            _ripple_add(planes, signed[rows[i]], k, carry)
+        k += 1
     if total & 1:  # no ties: 2 * count == total cannot happen
         for w in range(n_words):
             carry[w] = 0
@@ -141,7 +186,13 @@ def _resonate_one(
     for f in range(n_factors):
         max_rows = max(max_rows, offsets[f + 1] - offsets[f])
     dots = np.empty(max_rows, dtype=np.int64)
-    u, new, tie, signed_row, carry = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    rows = np.empty(max_rows, dtype=np.int64)
+    signed = np.empty((max_rows, n_words), dtype=np.uint64)
+    count_levels = 4
+    while (max_rows >> (count_levels - 4)) > 0:
+        count_levels += 1
+    counter = np.empty((count_levels, n_words), dtype=np.uint64)
+    u, new, tie, carry = scratch[0], scratch[1], scratch[2], scratch[3]
     n_levels = 2
     while (np.int64(1) << (n_levels - 1)) <= max_rows * 64 * n_words:
         n_levels += 1
@@ -171,7 +222,9 @@ def _resonate_one(
             for w in range(n_words):
                 state, bits = _next_random(state)
                 tie[w] = bits
-            weighted_sign(book, dots[: book.shape[0]], tie, new, planes, signed_row, carry)
+            weighted_sign(
+                book, dots[: book.shape[0]], tie, new, planes, signed, counter, rows, carry
+            )
             for w in range(n_words):
                 if new[w] != estimates[f, w]:
                     changed = True
@@ -244,7 +297,7 @@ def resonate(
     n_words = products.shape[1]
     for i in prange(products.shape[0]):
         estimates = np.empty((n_factors, n_words), dtype=np.uint64)
-        scratch = np.empty((5, n_words), dtype=np.uint64)
+        scratch = np.empty((4, n_words), dtype=np.uint64)
         it, ok, solved, n_restarts = _resonate_one(
             products[i],
             codebooks,

@@ -90,6 +90,32 @@ def _similarity(queries: np.ndarray, candidates: np.ndarray, dim: int) -> np.nda
     return 1.0 - hamming(queries, candidates) / dim
 
 
+# Hamming distances held at a time by _within (int64 entries).
+_WITHIN_CHUNK = 1 << 18
+
+
+def _max_distance(threshold: float, dim: int) -> int:
+    """The largest distance d with ``1 - d / dim >= threshold`` in floating point (-1 if none)."""
+    d = int(np.floor((1.0 - threshold) * dim))
+    while d + 1 <= dim and 1.0 - (d + 1) / dim >= threshold:
+        d += 1
+    while d >= 0 and 1.0 - d / dim < threshold:
+        d -= 1
+    return d
+
+
+def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: int) -> np.ndarray:
+    """(k, n) booleans ``similarity >= threshold``, compared as integer distances in chunks of
+    queries (no float matrix)."""
+    limit = _max_distance(threshold, dim)
+    out = np.empty((queries.shape[0], candidates.shape[0]), dtype=bool)
+    rows = max(1, _WITHIN_CHUNK // max(1, candidates.shape[0]))
+    for start in range(0, queries.shape[0], rows):
+        stop = min(queries.shape[0], start + rows)
+        np.less_equal(hamming(queries[start:stop], candidates), limit, out=out[start:stop])
+    return out
+
+
 class _Bundle:
     """Per-bit ``int32`` counters of a bundle, their total weight, and the cached majority."""
 
@@ -296,8 +322,7 @@ class Multiset(_Bundled):
         batch = x.reshape(-1, x.shape[-1])
         if len(self) <= 0:
             return _single_or_batch(np.zeros(batch.shape[0], dtype=bool), x)
-        sims = _similarity(batch, self.value[None], self.dim)[:, 0]
-        return _single_or_batch(sims >= t, x)
+        return _single_or_batch(_within(batch, self.value[None], t, self.dim)[:, 0], x)
 
     def estimate_size(self, members: np.ndarray) -> int:
         """Estimate the number of bundled items from the binary :attr:`value` alone.
@@ -804,8 +829,21 @@ class Graph(_Bundled):
     ) -> bool | np.ndarray:
         """Whether each edge ``sources[i] -> targets[i]`` is in the graph (similarity test)."""
         t = self._threshold(threshold)
-        present = (self.edge_similarity(sources, targets) >= t) & (len(self) > 0)
+        edges = self.encode_edges(sources, targets)
+        present = _within(edges, self.value[None], t, self.dim)[:, 0] & (len(self) > 0)
         return bool(present[0]) if np.ndim(sources) == 0 else present
+
+    def _neighbourhoods(self, nodes: ArrayLike, direction: str) -> np.ndarray:
+        """The unbound neighbourhood ``(k, W)`` of each node, to compare with every node."""
+        if direction not in ("out", "in"):
+            raise ValueError(f"direction must be 'out' or 'in', got {direction!r}")
+        idx = np.atleast_1d(self._indices(nodes, "nodes")).ravel()
+        query = self.nodes[idx]
+        if self.directed and direction == "out":
+            return permute(bind(self.value, query), -1)
+        if self.directed:
+            return bind(self.value, permute(query, 1))
+        return bind(self.value, query)
 
     def neighbour_similarity(self, nodes: ArrayLike, direction: str = "out") -> np.ndarray:
         """Similarity ``(k, n_nodes)`` of every node to the neighbourhood of each given node.
@@ -813,17 +851,7 @@ class Graph(_Bundled):
         ``direction`` (directed graphs): ``"out"`` for the targets of edges leaving the node,
         ``"in"`` for the sources of edges entering it; ignored for undirected graphs.
         """
-        if direction not in ("out", "in"):
-            raise ValueError(f"direction must be 'out' or 'in', got {direction!r}")
-        idx = np.atleast_1d(self._indices(nodes, "nodes")).ravel()
-        query = self.nodes[idx]
-        if self.directed and direction == "out":
-            probes = permute(bind(self.value, query), -1)
-        elif self.directed:
-            probes = bind(self.value, permute(query, 1))
-        else:
-            probes = bind(self.value, query)
-        return _similarity(probes, self.nodes, self.dim)
+        return _similarity(self._neighbourhoods(nodes, direction), self.nodes, self.dim)
 
     def neighbours(
         self, nodes: ArrayLike, direction: str = "out", threshold: float | None = None
@@ -834,7 +862,8 @@ class Graph(_Bundled):
         neighbourhood reaches ``threshold`` (see :meth:`neighbour_similarity`).
         """
         t = self._threshold(threshold)
-        rows = (self.neighbour_similarity(nodes, direction) >= t) & (len(self) > 0)
+        probes = self._neighbourhoods(nodes, direction)
+        rows = _within(probes, self.nodes, t, self.dim) & (len(self) > 0)
         return rows[0] if np.ndim(nodes) == 0 else rows
 
 

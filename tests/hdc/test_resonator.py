@@ -27,7 +27,7 @@ def ref_weighted_sign(codebook, dots, tie_bits):
 
 
 def run_weighted_sign(codebook, dots, tie_bits):
-    n_words = codebook.shape[1]
+    n_rows, n_words = codebook.shape
     levels = int(np.abs(dots).sum()).bit_length() + 2
     out = np.empty(n_words, dtype=np.uint64)
     _resonator_kernels.weighted_sign(
@@ -36,13 +36,15 @@ def run_weighted_sign(codebook, dots, tie_bits):
         tie_bits,
         out,
         np.empty((levels, n_words), dtype=np.uint64),
-        np.empty(n_words, dtype=np.uint64),
+        np.empty((n_rows, n_words), dtype=np.uint64),
+        np.empty((n_rows.bit_length() + 4, n_words), dtype=np.uint64),
+        np.empty(n_rows, dtype=np.int64),
         np.empty(n_words, dtype=np.uint64),
     )
     return out
 
 
-@given(st.integers(0, 2**32 - 1), st.integers(1, 20), st.sampled_from([64, 192]))
+@given(st.integers(0, 2**32 - 1), st.integers(1, 70), st.sampled_from([64, 192]))
 def test_weighted_sign_matches_reference(seed, n_rows, dim):
     rng = np.random.default_rng(seed)
     codebook = hdc.random(n_rows, dim, random_state=rng)

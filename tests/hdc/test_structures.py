@@ -471,3 +471,21 @@ def test_structures_are_deterministic_for_a_random_state():
     a.add(x)
     b.add(x)
     assert np.array_equal(a.value, b.value)
+
+
+@given(seeds, st.floats(0.0, 1.0, allow_nan=False), st.sampled_from([64, 192, 1024]))
+def test_integer_distance_threshold_equals_float_similarity_test(seed, t, dim):
+    from hdc import structures
+
+    q = hdc.random(7, dim, random_state=seed)
+    c = np.vstack([q[:2], hdc.flip(q[2:5], 0.3, random_state=seed), hdc.random(4, dim, seed)])
+    expected = hdc.similarity(q, c) >= t
+    assert np.array_equal(structures._within(q, c, t, dim), expected)
+
+
+def test_within_in_chunks(monkeypatch):
+    from hdc import structures
+
+    monkeypatch.setattr(structures, "_WITHIN_CHUNK", 5)
+    q, c = hdc.random(9, 128, random_state=0), hdc.random(4, 128, random_state=1)
+    assert np.array_equal(structures._within(q, c, 0.5, 128), hdc.similarity(q, c) >= 0.5)

@@ -47,7 +47,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS_DIR, machine_info, print_table, write_json  # noqa: E402
+from _common import RESULTS_DIR, machine_info, print_table, timed, write_json  # noqa: E402
 
 import hdc  # noqa: E402
 from hdc.resonator import exhaustive_factorize  # noqa: E402
@@ -67,12 +67,19 @@ def conditions() -> dict:
 def time_calls(fn, repeats: int) -> tuple[float, float]:
     """(min, median) wall seconds of ``fn()`` over ``repeats`` runs after one warm-up run."""
     fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+    times = [timed(fn)[0] for _ in range(repeats)]
     return float(np.min(times)), float(np.median(times))
+
+
+def section_result(section: str, before: dict, start: float, **fields) -> dict:
+    """A section's JSON: its name, the machine's load before and after, its duration."""
+    return {
+        "section": section,
+        "conditions_before": before,
+        "conditions_after": conditions(),
+        "seconds": time.perf_counter() - start,
+        **fields,
+    }
 
 
 # ------------------------------------------------------------------------------ capacity
@@ -137,17 +144,16 @@ def run_capacity(args) -> dict:
         f"{worst_normal:.2f}); max standard error {100 * max(r['std_error'] for r in rows):.2f}"
     )
     plot = None if args.no_plot else plot_capacity(rows, m, Path(args.plot))
-    return {
-        "section": "capacity",
-        "conditions_before": before,
-        "conditions_after": conditions(),
-        "seconds": time.perf_counter() - start,
-        "trials_per_cell": args.trials,
-        "max_abs_diff_points": worst,
-        "max_abs_diff_points_normal": worst_normal,
-        "plot": plot,
-        "rows": rows,
-    }
+    return section_result(
+        "capacity",
+        before,
+        start,
+        trials_per_cell=args.trials,
+        max_abs_diff_points=worst,
+        max_abs_diff_points_normal=worst_normal,
+        plot=plot,
+        rows=rows,
+    )
 
 
 def plot_capacity(rows: list[dict], m: int, path: Path) -> str:
@@ -312,16 +318,15 @@ def run_resonator(args) -> dict:
         f"largest codebook with >= 99% exact recovery of 3 factors at dim 8,192 (of those "
         f"tried): {largest}"
     )
-    return {
-        "section": "resonator",
-        "conditions_before": before,
-        "conditions_after": conditions(),
-        "seconds": time.perf_counter() - start,
-        "threads": args.threads,
-        "max_iter": 100,
-        "largest_M_99_at_8192": largest,
-        "rows": rows,
-    }
+    return section_result(
+        "resonator",
+        before,
+        start,
+        threads=args.threads,
+        max_iter=100,
+        largest_M_99_at_8192=largest,
+        rows=rows,
+    )
 
 
 # ------------------------------------------------------------------------------ torchhd
@@ -526,14 +531,13 @@ def run_torchhd(args) -> dict:
         cases[f"{m} candidates, {n_nodes} nodes"] = results
         rows += case_rows
     print_table(rows, TORCH_COLUMNS)
-    return {
-        "section": "torchhd",
-        "conditions_before": before,
-        "conditions_after": conditions(),
-        "seconds": time.perf_counter() - start,
-        "threads": args.threads,
-        "versions": {"torch": torch.__version__, "torchhd": torchhd.__version__},
-        "sizes": {
+    return section_result(
+        "torchhd",
+        before,
+        start,
+        threads=args.threads,
+        versions={"torch": torch.__version__, "torchhd": torchhd.__version__},
+        sizes={
             "dim": 10240,
             "pairs": 100,
             "queries": 1000,
@@ -541,9 +545,9 @@ def run_torchhd(args) -> dict:
             "edges": 100,
             "cases": TORCH_CASES,
         },
-        "cases": cases,
-        "rows": rows,
-    }
+        cases=cases,
+        rows=rows,
+    )
 
 
 def torch_operations(torch, torchhd, vsa, t, table, multiset, graph, thresholds, sizes):

@@ -38,20 +38,15 @@ def _dots(u, codebook, out):
 
 
 @njit(cache=True, nogil=True)
-def _ripple_add(planes, row, start, carry):
-    """Add the bit vector ``row`` at level ``start`` of the vertical counter ``planes``
-    (levels, W); stops at the first level where no word carries.
+def _ripple_carry(planes, carry, start):
+    """Add the bit vector ``carry`` at level ``start`` of the vertical counter ``planes``
+    (levels, W), rippling until no word carries; ``carry`` is used up.
 
     The update and the test for a pending carry are separate loops: fused, LLVM does not
     vectorise them.
     """
     n_levels, n_words = planes.shape
-    plane = planes[start]
-    for w in range(n_words):
-        p = plane[w]
-        plane[w] = p ^ row[w]
-        carry[w] = p & row[w]
-    for level in range(start + 1, n_levels):
+    for level in range(start, n_levels):
         pending = np.uint64(0)
         for w in range(n_words):
             pending |= carry[w]
@@ -65,10 +60,18 @@ def _ripple_add(planes, row, start, carry):
 
 
 @njit(cache=True, nogil=True)
+def _ripple_add(planes, row, start, carry):
+    """Add the bit vector ``row`` at level ``start`` of ``planes``; ``carry`` is scratch."""
+    for w in range(planes.shape[1]):
+        carry[w] = row[w]
+    _ripple_carry(planes, carry, start)
+
+
+@njit(cache=True, nogil=True)
 def _add_counter(planes, counter, n_count_levels, start, carry):
     """planes += counter << start, both vertical counters (levels, W): a bit-sliced ripple
-    adder over the counter's levels, then the carry rippled on until no word carries."""
-    n_levels, n_words = planes.shape
+    adder over the counter's levels, then the carry rippled on."""
+    n_words = planes.shape[1]
     for w in range(n_words):
         carry[w] = 0
     for level in range(n_count_levels):
@@ -81,17 +84,7 @@ def _add_counter(planes, counter, n_count_levels, start, carry):
             half = a ^ b
             plane[w] = half ^ c
             carry[w] = (a & b) | (half & c)
-    for level in range(start + n_count_levels, n_levels):
-        pending = np.uint64(0)
-        for w in range(n_words):
-            pending |= carry[w]
-        if pending == 0:
-            return
-        plane = planes[level]
-        for w in range(n_words):
-            p = plane[w]
-            plane[w] = p ^ carry[w]
-            carry[w] = p & carry[w]
+    _ripple_carry(planes, carry, start + n_count_levels)
 
 
 @njit(cache=True, nogil=True)

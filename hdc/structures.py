@@ -516,7 +516,12 @@ class Sequence(_Decoded):
         self._length += x.shape[0]
 
     def extend(self, other: Sequence) -> None:
-        """Append every position of ``other`` (same dim) after the last one of this sequence."""
+        """Append every position of ``other`` (same dim) after the last one of this sequence.
+
+        Exact on the counters. With the sequence's own memory, the items ``other`` holds in its
+        own memory join it (relabelled by their new positions); items of a sequence that cleans
+        up against an external memory are not known to it and do not join.
+        """
         if not isinstance(other, Sequence):
             raise TypeError(f"other must be an hdc.Sequence, got {type(other).__name__}")
         if other.dim != self.dim:

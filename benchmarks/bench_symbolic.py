@@ -2,8 +2,8 @@
 
 Run::
 
-    python benchmarks/bench_symbolic.py                       # all three sections
-    python benchmarks/bench_symbolic.py --sections capacity   # or resonator, torchhd
+    python benchmarks/bench_symbolic.py                       # all four sections
+    python benchmarks/bench_symbolic.py --sections capacity   # or resonator, cycles, torchhd
     python benchmarks/bench_symbolic.py --quick               # small trial counts, a smoke run
 
 Sections:
@@ -20,6 +20,9 @@ resonator
     :class:`hdc.Resonator` (at most 100 iterations), and the time per problem beside
     :func:`hdc.resonator.exhaustive_factorize` (exact search with the Hamming kernel) where
     that is feasible; also 2 and 4 factors at dim 8,192.
+cycles
+    The same 1,000 problems with limit-cycle detection and random restarts (``history=32``)
+    and without (``history=0``), at dims of 64 and 128 where cycles occur.
 torchhd
     Batched ``get`` (HashTable: 100 pairs, 1,000 queries, 1,000 candidates), ``contains``
     (Multiset: 100 members, 1,000 queries) and ``neighbours`` (Graph: 1,000 nodes, 100 edges,
@@ -338,6 +341,51 @@ def run_resonator(args) -> dict:
     )
 
 
+CYCLE_CELLS = [(4, 128, 6), (3, 64, 8), (3, 64, 16)]  # (factors, dim, M): tiny vectors
+
+
+def run_cycles(args) -> dict:
+    """Limit cycles: the same problems with cycle detection and restarts (history 32) or
+    without (history 0), on vectors small enough for cycles to occur."""
+    numba.set_num_threads(args.threads)
+    before = conditions()
+    start = time.perf_counter()
+    rows = []
+    for n_factors, dim, m in CYCLE_CELLS:
+        rng = np.random.default_rng([args.seed, n_factors, dim, m])
+        books, truth, products = make_problems(n_factors, m, dim, 1000, rng)
+        for history in (32, 0):
+            result = hdc.Resonator(books, history=history, random_state=0).factorize(products)
+            rows.append(
+                {
+                    "factors": n_factors,
+                    "dim": dim,
+                    "M": m,
+                    "history": history,
+                    "problems": 1000,
+                    "accuracy": float((result.indices == truth).all(1).mean()),
+                    "converged": float(result.converged.mean()),
+                    "restarts": int(result.restarts.sum()),
+                    "iter_mean": float(result.iterations.mean()),
+                }
+            )
+    print_table(
+        rows,
+        [
+            "factors",
+            "dim",
+            "M",
+            "history",
+            "problems",
+            "accuracy",
+            "converged",
+            "restarts",
+            "iter_mean",
+        ],
+    )
+    return section_result("cycles", before, start, max_iter=100, rows=rows)
+
+
 # ------------------------------------------------------------------------------ torchhd
 def peak_extra_bytes(fn) -> int:
     """Peak resident memory above the current one while ``fn()`` runs (VmHWM after a reset)."""
@@ -626,7 +674,7 @@ def map_cos_threshold(n: int) -> float:
 # ------------------------------------------------------------------------------ main
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sections", default="capacity,resonator,torchhd")
+    parser.add_argument("--sections", default="capacity,resonator,cycles,torchhd")
     parser.add_argument("--quick", action="store_true", help="small trial counts")
     parser.add_argument("--trials", type=int, default=20000, help="gets per capacity cell")
     parser.add_argument("--problems", type=int, default=300, help="problems per resonator cell")
@@ -646,10 +694,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.trials, args.problems, args.repeats = 2000, 40, 3
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    unknown = set(sections) - {"capacity", "resonator", "torchhd"}
+    unknown = set(sections) - {"capacity", "resonator", "cycles", "torchhd"}
     if unknown:
         parser.error(f"unknown sections {sorted(unknown)}")
-    runners = {"capacity": run_capacity, "resonator": run_resonator, "torchhd": run_torchhd}
+    runners = {
+        "capacity": run_capacity,
+        "resonator": run_resonator,
+        "cycles": run_cycles,
+        "torchhd": run_torchhd,
+    }
     for section in sections:
         print(f"== {section} ({conditions()})", flush=True)
         out = runners[section](args)

@@ -82,6 +82,8 @@ def _check_multiplicity(count: Any, n: int, name: str = "count") -> np.ndarray:
         c = np.full(n, int(c), dtype=np.int64)
     if c.shape != (n,):
         raise ValueError(f"{name} must be a scalar or have shape ({n},), got shape {c.shape}")
+    if c.size and c.min() < 0:
+        raise ValueError(f"{name} must be >= 0 (how many times), got {c.min()}")
     return c.astype(np.int64)
 
 

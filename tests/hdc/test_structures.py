@@ -419,6 +419,8 @@ def test_bad_input_names_the_argument():
         ms.add(x, [1, 2])
     with pytest.raises(TypeError, match="count"):
         ms.add(x, 1.5)
+    with pytest.raises(ValueError, match="count must be >= 0"):
+        ms.remove(x, -1)
     with pytest.raises(ValueError, match="threshold.*\\(0, 1\\]"):
         ms.contains(x, threshold=1.5)
     with pytest.raises(ValueError, match="members is empty"):

@@ -127,7 +127,7 @@ def factorization(dim: int, rng: np.random.Generator) -> None:
     exhaustive = (time.perf_counter() - start) / 10
     print(
         f"   exhaustive search over all combinations: {(found == truth[:10]).all(1).mean():.0%} "
-        f"exact, {1e3 * exhaustive:.2f} ms each (speed-ups measured on a quiet machine: "
+        f"exact, {1e3 * exhaustive:.2f} ms each (speed-ups measured side by side: "
         "benchmarks/bench_symbolic.py --sections resonator)"
     )
 

@@ -154,6 +154,13 @@ def rotate_bits(x, shift, out):
                 dst[j] = (tail[j] << bits) | (tail_prev[j] >> back)
 
 
+@njit(cache=True, nogil=True)
+def rotate_rows(x, shifts, out):
+    """Rotate row r of x (n, W) by ``shifts[r]`` bits, each 0 <= shifts[r] < 64 * W."""
+    for r in range(x.shape[0]):
+        rotate_bits(x[r : r + 1], shifts[r], out[r : r + 1])
+
+
 # --------------------------------------------------------------------------------------------
 # Bit-sliced counting (vertical counters) for bundling
 # --------------------------------------------------------------------------------------------

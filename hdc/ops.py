@@ -10,6 +10,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from hdc import _kernels
 from hdc._validation import (
@@ -159,12 +160,20 @@ def unbind(bound: np.ndarray, key: np.ndarray) -> np.ndarray:
     return bind(bound, key)
 
 
-def permute(hv: np.ndarray, shift: int = 1) -> np.ndarray:
+def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
     """Cyclically rotate all ``dim`` bits of each hypervector: bit ``i`` moves to ``i + shift``.
 
     Any integer shift is allowed; negative shifts rotate the other way (``permute(x, -s)``
     inverts ``permute(x, s)``) and shifts are taken modulo ``dim``. Rotation preserves Hamming
     distances and makes a vector nearly orthogonal to itself, which encodes order.
+
+    Parameters
+    ----------
+    hv : numpy.ndarray of uint64, shape ``(W,)`` or ``(n, W)``
+    shift : int or array-like of int, shape ``(n,)``
+        One shift for every vector, or one per vector: a 1-D array of ``k`` shifts with a single
+        vector ``hv`` gives the ``k`` rotations of it, shape ``(k, W)``; with a batch of ``n``
+        vectors it must hold ``n`` shifts (row ``r`` rotates by ``shift[r]``).
 
     Examples
     --------
@@ -172,16 +181,36 @@ def permute(hv: np.ndarray, shift: int = 1) -> np.ndarray:
     >>> x = hdc.random(4, 640, random_state=0)
     >>> bool((hdc.permute(hdc.permute(x, 70), -70) == x).all())
     True
+    >>> hdc.permute(x[0], [0, 1, 2]).shape
+    (3, 10)
     """
     x = as_hypervectors(hv, "hv")
-    if isinstance(shift, bool) or not isinstance(shift, numbers.Integral):
-        raise TypeError(f"shift must be an integer, got {shift!r}")
     dim = x.shape[-1] * WORD_BITS
-    s = int(shift) % dim
-    batch = x.reshape(-1, x.shape[-1])
-    out = np.empty_like(batch)
-    _kernels.rotate_bits(batch, s, out)
-    return out.reshape(x.shape)
+    if np.ndim(shift) == 0:
+        if isinstance(shift, (bool, np.bool_)) or not isinstance(shift, numbers.Integral):
+            raise TypeError(f"shift must be an integer or a 1-D array of integers, got {shift!r}")
+        batch = x.reshape(-1, x.shape[-1])
+        out = np.empty_like(batch)
+        _kernels.rotate_bits(batch, int(shift) % dim, out)
+        return out.reshape(x.shape)
+    shifts = np.asarray(shift)
+    if shifts.dtype == bool or not np.issubdtype(shifts.dtype, np.integer):
+        raise TypeError(f"shift must be an integer or a 1-D array of integers, got {shifts.dtype}")
+    if shifts.ndim != 1:
+        raise ValueError(f"an array of shifts must be 1-D, got shape {shifts.shape}")
+    if x.ndim == 1:
+        rows = np.broadcast_to(x, (shifts.shape[0], x.shape[0]))
+    elif x.shape[0] == shifts.shape[0]:
+        rows = x
+    else:
+        raise ValueError(
+            f"shift holds {shifts.shape[0]} shifts but hv holds {x.shape[0]} vectors: give one "
+            "shift per vector (or a single vector)"
+        )
+    out = np.empty((shifts.shape[0], x.shape[-1]), dtype=np.uint64)
+    # numpy's modulo of signed integers is non-negative for a positive divisor
+    _kernels.rotate_rows(np.ascontiguousarray(rows), shifts.astype(np.int64) % dim, out)
+    return out
 
 
 def flip(hv: np.ndarray, p: float, random_state: Any = None) -> np.ndarray:

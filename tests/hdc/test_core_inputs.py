@@ -129,3 +129,14 @@ def test_associative_memory_single_vector_and_repr():
     labels, sims = memory.query(items[2], k=2)
     assert labels[0] == "third" and sims[0] == 1.0
     assert len(memory) == 3 and "n_stored=3" in repr(memory)
+
+
+def test_permute_by_an_array_of_shifts_checks_its_shape_and_dtype():
+    x = hdc.random(3, 128, random_state=0)
+    with pytest.raises(ValueError, match="3 vectors"):
+        hdc.permute(x, [1, 2])
+    with pytest.raises(ValueError, match="1-D"):
+        hdc.permute(x, [[1, 2, 3]])
+    with pytest.raises(TypeError, match="shift"):
+        hdc.permute(x, np.array([0.5, 1.0, 2.0]))
+    assert hdc.permute(x[0], np.array([], dtype=int)).shape == (0, 2)

@@ -135,3 +135,15 @@ def test_associative_memory_serial_and_parallel_paths_agree(n_queries):
     order, dist = ref_top_k(queries, stored, 3)
     assert np.array_equal(labels.astype(int), order)
     assert np.allclose(sims, 1 - dist / 1024)
+
+
+@pytest.mark.parametrize("dim", [64, 192, 640])
+def test_permute_by_one_shift_per_row_matches_reference(dim):
+    rng = np.random.default_rng(dim)
+    x = hdc.random(9, dim, random_state=dim)
+    shifts = rng.integers(-3 * dim, 3 * dim, size=9)
+    shifts[:3] = [0, 64, -1]
+    got = hdc.permute(x, shifts)
+    assert np.array_equal(got, np.stack([rotate(x[r], int(s)) for r, s in enumerate(shifts)]))
+    many = hdc.permute(x[0], shifts)
+    assert np.array_equal(many, np.stack([rotate(x[0], int(s)) for s in shifts]))

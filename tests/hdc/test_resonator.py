@@ -1,0 +1,175 @@
+"""The resonator network and exhaustive factorization against naive references on bits."""
+
+import itertools
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hdc
+from hdc import _resonator_kernels
+from hdc.resonator import exhaustive_factorize
+
+from ._reference import pack_bits, unpack_bits
+
+settings.register_profile("hdkit", deadline=None, max_examples=60)
+settings.load_profile("hdkit")
+
+
+def ref_weighted_sign(codebook, dots, tie_bits):
+    """sign(sum_m dots[m] * bipolar(codebook[m])) with bit 0 = +1, bit 1 = -1; 0 -> tie bit."""
+    bipolar = 1 - 2 * unpack_bits(codebook).astype(np.int64)
+    total = (np.asarray(dots)[:, None] * bipolar).sum(0)
+    bits = np.where(total < 0, 1, np.where(total > 0, 0, unpack_bits(tie_bits)))
+    return pack_bits(bits.astype(np.uint8))
+
+
+def run_weighted_sign(codebook, dots, tie_bits):
+    n_rows, n_words = codebook.shape
+    levels = int(np.abs(dots).sum()).bit_length() + 2
+    out = np.empty(n_words, dtype=np.uint64)
+    _resonator_kernels.weighted_sign(
+        codebook,
+        np.asarray(dots, dtype=np.int64),
+        tie_bits,
+        out,
+        np.empty((levels, n_words), dtype=np.uint64),
+        np.empty((n_rows, n_words), dtype=np.uint64),
+        np.empty((n_rows.bit_length() + 4, n_words), dtype=np.uint64),
+        np.empty(n_rows, dtype=np.int64),
+        np.empty(n_words, dtype=np.uint64),
+    )
+    return out
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 70), st.sampled_from([64, 192]))
+def test_weighted_sign_matches_reference(seed, n_rows, dim):
+    rng = np.random.default_rng(seed)
+    codebook = hdc.random(n_rows, dim, random_state=rng)
+    scale = int(rng.choice([1, 3, 50, dim]))
+    dots = rng.integers(-scale, scale + 1, size=n_rows)
+    if rng.random() < 0.3:  # one dominant weight: the shortcut
+        dots[rng.integers(n_rows)] = int(rng.choice([-1, 1])) * (np.abs(dots).sum() + 1)
+    tie_bits = hdc.random(None, dim, random_state=rng)
+    expected = ref_weighted_sign(codebook, dots, tie_bits)
+    assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits), expected)
+
+
+def test_weighted_sign_ties_take_the_tie_bits():
+    codebook = hdc.random(2, 128, random_state=0)
+    tie_bits = hdc.random(None, 128, random_state=1)
+    got = run_weighted_sign(codebook, [5, 5], tie_bits)  # equal rows agree, others tie
+    assert np.array_equal(got, ref_weighted_sign(codebook, [5, 5], tie_bits))
+    zero = run_weighted_sign(codebook, [0, 0], tie_bits)
+    assert np.array_equal(zero, tie_bits)
+
+
+def ref_exhaustive(product, codebooks):
+    """Every combination, bit by bit; the first at the smallest distance."""
+    bits = [unpack_bits(book) for book in codebooks]
+    target = unpack_bits(product)
+    best, best_combo = None, None
+    for combo in itertools.product(*(range(len(b)) for b in bits)):
+        bound = np.bitwise_xor.reduce(np.stack([b[i] for b, i in zip(bits, combo, strict=True)]))
+        d = int((bound != target).sum())
+        if best is None or d < best:
+            best, best_combo = d, combo
+    return list(best_combo), best
+
+
+@pytest.mark.parametrize("sizes", [(3, 4), (2, 3, 4), (2, 2, 3, 2)])
+def test_exhaustive_matches_reference(sizes):
+    rng = np.random.default_rng(len(sizes))
+    books = [hdc.random(m, 128, random_state=rng) for m in sizes]
+    products = hdc.random(4, 128, random_state=rng)  # not exact products: nearest combination
+    indices, distances = exhaustive_factorize(products, books)
+    for i in range(4):
+        combo, d = ref_exhaustive(products[i], books)
+        assert indices[i].tolist() == combo and distances[i] == d
+
+
+def test_exhaustive_in_chunks(monkeypatch):
+    from hdc import resonator
+
+    monkeypatch.setattr(resonator, "_EXHAUSTIVE_CHUNK_WORDS", 3)
+    books = [hdc.random(5, 192, random_state=f) for f in range(3)]
+    s = books[0][4] ^ books[1][0] ^ books[2][3]
+    indices, distance = exhaustive_factorize(s, books)
+    assert indices.tolist() == [4, 0, 3] and distance == 0
+
+
+def make_problems(n_factors, m, dim, n, seed):
+    rng = np.random.default_rng(seed)
+    books = [hdc.item_memory(m, dim, random_state=rng) for _ in range(n_factors)]
+    truth = rng.integers(0, m, size=(n, n_factors))
+    products = np.bitwise_xor.reduce(
+        np.stack([books[f][truth[:, f]] for f in range(n_factors)]), axis=0
+    )
+    return books, truth, products
+
+
+@pytest.mark.parametrize("n_factors", [2, 3, 4])
+def test_resonator_recovers_small_problems(n_factors):
+    books, truth, products = make_problems(n_factors, 8, 2048, 20, seed=n_factors)
+    result = hdc.Resonator(books, random_state=0).factorize(products)
+    assert np.array_equal(result.indices, truth)
+    assert result.converged.all()
+    assert (result.iterations >= 1).all() and (result.iterations <= 100).all()
+    single = hdc.Resonator(books, random_state=0).factorize(products[0])
+    assert single.indices.tolist() == truth[0].tolist() and bool(single.converged)
+
+
+def test_resonator_is_deterministic_and_independent_of_threads():
+    books, _, products = make_problems(3, 24, 512, 40, seed=5)  # a hard size: some fail
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = hdc.Resonator(books, max_iter=30, random_state=3).factorize(products)
+        numba.set_num_threads(max(2, threads) if numba.config.NUMBA_NUM_THREADS > 1 else 1)
+        many = hdc.Resonator(books, max_iter=30, random_state=3).factorize(products)
+    finally:
+        numba.set_num_threads(threads)
+    for field in ("indices", "iterations", "converged", "restarts"):
+        assert np.array_equal(getattr(one, field), getattr(many, field))
+
+
+def test_resonator_reports_non_convergence():
+    books, _, products = make_problems(3, 64, 256, 30, seed=1)  # far beyond capacity
+    result = hdc.Resonator(books, max_iter=40, random_state=0).factorize(products)
+    assert not result.converged.all()
+    assert (result.iterations[~result.converged] == 40).all()
+    assert (result.indices >= 0).all() and (result.indices < 64).all()
+
+
+def test_resonator_restarts_on_limit_cycles():
+    """Tiny vectors (128 bits, 4 factors of 6) make short limit cycles common."""
+    books, truth, products = make_problems(4, 6, 128, 200, seed=0)
+    with_restarts = hdc.Resonator(books, random_state=0).factorize(products)
+    without = hdc.Resonator(books, history=0, random_state=0).factorize(products)
+    assert with_restarts.restarts.sum() > 0 and without.restarts.sum() == 0
+    cycled = with_restarts.restarts > 0
+    # without restarts, a cycling problem runs to max_iter
+    assert (~without.converged[cycled]).any()
+    assert with_restarts.converged[cycled].mean() > without.converged[cycled].mean()
+
+
+def test_bad_input():
+    books = [hdc.random(4, 128, random_state=f) for f in range(3)]
+    with pytest.raises(TypeError, match="codebooks must be a list"):
+        hdc.Resonator(np.stack(books))
+    with pytest.raises(ValueError, match="at least 2 codebooks"):
+        hdc.Resonator(books[:1])
+    with pytest.raises(ValueError, match=r"codebooks\[1\] has 3 words"):
+        hdc.Resonator([books[0], hdc.random(4, 192)])
+    with pytest.raises(ValueError, match=r"codebooks\[2\] is empty"):
+        hdc.Resonator([books[0], books[1], books[2][:0]])
+    with pytest.raises(TypeError, match=r"codebooks\[0\].*uint64"):
+        hdc.Resonator([np.zeros((4, 2)), books[1]])
+    with pytest.raises(ValueError, match="max_iter"):
+        hdc.Resonator(books, max_iter=0)
+    with pytest.raises(ValueError, match="products have 3 words"):
+        hdc.Resonator(books).factorize(hdc.random(2, 192))
+    with pytest.raises(ValueError, match="products have 3 words"):
+        exhaustive_factorize(hdc.random(2, 192), books)

@@ -1,0 +1,493 @@
+"""Symbolic structures against naive references on unpacked bits, their laws, and bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hdc
+from hdc.bundling import _tie_bits
+
+from ._reference import pack_bits, unpack_bits
+
+settings.register_profile("hdkit", deadline=None, max_examples=60)
+settings.load_profile("hdkit")
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+# ------------------------------------------------------------------ naive reference on bits
+def ref_majority(bits, weights, tie_seed):
+    """Weighted per-bit majority of 0/1 rows; exact ties take the structure's tie bits."""
+    bits = np.asarray(bits, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.int64)
+    ones = (bits * w[:, None]).sum(0)
+    total = int(w.sum())
+    ties = unpack_bits(_tie_bits("random", bits.shape[1] // 64, tie_seed))
+    out = np.where(2 * ones > total, 1, np.where(2 * ones < total, 0, ties))
+    return out.astype(np.uint8), ones
+
+
+def ref_similarity(query_bits, candidate_bits):
+    q = np.atleast_2d(query_bits)
+    c = np.atleast_2d(candidate_bits)
+    return 1.0 - (q[:, None, :] != c[None, :, :]).sum(-1) / q.shape[1]
+
+
+def ref_nearest(query_bits, candidate_bits):
+    """Index of the nearest candidate of each query (ties: the first)."""
+    return np.argmax(ref_similarity(query_bits, candidate_bits), axis=1)
+
+
+def ref_roll(bits, shift):
+    return np.roll(bits, shift, axis=-1)
+
+
+def default_threshold(n, dim):
+    """Halfway between 0.5 and the member similarity 1/2 + C(N-1, (N-1)/2) / 2**N (N odd)."""
+    odd = n if n % 2 else n + 1
+    from math import comb
+
+    return 0.5 * (0.5 + 0.5 + comb(odd - 1, (odd - 1) // 2) / 2**odd)
+
+
+# ------------------------------------------------------------------ Multiset
+@pytest.mark.parametrize("dim", [64, 256])
+@pytest.mark.parametrize("n", [1, 2, 5, 8])
+def test_multiset_matches_reference(dim, n):
+    rng = np.random.default_rng(dim + n)
+    items = hdc.random(n + 4, dim, random_state=rng)
+    count = rng.integers(1, 4, size=n)
+    ms = hdc.Multiset(dim, random_state=7)
+    ms.add(items[:n], count)
+    ms.remove(items[0])
+    weights = count.copy()
+    weights[0] -= 1
+    bits = unpack_bits(items[:n])
+    expected, ones = ref_majority(bits, weights, ms._bundle.tie_seed)
+    assert np.array_equal(ms.counts, ones)
+    assert len(ms) == weights.sum()
+    assert np.array_equal(ms.value, pack_bits(expected))
+    sims = ref_similarity(unpack_bits(items), expected)[:, 0]
+    assert np.allclose(ms.similarity(items), sims)
+    assert ms.similarity(items[1]) == pytest.approx(sims[1])
+    t = default_threshold(len(ms), dim)
+    assert np.array_equal(ms.contains(items), sims >= t)
+    assert np.array_equal(ms.contains(items, threshold=0.7), sims >= 0.7)
+
+
+def test_multiset_empty_contains_nothing_and_threshold_formula():
+    ms = hdc.Multiset(128, random_state=0)
+    x = hdc.random(3, 128, random_state=1)
+    assert ms.contains(x).tolist() == [False, False, False]
+    for n in (1, 2, 3, 10, 51):
+        assert hdc.membership_error(n, 1024)[0] == pytest.approx(default_threshold(n, 1024))
+
+
+@given(seeds, st.integers(1, 9))
+def test_multiset_contains_members_and_rejects_others_at_documented_size(seed, n):
+    dim = 2048
+    _, false_negative, false_positive = hdc.membership_error(n, dim)
+    assert false_negative < 1e-9 and false_positive < 1e-9  # the documented size
+    items = hdc.random(n + 20, dim, random_state=seed)
+    ms = hdc.Multiset(dim, random_state=seed)
+    ms.add(items[:n])
+    assert ms.contains(items).tolist() == [True] * n + [False] * 20
+
+
+@given(seeds, st.integers(1, 12), st.integers(1, 6))
+def test_multiset_remove_inverts_add_exactly(seed, n, extra):
+    items = hdc.random(n + extra, 256, random_state=seed)
+    ms = hdc.Multiset(256, random_state=seed)
+    ms.add(items[:n])
+    before_counts, before_value = ms.counts.copy(), ms.value.copy()
+    ms.add(items[n:], 2)
+    ms.remove(items[n:], 2)
+    assert np.array_equal(ms.counts, before_counts)
+    assert np.array_equal(ms.value, before_value)
+
+
+@given(seeds, st.sampled_from([5, 9, 21, 61]))
+def test_multiset_size_estimate_from_the_binary_value(seed, n):
+    dim = 8192
+    items = hdc.random(n, dim, random_state=seed)
+    ms = hdc.Multiset(dim, random_state=seed)
+    ms.add(items)
+    estimate = ms.estimate_size(items)
+    assert estimate % 2 == 1
+    # member similarity falls like 1/sqrt(n): the estimate is good to a few tens of percent
+    assert n / 1.6 <= estimate <= n * 1.6 + 2
+
+
+# ------------------------------------------------------------------ HashTable
+@pytest.mark.parametrize("dim", [64, 192])
+@pytest.mark.parametrize("n", [1, 3, 6])
+def test_hashtable_matches_reference(dim, n):
+    rng = np.random.default_rng(10 * dim + n)
+    keys = hdc.random(n, dim, random_state=rng)
+    candidates = hdc.random(12, dim, random_state=rng)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(candidates, [f"v{i}" for i in range(12)])
+    chosen = rng.integers(0, 12, size=n)
+    table = hdc.HashTable(dim, memory=memory, random_state=3)
+    table.put(keys, candidates[chosen])
+    pairs = unpack_bits(keys) ^ unpack_bits(candidates[chosen])
+    expected, _ = ref_majority(pairs, np.ones(n), table._bundle.tie_seed)
+    assert np.array_equal(table.value, pack_bits(expected))
+    noisy = expected[None, :] ^ unpack_bits(keys)
+    assert np.array_equal(table.unbind(keys), pack_bits(noisy))
+    nearest = ref_nearest(noisy, unpack_bits(candidates))
+    assert np.array_equal(table.get(keys), candidates[nearest])
+    labels, sims = table.query(keys, k=1)
+    assert labels[:, 0].tolist() == [f"v{i}" for i in nearest]
+    assert np.allclose(sims[:, 0], ref_similarity(noisy, unpack_bits(candidates)).max(1))
+    assert np.array_equal(table.get(keys[0]), candidates[nearest[0]])
+
+
+def test_hashtable_own_memory_holds_the_values_put():
+    keys = hdc.random(4, 128, random_state=0)
+    values = hdc.random(4, 128, random_state=1)
+    table = hdc.HashTable.from_pairs(keys[:2], values[:2], random_state=0)
+    table.put(keys[2:], values[2:])
+    assert len(table) == 4 and len(table.memory) == 4
+    assert np.array_equal(table.memory.vectors, values)
+    assert table.memory.labels.tolist() == [0, 1, 2, 3]
+
+
+@given(seeds, st.integers(1, 15), st.integers(16, 64))
+def test_hashtable_get_after_put_at_documented_size(seed, n, m):
+    dim = 2048
+    assert 1 - hdc.capacity(n, dim, m) < 1e-8  # the documented probability at this size
+    rng = np.random.default_rng(seed)
+    keys = hdc.random(n, dim, random_state=rng)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(hdc.random(m, dim, random_state=rng), np.arange(m))
+    chosen = rng.integers(0, m, size=n)
+    table = hdc.HashTable.from_pairs(keys, memory.vectors[chosen], memory=memory, random_state=rng)
+    assert np.array_equal(table.query(keys)[0][:, 0], chosen)
+    assert np.array_equal(table.get(keys), memory.vectors[chosen])
+
+
+@given(seeds, st.integers(1, 10))
+def test_hashtable_remove_inverts_put(seed, n):
+    keys = hdc.random(n + 1, 512, random_state=seed)
+    values = hdc.random(n + 1, 512, random_state=seed + 1)
+    table = hdc.HashTable.from_pairs(keys[:n], values[:n], random_state=seed)
+    before = table.value.copy()
+    table.put(keys[n], values[n])
+    table.remove(keys[n], values[n])
+    assert len(table) == n
+    assert np.array_equal(table.value, before)
+
+
+def test_measured_get_accuracy_agrees_with_capacity():
+    """Mid-capacity: 2,040 gets from 34 records of 60 pairs, 1,000 candidates, dim 1,024."""
+    dim, n, m, records = 1024, 60, 1000, 34
+    rng = np.random.default_rng(0)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(hdc.random(m, dim, random_state=rng), np.arange(m))
+    hits = 0
+    for _ in range(records):
+        keys = hdc.random(n, dim, random_state=rng)
+        chosen = rng.integers(0, m, size=n)
+        table = hdc.HashTable.from_pairs(keys, memory.vectors[chosen], memory, random_state=rng)
+        hits += int((table.query(keys)[0][:, 0] == chosen).sum())
+    predicted = hdc.capacity(n, dim, m)
+    measured = hits / (n * records)
+    assert 0.3 < predicted < 0.7
+    assert abs(measured - predicted) < 4 * np.sqrt(predicted * (1 - predicted) / (n * records))
+
+
+# ------------------------------------------------------------------ analogy
+def test_dollar_of_mexico():
+    dim = 10240
+    name, capital, currency = hdc.item_memory(3, dim, random_state=0)
+    words = ["USA", "Washington", "dollar", "Mexico", "Mexico City", "peso", "France", "euro"]
+    fillers = hdc.AssociativeMemory(dim)
+    fillers.add(hdc.item_memory(len(words), dim, random_state=1), words)
+    v = dict(zip(words, fillers.vectors, strict=True))
+    roles = np.stack([name, capital, currency])
+    usa = hdc.HashTable.from_pairs(
+        roles, np.stack([v["USA"], v["Washington"], v["dollar"]]), fillers, random_state=2
+    )
+    mexico = hdc.HashTable.from_pairs(
+        roles, np.stack([v["Mexico"], v["Mexico City"], v["peso"]]), fillers, random_state=3
+    )
+    labels, sims = hdc.analogy(usa, mexico, v["dollar"], fillers, k=2)
+    assert labels[0] == "peso" and sims[0] > sims[1] + 0.05
+    labels, _ = hdc.analogy(usa, mexico, np.stack([v["Washington"], v["USA"]]), fillers)
+    assert labels[:, 0].tolist() == ["Mexico City", "Mexico"]
+    # the reference: bind the two record bits and the query bits, take the nearest filler
+    answer = unpack_bits(usa.value) ^ unpack_bits(mexico.value) ^ unpack_bits(v["dollar"])
+    assert words[ref_nearest(answer, unpack_bits(fillers.vectors))[0]] == "peso"
+
+
+# ------------------------------------------------------------------ Sequence
+@pytest.mark.parametrize("dim", [64, 320])
+def test_sequence_matches_reference(dim):
+    rng = np.random.default_rng(dim)
+    alphabet = hdc.random(10, dim, random_state=rng)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(alphabet, list("abcdefghij"))
+    order = rng.integers(0, 10, size=7)
+    seq = hdc.Sequence(dim, memory=memory, random_state=5)
+    seq.append(alphabet[order[:3]])
+    seq.append(alphabet[order[3]])
+    seq.append(alphabet[order[4:]])
+    rolled = np.stack([ref_roll(unpack_bits(alphabet[c]), i) for i, c in enumerate(order)])
+    expected, _ = ref_majority(rolled, np.ones(7), seq._bundle.tie_seed)
+    assert np.array_equal(seq.value, pack_bits(expected))
+    positions = np.array([6, 0, 3, 3])
+    noisy = np.stack([ref_roll(expected, -p) for p in positions])
+    assert np.array_equal(seq.unbind(positions), pack_bits(noisy))
+    nearest = ref_nearest(noisy, unpack_bits(alphabet))
+    assert np.array_equal(seq.get(positions), alphabet[nearest])
+    assert seq.query(positions)[0][:, 0].tolist() == [list("abcdefghij")[i] for i in nearest]
+    assert np.array_equal(
+        seq.get(2), alphabet[ref_nearest(ref_roll(expected, -2), unpack_bits(alphabet))[0]]
+    )
+
+
+@given(seeds, st.integers(1, 8), st.integers(1, 8))
+def test_sequence_concatenation_equals_appending(seed, n1, n2):
+    items = hdc.random(n1 + n2, 256, random_state=seed)
+    first = hdc.Sequence(256, random_state=seed)
+    first.append(items[:n1])
+    second = hdc.Sequence(256, random_state=seed + 1)
+    second.append(items[n1:])
+    whole = hdc.Sequence(256, random_state=seed)
+    whole.append(items)
+    joined = first + second
+    assert len(joined) == n1 + n2
+    assert np.array_equal(joined.counts, whole.counts)
+    assert np.array_equal(joined.value, whole.value)
+    assert np.array_equal(joined.memory.vectors, items)
+    first.extend(second)
+    assert np.array_equal(first.value, whole.value)
+
+
+@given(seeds, st.integers(1, 15))
+def test_sequence_recall_at_documented_size(seed, n):
+    dim, m = 2048, 26
+    assert 1 - hdc.capacity(n, dim, m) < 1e-8
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(hdc.random(m, dim, random_state=seed), np.arange(m))
+    order = np.random.default_rng(seed).integers(0, m, size=n)
+    seq = hdc.Sequence(dim, memory=memory, random_state=seed)
+    seq.append(memory.vectors[order])
+    assert np.array_equal(seq.query(np.arange(n))[0][:, 0], order)
+
+
+def test_sequence_replace_is_exact():
+    items = hdc.random(5, 256, random_state=0)
+    seq = hdc.Sequence(256, random_state=1)
+    seq.append(items[:3])
+    seq.replace(1, items[1], items[4])
+    other = hdc.Sequence(256, random_state=1)
+    other.append(items[[0, 4, 2]])
+    assert np.array_equal(seq.counts, other.counts)
+    assert np.array_equal(seq.value, other.value)
+
+
+# ------------------------------------------------------------------ DistinctSequence, ngrams
+def test_distinct_sequence_matches_reference():
+    items = hdc.random(6, 192, random_state=3)
+    seq = hdc.DistinctSequence(192)
+    seq.append(items[:4])
+    seq.append(items[4])
+    expected = np.zeros(192, dtype=np.uint8)
+    for i in range(5):
+        expected ^= ref_roll(unpack_bits(items[i]), i)
+    assert np.array_equal(seq.value, pack_bits(expected))
+    seq.replace(2, items[2], items[5])
+    expected ^= ref_roll(unpack_bits(items[2]), 2) ^ ref_roll(unpack_bits(items[5]), 2)
+    assert np.array_equal(seq.value, pack_bits(expected))
+    rest = seq.unbind(items[[0, 1, 5, 3]], [0, 1, 2, 3])
+    assert np.array_equal(rest, pack_bits(ref_roll(unpack_bits(items[4]), 4)))
+
+
+@given(seeds, st.integers(1, 10))
+def test_distinct_sequence_pop_inverts_append(seed, n):
+    items = hdc.random(n + 1, 128, random_state=seed)
+    seq = hdc.DistinctSequence(128)
+    seq.append(items[:n])
+    before = seq.value.copy()
+    seq.append(items[n])
+    seq.pop(items[n])
+    assert len(seq) == n and np.array_equal(seq.value, before)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_ngrams_match_reference(n):
+    items = hdc.random(8, 128, random_state=n)
+    bits = unpack_bits(items)
+    expected = []
+    for t in range(8 - n + 1):
+        window = np.zeros(128, dtype=np.uint8)
+        for j in range(n):
+            window ^= ref_roll(bits[t + j], n - 1 - j)
+        expected.append(window)
+    assert np.array_equal(hdc.ngrams(items, n), pack_bits(np.stack(expected)))
+
+
+# ------------------------------------------------------------------ Graph
+@pytest.mark.parametrize("directed", [False, True])
+@pytest.mark.parametrize("dim", [64, 256])
+def test_graph_matches_reference(directed, dim):
+    rng = np.random.default_rng(dim + directed)
+    nodes = hdc.random(7, dim, random_state=rng)
+    edges = np.array([[0, 1], [1, 2], [2, 0], [3, 4], [5, 6], [0, 6]])
+    g = hdc.Graph.from_edges(edges, nodes, directed=directed, random_state=4)
+    bits = unpack_bits(nodes)
+    second = ref_roll(bits[edges[:, 1]], 1) if directed else bits[edges[:, 1]]
+    encoded = np.vstack([bits[edges[:, 0]] ^ second, unpack_bits(g._salt)[None]])
+    expected, _ = ref_majority(encoded, np.ones(len(edges) + 1), g._bundle.tie_seed)
+    assert np.array_equal(g.value, pack_bits(expected))
+    assert len(g) == len(edges)
+    t = default_threshold(len(edges) + 1, dim)
+    src, dst = np.meshgrid(np.arange(7), np.arange(7), indexing="ij")
+    src, dst = src.ravel(), dst.ravel()
+    ok = src != dst
+    src, dst = src[ok], dst[ok]
+    other = ref_roll(bits[dst], 1) if directed else bits[dst]
+    sims = ref_similarity(bits[src] ^ other, expected)[:, 0]
+    assert np.allclose(g.edge_similarity(src, dst), sims)
+    assert np.array_equal(g.has_edge(src, dst), sims >= t)
+    for direction in ("out", "in"):
+        if directed and direction == "out":
+            probes = ref_roll(expected[None] ^ bits, -1)
+        elif directed:
+            probes = expected[None] ^ ref_roll(bits, 1)
+        else:
+            probes = expected[None] ^ bits
+        ref = ref_similarity(probes, bits)
+        assert np.allclose(g.neighbour_similarity(np.arange(7), direction), ref)
+        assert np.array_equal(g.neighbours(np.arange(7), direction), ref >= t)
+        assert np.array_equal(g.neighbours(3, direction), ref[3] >= t)
+
+
+def test_graph_has_no_phantom_edge_between_the_odd_degree_nodes():
+    """A path of 5 edges: without the extra term, its ends would look adjacent."""
+    dim = 8192
+    nodes = hdc.random(6, dim, random_state=0)
+    path = [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]
+    plain = hdc.bundle(hdc.bind(nodes[[0, 1, 2, 3, 4]], nodes[[1, 2, 3, 4, 5]]))
+    assert hdc.similarity(hdc.bind(plain, nodes[0]), nodes[5]) > 0.65  # the phantom
+    g = hdc.Graph.from_edges(path, nodes, random_state=0)
+    assert g.neighbours(0).nonzero()[0].tolist() == [1]
+    assert g.neighbours(5).nonzero()[0].tolist() == [4]
+    # what is left of the phantom: about 1/n of a member's correlation (n = 5 edges)
+    gap = hdc.member_similarity(len(path) + 1) - 0.5
+    assert g.neighbour_similarity(0)[0, 5] < 0.5 + gap / 3
+
+
+@given(seeds, st.booleans())
+def test_graph_queries_at_documented_size(seed, directed):
+    dim, n_nodes = 4096, 12
+    rng = np.random.default_rng(seed)
+    pairs = np.array([(i, j) for i in range(n_nodes) for j in range(n_nodes) if i != j])
+    edges = pairs[rng.choice(len(pairs), size=9, replace=False)]
+    if not directed:  # one orientation per undirected edge
+        edges = np.unique(np.sort(edges, axis=1), axis=0)
+    _, false_negative, false_positive = hdc.membership_error(len(edges) + 1, dim)
+    assert false_negative < 1e-9 and false_positive < 1e-9
+    nodes = hdc.random(n_nodes, dim, random_state=rng)
+    g = hdc.Graph.from_edges(edges, nodes, directed=directed, random_state=seed)
+    truth = np.zeros((n_nodes, n_nodes), dtype=bool)
+    truth[edges[:, 0], edges[:, 1]] = True
+    if not directed:
+        truth |= truth.T
+    assert np.array_equal(g.neighbours(np.arange(n_nodes)), truth)
+    if directed:
+        assert np.array_equal(g.neighbours(np.arange(n_nodes), "in"), truth.T)
+    assert np.array_equal(g.has_edge(pairs[:, 0], pairs[:, 1]), truth[pairs[:, 0], pairs[:, 1]])
+    before = g.value.copy()
+    g.add_edges(pairs[0, 0], pairs[0, 1])
+    g.remove_edges(pairs[0, 0], pairs[0, 1])
+    assert np.array_equal(g.value, before)
+
+
+# ------------------------------------------------------------------ bad input
+def test_bad_input_names_the_argument():
+    x = hdc.random(3, 128, random_state=0)
+    ms = hdc.Multiset(128)
+    with pytest.raises(ValueError, match="items.*192-bit.*dim 128"):
+        ms.add(hdc.random(2, 192))
+    with pytest.raises(TypeError, match="items.*uint64"):
+        ms.add(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="count.*shape \\(3,\\)"):
+        ms.add(x, [1, 2])
+    with pytest.raises(TypeError, match="count"):
+        ms.add(x, 1.5)
+    with pytest.raises(ValueError, match="count must be >= 0"):
+        ms.remove(x, -1)
+    with pytest.raises(ValueError, match="threshold.*\\(0, 1\\]"):
+        ms.contains(x, threshold=1.5)
+    with pytest.raises(ValueError, match="members is empty"):
+        ms.estimate_size(x[:0])
+    with pytest.raises(ValueError, match="dim"):
+        hdc.Multiset(100)
+
+    table = hdc.HashTable(128)
+    with pytest.raises(ValueError, match="3 keys and 2 values"):
+        table.put(x, x[:2])
+    with pytest.raises(TypeError, match="memory.*AssociativeMemory"):
+        hdc.HashTable(128, memory=x)
+    with pytest.raises(ValueError, match="memory stores dim 256"):
+        hdc.HashTable(128, memory=hdc.AssociativeMemory(256))
+    with pytest.raises(ValueError, match="empty"):
+        table.get(x)
+
+    seq = hdc.Sequence(128)
+    seq.append(x)
+    with pytest.raises(ValueError, match="positions must lie in \\[0, 3\\)"):
+        seq.get([0, 3])
+    with pytest.raises(TypeError, match="positions"):
+        seq.get(1.0)
+    with pytest.raises(TypeError, match="other"):
+        seq.extend(x)
+    with pytest.raises(ValueError, match="pop from an empty"):
+        hdc.DistinctSequence(128).pop(x[0])
+    with pytest.raises(ValueError, match="n must lie in \\[1, 3\\]"):
+        hdc.ngrams(x, 4)
+
+    with pytest.raises(ValueError, match="self-loops"):
+        hdc.Graph.from_edges([[0, 1], [2, 2]], x)
+    with pytest.raises(ValueError, match="edges must have shape"):
+        hdc.Graph.from_edges([0, 1], x)
+    with pytest.raises(ValueError, match="node indices in \\[0, 3\\)"):
+        hdc.Graph(x).add_edges([0], [3])
+    with pytest.raises(TypeError, match="sources"):
+        hdc.Graph(x).add_edges([0.0], [1])
+    with pytest.raises(ValueError, match="direction"):
+        hdc.Graph(x).neighbours(0, direction="up")
+    with pytest.raises(TypeError, match="directed"):
+        hdc.Graph(x, directed="yes")
+    with pytest.raises(TypeError, match="memory"):
+        hdc.analogy(x[0], x[1], x[2], memory=x)
+
+
+def test_structures_are_deterministic_for_a_random_state():
+    x = hdc.random(4, 256, random_state=0)  # even count: ties decided by the tie bits
+    a, b = hdc.Multiset(256, random_state=11), hdc.Multiset(256, random_state=11)
+    a.add(x)
+    b.add(x)
+    assert np.array_equal(a.value, b.value)
+
+
+@given(seeds, st.floats(0.0, 1.0, allow_nan=False), st.sampled_from([64, 192, 1024]))
+def test_integer_distance_threshold_equals_float_similarity_test(seed, t, dim):
+    from hdc import structures
+
+    q = hdc.random(7, dim, random_state=seed)
+    c = np.vstack([q[:2], hdc.flip(q[2:5], 0.3, random_state=seed), hdc.random(4, dim, seed)])
+    expected = hdc.similarity(q, c) >= t
+    assert np.array_equal(structures._within(q, c, t, dim), expected)
+
+
+def test_within_in_chunks(monkeypatch):
+    from hdc import structures
+
+    monkeypatch.setattr(structures, "_WITHIN_CHUNK", 5)
+    q, c = hdc.random(9, 128, random_state=0), hdc.random(4, 128, random_state=1)
+    assert np.array_equal(structures._within(q, c, 0.5, 128), hdc.similarity(q, c) >= 0.5)

@@ -56,7 +56,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS_DIR, machine_info, print_table, timed, write_json  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS_DIR,
+    best_seconds_with_result,
+    machine_info,
+    print_table,
+    write_json,
+)
 
 import hdc  # noqa: E402
 from hdc.resonator import exhaustive_factorize  # noqa: E402
@@ -76,7 +82,7 @@ def conditions() -> dict:
 def time_calls(fn, repeats: int) -> tuple[float, float]:
     """(min, median) wall seconds of ``fn()`` over ``repeats`` runs after one warm-up run."""
     fn()
-    times = [timed(fn)[0] for _ in range(repeats)]
+    times = [best_seconds_with_result(fn)[0] for _ in range(repeats)]
     return float(np.min(times)), float(np.median(times))
 
 

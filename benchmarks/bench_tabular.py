@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="allow prototype variants (benchmarks/_tabular_proto.py)")
     parser.add_argument("--json", metavar="OUT", help="write every fold's scores to OUT")
     parser.add_argument("--plot", metavar="OUT.png", help="draw the summary (needs matplotlib)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads of every model (BLAS, OpenMP, numba); 0: library defaults "
+                             "(default 1: every model on one thread, as RandomForest(n_jobs=1))")
     parser.add_argument("--data-dir", help="the shared data folder (default: found as usual)")
     args = parser.parse_args(argv)
 
@@ -110,18 +113,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{m}: {spec.description}; preprocessing: {spec.preprocessing or 'none'}")
     print()
     start = time.perf_counter()
-    results = tabular.run_benchmark(models, tables, folds, args.seed, log=print)
+    threads = args.threads if args.threads > 0 else None
+    results = tabular.run_benchmark(models, tables, folds, args.seed, log=print, threads=threads)
     elapsed = time.perf_counter() - start
     summary = tabular.summarize(results)
     print()
-    print(f"{folds}-fold stratified CV (seed {args.seed}); accuracy = mean over folds")
+    print(f"{folds}-fold stratified CV (seed {args.seed}); accuracy = mean over folds; "
+          f"threads per model: {threads or 'library defaults'}")
     print(tabular.format_summary(summary))
     print(f"\nwall time {elapsed:.0f} s")
     if args.json:
         write_json({
             "command": " ".join(sys.argv),
             "date": time.strftime("%Y-%m-%d %H:%M"),
-            "folds": folds, "seed": args.seed, "quick": args.quick,
+            "folds": folds, "seed": args.seed, "quick": args.quick, "threads": threads,
             "models": {m: {"description": tabular.MODELS[m].description,
                            "preprocessing": tabular.MODELS[m].preprocessing} for m in models},
             "datasets": {t.name: t.describe() for t in tables},

@@ -36,7 +36,8 @@ import math
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ __all__ = [
     "cross_validate",
     "format_summary",
     "infer_categorical",
+    "limited_threads",
     "load_suite",
     "load_suite_dataset",
     "plot_results",
@@ -677,6 +679,25 @@ def _balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         return float(balanced_accuracy_score(y_true, y_pred))
 
 
+@contextmanager
+def limited_threads(threads: int | None) -> Iterator[None]:
+    """Run BLAS, OpenMP (scikit-learn's HistGradientBoosting, k-NN) and numba (hdkit's
+    kernels) on at most ``threads`` threads; None leaves them as they are."""
+    if threads is None:
+        yield
+        return
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        with threadpool_limits(limits=int(threads)):
+            yield
+    finally:
+        numba.set_num_threads(previous)
+
+
 def cross_validate(
     model: str | Callable[[Table, int], Any],
     table: Table,
@@ -684,6 +705,7 @@ def cross_validate(
     n_splits: int = 5,
     random_state: int = 0,
     model_name: str | None = None,
+    threads: int | None = None,
 ) -> list[FoldScore]:
     """Fit and score a model on every fold of ``table``.
 
@@ -696,6 +718,9 @@ def cross_validate(
         Default :func:`stratified_folds` of ``table.y`` with ``n_splits`` and ``random_state``.
     random_state : int
         Seed of the folds and of the model (the same model seed on every fold).
+    threads : int, optional
+        Thread limit of every library while fitting and predicting (:func:`limited_threads`);
+        None: each library's default.
 
     Returns
     -------
@@ -710,12 +735,14 @@ def cross_validate(
     scores = []
     for k, (train, test) in enumerate(folds):
         estimator = build(table, random_state)
-        start = time.perf_counter()
-        estimator.fit(table.X[train], table.y[train])
-        fit_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        predicted = estimator.predict(table.X[test])
-        predict_seconds = time.perf_counter() - start
+        X_train, y_train, X_test = table.X[train], table.y[train], table.X[test]
+        with limited_threads(threads):
+            start = time.perf_counter()
+            estimator.fit(X_train, y_train)
+            fit_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            predicted = estimator.predict(X_test)
+            predict_seconds = time.perf_counter() - start
         truth = table.y[test]
         scores.append(FoldScore(
             table.name, name, k, float(np.mean(predicted == truth)),
@@ -731,8 +758,10 @@ def run_benchmark(
     n_splits: int = 5,
     random_state: int = 0,
     log: Callable[[str], None] | None = None,
+    threads: int | None = None,
 ) -> list[FoldScore]:
-    """Every model of ``models`` on every table, all on the same folds of each table."""
+    """Every model of ``models`` on every table, all on the same folds of each table
+    (``threads``: see :func:`cross_validate`)."""
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ValueError(f"unknown models {unknown}; expected names from {', '.join(MODELS)}")
@@ -740,7 +769,8 @@ def run_benchmark(
     for table in tables:
         folds = stratified_folds(table.y, n_splits, random_state)
         for name in models:
-            scores = cross_validate(name, table, folds, random_state=random_state)
+            scores = cross_validate(name, table, folds, random_state=random_state,
+                                    threads=threads)
             results.extend(scores)
             if log is not None:
                 acc = np.mean([s.accuracy for s in scores])

@@ -609,6 +609,11 @@ def build_variant(name: str, table: Any, seed: int) -> Any:
     family, params = parse_variant(name)
     if family == "hdc":
         return tabular_hdc(random_state=seed, **params)
+    if family == "hdc1hot":  # the same model behind median imputation and one-hot columns
+        from hdkit.tabular import _with_preprocessing
+
+        return _with_preprocessing(table, tabular_hdc(random_state=seed, **params), scale=False,
+                                   dense=True)
     if family == "hdcprep":  # a scikit-learn transform first, then HDClassifier's own "auto"
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import QuantileTransformer, RobustScaler, StandardScaler

@@ -30,6 +30,7 @@ Usage::
     python benchmarks/bench_tabular.py --quick                  # 3 folds, letter cut to 4,000 rows
     python benchmarks/bench_tabular.py --models hdc,svc,rf --datasets iris,wine --json out.json
     python benchmarks/bench_tabular.py --plot tabular.png
+    python benchmarks/bench_tabular.py --learning-curve --models hdc,svc,rf,hgb  # 100-100,000 rows
 """
 
 from __future__ import annotations
@@ -66,6 +67,57 @@ def _subsample(table: tabular.Table, rows: int, seed: int) -> tabular.Table:
     return replace(table, X=table.X[keep], y=table.y[keep])
 
 
+def _synthetic(n_rows: int = 125_000) -> tabular.Table:
+    """4 classes, 20 features of which 5 rescaled by 1, 10, 100, 1000 and 0.01."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=n_rows, n_features=20, n_informative=12,
+                               n_redundant=4, n_classes=4, n_clusters_per_class=2, flip_y=0.02,
+                               random_state=0)
+    X[:, :5] *= np.array([1.0, 10.0, 100.0, 1000.0, 0.01])
+    return tabular.Table("synthetic", X, y, tuple(f"x{j}" for j in range(20)),
+                         np.zeros(20, dtype=bool))
+
+
+def learning_curve(models: list[str], data_dir: str | None, threads: int | None) -> list[dict]:
+    """Accuracy and fit time against the number of training rows.
+
+    Letter: stratified subsets of rows 1-16,000, scored on rows 16,001-20,000; a synthetic set:
+    the first n of 100,000 rows, scored on 25,000 more. SVC stops at 10,000 synthetic rows.
+    """
+    from sklearn.model_selection import train_test_split
+
+    letter = tabular.load_suite_dataset("letter", data_dir)
+    synthetic = _synthetic()
+    plans = [(letter, 16000, [100, 300, 1000, 3000, 10000, 16000]),
+             (synthetic, 100000, [1000, 10000, 100000])]
+    rows = []
+    for table, split, sizes in plans:
+        X_pool, y_pool = table.X[:split], table.y[:split]
+        X_test, y_test = table.X[split:], table.y[split:]
+        for n in sizes:
+            if n < split:
+                keep, _ = train_test_split(np.arange(split), train_size=n, stratify=y_pool,
+                                           random_state=0)
+                X_train, y_train = X_pool[keep], y_pool[keep]
+            else:
+                X_train, y_train = X_pool, y_pool
+            for name in models:
+                if name == "svc" and n > 10000:
+                    continue
+                model = tabular.build_model(name, table, 0)
+                with tabular.limited_threads(threads):
+                    start = time.perf_counter()
+                    model.fit(X_train, y_train)
+                    fit = time.perf_counter() - start
+                    accuracy = float(np.mean(model.predict(X_test) == y_test))
+                rows.append({"dataset": table.name, "n_train": int(n), "model": name,
+                             "accuracy": accuracy, "fit_seconds": fit})
+                print(f"{table.name:<10}{n:>8}  {name:<12}accuracy {accuracy:.4f}  "
+                      f"fit {fit:8.2f} s", flush=True)
+    return rows
+
+
 def _names(text: str, known: tuple[str, ...] | dict, what: str, allow_variants: bool) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in known and not (allow_variants and ":" in n)]
@@ -93,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1,
                         help="threads of every model (BLAS, OpenMP, numba); 0: library defaults "
                              "(default 1: every model on one thread, as RandomForest(n_jobs=1))")
+    parser.add_argument("--learning-curve", action="store_true",
+                        help="instead of the suite: accuracy and fit time from 100 to 100,000 "
+                             "training rows (letter subsets and a synthetic set)")
     parser.add_argument("--data-dir", help="the shared data folder (default: found as usual)")
     args = parser.parse_args(argv)
 
@@ -102,6 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         import _tabular_proto
 
         _tabular_proto.register_variants([m for m in models if m not in tabular.MODELS])
+    threads = args.threads if args.threads > 0 else None
+    if args.learning_curve:
+        rows = learning_curve(models, args.data_dir, threads)
+        if args.json:
+            write_json({"command": " ".join(sys.argv), "date": time.strftime("%Y-%m-%d %H:%M"),
+                        "threads": threads, "machine": machine_info(), "learning_curve": rows},
+                       args.json)
+        return 0
     folds = 3 if args.quick else args.folds
     tables = tabular.load_suite(datasets, args.data_dir)
     if args.quick:
@@ -113,7 +176,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{m}: {spec.description}; preprocessing: {spec.preprocessing or 'none'}")
     print()
     start = time.perf_counter()
-    threads = args.threads if args.threads > 0 else None
     results = tabular.run_benchmark(models, tables, folds, args.seed, log=print, threads=threads)
     elapsed = time.perf_counter() - start
     summary = tabular.summarize(results)

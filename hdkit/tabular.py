@@ -899,19 +899,23 @@ def plot_results(
     height_inches = 0.55 * len(datasets) * len(models) ** 0.5 + 3.2
     fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels + 1, height_inches),
                              gridspec_kw={"width_ratios": [3, 3, 2] if reference else [3, 2]})
-    colors = plt.get_cmap("tab10")
+    palette = plt.get_cmap("tab10" if len(models) <= 10 else "tab20")
+
+    def colors(k: int) -> Any:
+        return palette(k % palette.N)
+
     height = 0.8 / max(1, len(models))
     positions = np.arange(len(datasets))
     for k, m in enumerate(models):
         acc = [summary.accuracy[m].get(d, np.nan) for d in datasets]
         err = [summary.accuracy_std[m].get(d, 0.0) for d in datasets]
         offset = positions + (k - (len(models) - 1) / 2) * height
-        axes[0].barh(offset, acc, height, xerr=err, color=colors(k % 10), label=m,
+        axes[0].barh(offset, acc, height, xerr=err, color=colors(k), label=m,
                      error_kw={"elinewidth": 0.8})
         if reference:
             ref = [summary.accuracy[reference].get(d, np.nan) for d in datasets]
             diff = 100 * (np.array(acc) - np.array(ref))
-            axes[1].barh(offset, diff, height, color=colors(k % 10), label=m)
+            axes[1].barh(offset, diff, height, color=colors(k), label=m)
     axes[0].set_xlim(0, 1)
     axes[0].set_xlabel("accuracy (mean over folds; bars: ±1 std)")
     axes[0].set_title("accuracy per dataset")
@@ -926,7 +930,7 @@ def plot_results(
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(len(models), 8), frameon=False)
     fit = [summary.total_fit_seconds[m] for m in models]
-    axes[-1].barh(np.arange(len(models)), fit, color=[colors(k % 10) for k in range(len(models))])
+    axes[-1].barh(np.arange(len(models)), fit, color=[colors(k) for k in range(len(models))])
     axes[-1].set_yticks(np.arange(len(models)),
                         [f"{m}\nmean {summary.mean_accuracy[m]:.3f}, "
                          f"rank {summary.mean_rank[m]:.1f}" for m in models], fontsize="small")

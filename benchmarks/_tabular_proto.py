@@ -11,15 +11,19 @@ made with real code. Nothing in the library imports this file.
   categorical value a random ID hypervector bound to its column's key; a missing value and a
   category unseen in ``fit`` contribute nothing: the majority runs over the present columns
   only (:func:`record_bundle_present`).
-- :class:`TabularProjectionEncoder`: binarised random Fourier features after a robust,
-  scale-free transform of the numeric columns (quantile-normal, median/IQR or standard
-  scaling); a categorical value adds a random Gaussian ID vector to the projection (the
-  projection of its one-hot code, without building it); a missing value adds nothing.
+- :class:`TabularProjectionEncoder`: binarised random Fourier features after a scale-free
+  transform of the numeric columns (``scaling``: robust min-max, the one chosen, or
+  quantile-normal / quantile-uniform / median-IQR / standard / min-max for the ablations); a
+  categorical value adds a random Gaussian ID vector to the projection (the projection of its
+  one-hot code, without building it); a missing value adds nothing.
 - :class:`ConcatEncoder`: the bits of several encoders side by side (the sum of their kernels).
-- :func:`tabular_hdc`: ``HDClassifier`` with one of these encoders, i.e. a candidate for the
-  new ``"auto"`` encoder and defaults.
-- :class:`ScaledGLNClassifier`, :class:`ScaledKernelMachine`, :func:`hamming_svm`: the
-  baselines with the defaults proposed for them.
+- :func:`auto_average`, :class:`AutoAverageHDClassifier`: ``average="auto"``.
+- :func:`tabular_hdc`: ``HDClassifier`` with one of these encoders; :func:`proposed_hdc`: the
+  design chosen for the new ``"auto"`` encoder and defaults.
+- :class:`ScaledGLNClassifier`, :class:`ScaledKernelMachine`, :class:`HammingSVM`
+  (:func:`hamming_svm`): the baselines with the defaults proposed for them.
+- :func:`build_variant`, :func:`register_variants`: the variant names of the benchmark
+  (``"hdc:encoder=concat;scaling=robust-minmax;average=auto"``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from hdc.items import item_memory, level
 from hdc.ops import random as random_hv
 
 __all__ = [
+    "AutoAverageHDClassifier",
     "ConcatEncoder",
     "MixedRecordEncoder",
     "ScaledGLNClassifier",
@@ -48,7 +53,11 @@ __all__ = [
     "TabularProjectionEncoder",
     "column_kinds",
     "HammingSVM",
+    "auto_average",
+    "build_variant",
     "hamming_svm",
+    "proposed_hdc",
+    "register_variants",
     "split_columns",
     "tabular_hdc",
 ]
@@ -580,6 +589,14 @@ def tabular_hdc(encoder: str = "record", dim: int = 10000, epochs: int = 30, lr:
         raise ValueError(f"unknown encoder {encoder!r}")
     return AutoAverageHDClassifier(encoder=enc, epochs=epochs, lr=lr, margin=margin,
                                    average=average, random_state=random_state)
+
+
+def proposed_hdc(dim: int = 10000, random_state: Any = None) -> HDClassifier:
+    """The chosen design: record code (quantile levels, categorical IDs) and robust min-max
+    RFF code, half the bits each, ``average="auto"``; ``epochs``, ``lr``, ``margin`` as today.
+    Benchmark name ``hdc:encoder=concat;scaling=robust-minmax;average=auto``."""
+    return tabular_hdc("concat", dim=dim, scaling="robust-minmax", average="auto",
+                       random_state=random_state)
 
 
 # ------------------------------------------------------------------------- named variants

@@ -40,6 +40,8 @@ from encoders._base import BaseEncoder
 from encoders._kernels import _add8, _csa
 from encoders.record import _quantile_edges
 from hdc import HDClassifier
+from hdc._batch_retraining import cosine_gaps
+from hdc._parameters import Boolean, Options
 from hdc._validation import WORD_BITS, check_random_state
 from hdc.items import item_memory, level
 from hdc.ops import random as random_hv
@@ -854,21 +856,15 @@ class AutoAverageHDClassifier(HDClassifier):
     """``HDClassifier`` with ``average="auto"`` (:func:`auto_average`); the choice made is
     stored in ``average_``."""
 
-    def _check_params(self):
-        average = self.average
-        if isinstance(average, str):
-            if average != "auto":
-                raise ValueError(f"average must be True, False or 'auto', got {average!r}")
-            self.average = False
-        try:
-            super()._check_params()
-        finally:
-            self.average = average
+    _parameter_rules = {
+        **HDClassifier._parameter_rules,
+        "average": (Options("auto"), Boolean()),
+    }
 
     def _retrain(self, H, y_idx, epochs, rng):
         average = self.average
         if isinstance(average, str):
-            self.average_ = auto_average(self._gaps(H, y_idx)) if epochs else False
+            self.average_ = auto_average(cosine_gaps(H, y_idx, self.counters_)) if epochs else False
         else:
             self.average_ = bool(average)
         self.average = self.average_

@@ -409,7 +409,7 @@ def read_table(path: str | os.PathLike, target: str | None = None, **kwargs: Any
 def _data_dir(data_dir: str | os.PathLike | None) -> Path:
     if data_dir is not None:
         return Path(data_dir)
-    from hdc.datasets import data_dir as shared_data_dir
+    from hdkit.datasets import data_dir as shared_data_dir
 
     found = shared_data_dir()
     if (found / "tabular").is_dir() or os.environ.get("HDKIT_DATA"):
@@ -425,7 +425,7 @@ def load_suite_dataset(name: str, data_dir: str | os.PathLike | None = None) -> 
     """One set of the development suite :data:`SUITE` as a :class:`Table`.
 
     ``data_dir`` is the shared data folder (holding ``tabular/``); default: the one found by
-    :func:`hdc.datasets.data_dir`. scikit-learn's sets come from scikit-learn (digits with its
+    :func:`hdkit.datasets.data_dir`. scikit-learn's sets come from scikit-learn (digits with its
     raw 0-16 pixel values), letter from ``tabular/letter-recognition.data``.
     """
     if name in _SKLEARN_SETS:
@@ -436,7 +436,7 @@ def load_suite_dataset(name: str, data_dir: str | os.PathLike | None = None) -> 
         columns = tuple(f"x{j}" for j in range(X.shape[1]))
         return Table(name, X, y, columns, np.zeros(X.shape[1], dtype=bool))
     if name == "letter":
-        from hdc.datasets import load_letter
+        from hdkit.datasets import load_letter
 
         base = _data_dir(data_dir)
         X, y = load_letter(base / "tabular" / "letter-recognition.data")

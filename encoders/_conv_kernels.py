@@ -4,6 +4,9 @@ One pass per image fuses the three steps: random filters slid over the image (va
 the maximum response of every filter in every pooling cell, and the comparison of that maximum
 with the filter's threshold, written straight into packed words. No response map and no
 byte-per-bit array is ever stored.
+
+Bounds: kernels index only within bounds the Python wrapper established from validated input
+(images at least one patch wide and high, output words for every filter-cell bit).
 """
 
 from __future__ import annotations

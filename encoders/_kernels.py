@@ -1,7 +1,10 @@
 """Compiled kernels of the encoders (numba), over plain, already validated arrays.
 
-Counting is bit-sliced, as in :mod:`hdc._kernels`: 64 bits of a word go through carry-save adders
-into vertical counters held in registers, so no hypervector is expanded to one byte per bit.
+Counting is bit-sliced with the helpers of :mod:`hdc._bitslice`: 64 bits of a word go through
+carry-save adders into vertical counters, so no hypervector is expanded to one byte per bit.
+
+Bounds: kernels index only within bounds the Python wrapper established from validated input
+(level indices below the table size, vertical counters with enough levels for every count).
 """
 
 from __future__ import annotations
@@ -9,40 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-
-@njit(inline="always")
-def _csa(a, b, c):
-    """Carry-save adder on 64 bit lanes: returns (sum bits, carry bits) of a + b + c."""
-    u = a ^ b
-    return u ^ c, (a & b) | (u & c)
-
-
-@njit(inline="always")
-def _add8(ones, twos, fours, v, k):
-    """Add v[k:k + 8] into the counters of weight 1, 2, 4; returns them and the carry of 8."""
-    ones, two_a = _csa(ones, v[k], v[k + 1])
-    ones, two_b = _csa(ones, v[k + 2], v[k + 3])
-    twos, four_a = _csa(twos, two_a, two_b)
-    ones, two_a = _csa(ones, v[k + 4], v[k + 5])
-    ones, two_b = _csa(ones, v[k + 6], v[k + 7])
-    twos, four_b = _csa(twos, two_a, two_b)
-    fours, eight = _csa(fours, four_a, four_b)
-    return ones, twos, fours, eight
-
-
-@njit(inline="always")
-def _greater(planes, n_planes, value):
-    """Bit-sliced comparison: lanes whose vertical count is > ``value``, and lanes equal to it."""
-    gt = np.uint64(0)
-    eq = ~np.uint64(0)
-    for level in range(n_planes - 1, -1, -1):
-        p = planes[level]
-        if (value >> level) & 1:
-            eq &= p
-        else:
-            gt |= eq & p
-            eq &= ~p
-    return gt, eq
+from hdc._bitslice import add16, majority, ripple_word
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -57,16 +27,15 @@ def record_bundle(index, keys_t, table_t, tie, n_planes, out):
     """
     n, n_features = index.shape
     n_words = out.shape[1]
-    half = n_features // 2
-    even = n_features % 2 == 0
     n_full = n_features - n_features % 16
     for i in prange(n):
-        planes = np.zeros(n_planes, dtype=np.uint64)
+        planes = np.empty((n_planes, n_words), dtype=np.uint64)
         v = np.empty(16, dtype=np.uint64)
         row = index[i]
         for w in range(n_words):
+            column = planes[:, w]
             for level in range(n_planes):
-                planes[level] = 0
+                column[level] = 0
             ones = np.uint64(0)
             twos = np.uint64(0)
             fours = np.uint64(0)
@@ -74,28 +43,18 @@ def record_bundle(index, keys_t, table_t, tie, n_planes, out):
             for f in range(0, n_full, 16):
                 for k in range(16):
                     v[k] = keys_t[w, f + k] ^ table_t[w, row[f + k]]
-                ones, twos, fours, eight_a = _add8(ones, twos, fours, v, 0)
-                ones, twos, fours, eight_b = _add8(ones, twos, fours, v, 8)
-                eights, carry = _csa(eights, eight_a, eight_b)
-                for level in range(4, n_planes):
-                    p = planes[level]
-                    planes[level] = p ^ carry
-                    carry = p & carry
-            planes[0] = ones
-            planes[1] = twos
-            planes[2] = fours
-            planes[3] = eights
+                ones, twos, fours, eights, carry = add16(
+                    ones, twos, fours, eights, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+                    v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
+                )
+                ripple_word(column, 4, carry)
+            column[0] = ones
+            column[1] = twos
+            column[2] = fours
+            column[3] = eights
             for f in range(n_full, n_features):
-                carry = keys_t[w, f] ^ table_t[w, row[f]]
-                for level in range(n_planes):
-                    p = planes[level]
-                    planes[level] = p ^ carry
-                    carry = p & carry
-            gt, eq = _greater(planes, n_planes, half)
-            if even:
-                out[i, w] = gt | (eq & tie[w])
-            else:
-                out[i, w] = gt
+                ripple_word(column, 0, keys_t[w, f] ^ table_t[w, row[f]])
+        majority(planes, n_features, tie, out[i])
 
 
 @njit(cache=True, nogil=True, parallel=True)

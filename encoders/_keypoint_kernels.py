@@ -2,8 +2,10 @@
 
 The kernels are serial on purpose: one image's few hundred descriptors are too little work to
 share between threads, and a parallel kernel right after a BLAS call fights BLAS's spinning
-threads for the cores (measured 15-45 ms instead of ~1 ms for 500 descriptors on a loaded
-2-core machine). Batches of images can still be encoded concurrently (``nogil``).
+threads for the cores. Batches of images can still be encoded concurrently (``nogil``).
+
+Bounds: kernels index only within bounds the Python wrapper established from validated input
+(table indices below the number of tables, keys within ``n_bytes`` bytes).
 """
 
 from __future__ import annotations

@@ -2,10 +2,18 @@
 
 - :func:`letter_words`: the letter hypervector of a code point, a splitmix64 stream seeded by a
   hash of ``(seed, code point)`` (no alphabet to fit, any Unicode text works);
+- :func:`ngram_buckets`: the distinct weight-table buckets of the n-grams of every text (for
+  document frequencies);
 - :func:`ngram_bundle`: the bitwise majority of all character n-grams of every text, each n-gram
-  the XOR of position-rotated letter vectors read from a precomputed table. Counting is
-  bit-sliced (carry-save adders into vertical counters held in registers), one 64-bit word of
-  the output at a time, so no n-gram vector is ever materialised and nothing is one byte per bit.
+  the XOR of position-rotated letter vectors read from a precomputed table. N-grams are counted
+  16 at a time into bit-sliced vertical counters (:mod:`hdc._bitslice`), so nothing is ever one
+  byte per bit.
+
+Repeated n-grams of a text are found with a small open-addressing hash set, not by sorting.
+
+Bounds: kernels index only within bounds the Python wrapper established from validated input
+(``offsets`` within ``symbols``, symbols within ``codepoints`` and the table, buckets within
+``weights``, output slots sized from the n-gram counts).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from encoders._kernels import _csa
+from hdc._bitslice import add16_rows, majority, ripple
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MUL1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -41,78 +49,6 @@ def letter_words(codepoints, seed, out):
         for w in range(n_words):
             state += _GOLDEN
             out[k, w] = _mix64(state)
-
-
-@njit(inline="always")
-def _flush16(grams, planes, base, carry):
-    """Add the 16 rows of ``grams`` (16, W), with weight ``2**base``, into ``planes`` (levels, W).
-
-    A Harley-Seal tree of carry-save adders over planes base..base+3, then the carry of weight
-    ``2**(base + 4)`` is rippled into the higher planes. Loops run over words, so they vectorise.
-    """
-    n_words = planes.shape[1]
-    b0 = planes[base]
-    b1 = planes[base + 1]
-    b2 = planes[base + 2]
-    b3 = planes[base + 3]
-    for w in range(n_words):
-        ones, two_a = _csa(b0[w], grams[0, w], grams[1, w])
-        ones, two_b = _csa(ones, grams[2, w], grams[3, w])
-        twos, four_a = _csa(b1[w], two_a, two_b)
-        ones, two_a = _csa(ones, grams[4, w], grams[5, w])
-        ones, two_b = _csa(ones, grams[6, w], grams[7, w])
-        twos, four_b = _csa(twos, two_a, two_b)
-        fours, eight_a = _csa(b2[w], four_a, four_b)
-        ones, two_a = _csa(ones, grams[8, w], grams[9, w])
-        ones, two_b = _csa(ones, grams[10, w], grams[11, w])
-        twos, four_a = _csa(twos, two_a, two_b)
-        ones, two_a = _csa(ones, grams[12, w], grams[13, w])
-        ones, two_b = _csa(ones, grams[14, w], grams[15, w])
-        twos, four_b = _csa(twos, two_a, two_b)
-        fours, eight_b = _csa(fours, four_a, four_b)
-        eights, carry[w] = _csa(b3[w], eight_a, eight_b)
-        b0[w] = ones
-        b1[w] = twos
-        b2[w] = fours
-        b3[w] = eights
-    _ripple(planes, base + 4, carry)
-
-
-@njit(inline="always")
-def _ripple(planes, level, carry):
-    """Add the bits of ``carry`` (W,) with weight ``2**level`` into ``planes``; clobbers carry."""
-    n_planes, n_words = planes.shape
-    for lv in range(level, n_planes):
-        for w in range(n_words):
-            q = planes[lv, w]
-            planes[lv, w] = q ^ carry[w]
-            carry[w] = q & carry[w]
-
-
-@njit(inline="always")
-def _majority(planes, total, tie, out):
-    """out = lanes whose vertical count is > total / 2, ``tie`` bits where it is exactly half.
-
-    A bit-sliced comparison with ``total // 2``, from the top plane down.
-    """
-    n_planes, n_words = planes.shape
-    half = total // 2
-    gt = np.zeros(n_words, dtype=np.uint64)
-    eq = np.full(n_words, ~np.uint64(0), dtype=np.uint64)
-    for level in range(n_planes - 1, -1, -1):
-        if (half >> level) & 1:
-            for w in range(n_words):
-                eq[w] &= planes[level, w]
-        else:
-            for w in range(n_words):
-                gt[w] |= eq[w] & planes[level, w]
-                eq[w] &= ~planes[level, w]
-    if total % 2:
-        for w in range(n_words):
-            out[w] = gt[w]
-    else:
-        for w in range(n_words):
-            out[w] = gt[w] | (eq[w] & tie[w])
 
 
 @njit(inline="always")
@@ -161,12 +97,34 @@ def _bucket(key, hash_bits):
     return np.int64(key >> np.uint64(64 - hash_bits))
 
 
+@njit(inline="always")
+def _mark_first(values, m, first):
+    """first[k] = True where ``values[k]`` does not occur in ``values[:k]`` (k < m).
+
+    An open-addressing hash set of twice the next power of two above m slots, probed linearly
+    from the top bits of the mixed value: linear time, no sorting.
+    """
+    bits = _bit_length(max(m, 1)) + 1
+    slots = np.empty(1 << bits, dtype=np.uint64)
+    used = np.zeros(1 << bits, dtype=np.bool_)
+    mask = (1 << bits) - 1
+    for k in range(m):
+        value = np.uint64(values[k])
+        h = np.int64(_mix64(value) >> np.uint64(64 - bits))
+        while used[h] and slots[h] != value:
+            h = (h + 1) & mask
+        first[k] = not used[h]
+        used[h] = True
+        slots[h] = value
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def ngram_buckets(symbols, offsets, codepoints, n_min, n_max, seed, hash_bits, first, out):
     """Distinct weight-table buckets of the n-grams of every text (for document frequencies).
 
-    Text ``i`` writes its sorted distinct buckets to ``out[first[i]:]`` and fills the rest of
-    its ``first[i + 1] - first[i]`` slots (its number of n-grams) with ``2**hash_bits``.
+    Text ``i`` writes its distinct buckets, in order of first occurrence, to ``out[first[i]:]``
+    and fills the rest of its ``first[i + 1] - first[i]`` slots (its number of n-grams) with
+    ``2**hash_bits``.
     """
     n = offsets.shape[0] - 1
     sentinel = np.int64(1) << hash_bits
@@ -179,31 +137,94 @@ def ngram_buckets(symbols, offsets, codepoints, n_min, n_max, seed, hash_bits, f
         buckets = np.empty(m, dtype=np.int64)
         for k in range(m):
             buckets[k] = _bucket(keys[k], hash_bits)
-        buckets.sort()
+        is_first = np.empty(m, dtype=np.bool_)
+        _mark_first(buckets, m, is_first)
         u = 0
         for k in range(m):
-            if k == 0 or buckets[k] != buckets[k - 1]:
+            if is_first[k]:
                 out[first[i] + u] = buckets[k]
                 u += 1
         for k in range(u, m):
             out[first[i] + k] = sentinel
 
 
+@njit(inline="always")
+def _vote_weights(keys, m, distinct, weights, hash_bits, weight):
+    """Vote weight of every n-gram of a text into ``weight`` (m,); returns the total weight.
+
+    Without ``distinct`` every occurrence votes 1. With it, the first occurrence of an n-gram
+    votes with the weight of its key's bucket and its repetitions vote 0.
+    """
+    if not distinct:
+        for k in range(m):
+            weight[k] = 1
+        return m
+    is_first = np.empty(m, dtype=np.bool_)
+    _mark_first(keys, m, is_first)
+    total = 0
+    for k in range(m):
+        weight[k] = np.int64(weights[_bucket(keys[k], hash_bits)]) if is_first[k] else 0
+        total += weight[k]
+    return total
+
+
+@njit(inline="always")
+def _count_grams(symbols, start, length, table, n_min, n_max, weight, planes, grams, filled):
+    """Count the n-grams of one text, each with its ``weight``, into ``planes``.
+
+    An n-gram of weight ``v`` goes to the 16-row buffer ``grams[l]`` of every set bit ``l`` of
+    ``v``; a full buffer is added with weight ``2**l`` (a Harley-Seal tree from plane ``l``) and
+    its carry rippled further up. N-grams starting at one position are prefixes of one another
+    and are built incrementally. Returns nothing; ``filled[l]`` rows stay in buffer ``l``.
+    """
+    n_levels, _, n_words = grams.shape
+    sixteen = np.arange(16)
+    row = np.empty(n_words, dtype=np.uint64)
+    carry = np.empty(n_words, dtype=np.uint64)
+    k = 0
+    for p in range(length):
+        top = min(n_max, length - p)
+        if top < n_min:
+            continue
+        first_row = table[0, symbols[start + p]]
+        for w in range(n_words):
+            row[w] = first_row[w]
+        for j in range(top):
+            if j > 0:
+                rotated = table[j, symbols[start + p + j]]
+                for w in range(n_words):
+                    row[w] ^= rotated[w]
+            if j + 1 < n_min:
+                continue
+            wk = weight[k]
+            k += 1
+            for level in range(n_levels):
+                if (wk >> level) & 1:
+                    slot = filled[level]
+                    buffer = grams[level, slot]
+                    for w in range(n_words):
+                        buffer[w] = row[w]
+                    filled[level] = slot + 1
+                    if slot == 15:
+                        add16_rows(planes, level, grams[level], sixteen, carry)
+                        ripple(planes, level + 4, carry)
+                        filled[level] = 0
+
+
+@njit(inline="always")
+def _flush_grams(grams, filled, planes):
+    """Ripple the rows left in the buffers ``grams[l, :filled[l]]`` into ``planes`` at level l."""
+    carry = np.empty(grams.shape[2], dtype=np.uint64)
+    for level in range(grams.shape[0]):
+        for r in range(filled[level]):
+            for w in range(carry.shape[0]):
+                carry[w] = grams[level, r, w]
+            ripple(planes, level, carry)
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def ngram_bundle(
-    symbols,
-    offsets,
-    codepoints,
-    table,
-    n_min,
-    n_max,
-    distinct,
-    seed,
-    weights,
-    hash_bits,
-    tie,
-    out,
-):
+def ngram_bundle(symbols, offsets, codepoints, table, n_min, n_max, distinct, seed, weights,
+                 hash_bits, tie, out):
     """(Weighted) majority bundle of the character n-grams of every text.
 
     Parameters (all validated by the caller)
@@ -219,17 +240,14 @@ def ngram_bundle(
         position ``j`` of an n-gram.
     n_min, n_max : int
         Range of n-gram sizes; the n-gram of size ``n`` starting at ``p`` is
-        ``XOR_{j < n} table[j, symbols[p + j]]``, so the n-grams starting at ``p`` are prefixes
-        of one another and are built incrementally.
+        ``XOR_{j < n} table[j, symbols[p + j]]``.
     distinct : bool
         False: every occurrence of an n-gram votes with weight 1. True: an n-gram occurring
         several times in a text votes once, with the weight ``weights[bucket]`` of its key's
-        bucket (``hash_bits=0``: ``weights[0]`` for all); repetitions are found by sorting the
-        n-gram keys (seeded by ``seed``).
+        bucket (``hash_bits=0``: ``weights[0]`` for all); n-grams are told apart by 64-bit keys
+        seeded by ``seed``.
     weights : uint8 (2**hash_bits,)
-        Integer weights 1..2**L - 1. A weight is added bit by bit: the n-gram goes to the
-        Harley-Seal buffer of every set bit ``l`` of its weight, which is counted into the
-        vertical counters from plane ``l`` up.
+        Integer weights 0..2**L - 1, added bit by bit (see :func:`_count_grams`).
     tie : uint64 (W,)
         Bits taken where exactly half of the total weight votes 1 (and for texts without
         n-grams).
@@ -245,56 +263,14 @@ def ngram_bundle(
         start = offsets[i]
         length = offsets[i + 1] - start
         m = _n_grams(length, n_min, n_max)
-        weight = np.ones(m, dtype=np.int64)
-        total = m
+        keys = np.empty(m if distinct else 0, dtype=np.uint64)
         if distinct:
-            keys = np.empty(m, dtype=np.uint64)
             _gram_keys(symbols, codepoints, start, length, n_min, n_max, seed, keys)
-            # weight of the first of equal keys in sorted order, 0 for its repetitions
-            order = np.argsort(keys)
-            total = 0
-            for r in range(m):
-                k = order[r]
-                if r == 0 or keys[k] != keys[order[r - 1]]:
-                    weight[k] = np.int64(weights[_bucket(keys[k], hash_bits)])
-                    total += weight[k]
-                else:
-                    weight[k] = 0
-        n_planes = max(_bit_length(total), n_levels + 3)
-        planes = np.zeros((n_planes, n_words), dtype=np.uint64)
+        weight = np.empty(m, dtype=np.int64)
+        total = _vote_weights(keys, m, distinct, weights, hash_bits, weight)
+        planes = np.zeros((max(_bit_length(total), n_levels + 3), n_words), dtype=np.uint64)
         grams = np.empty((n_levels, 16, n_words), dtype=np.uint64)
         filled = np.zeros(n_levels, dtype=np.int64)
-        row = np.empty(n_words, dtype=np.uint64)
-        carry = np.empty(n_words, dtype=np.uint64)
-        k = 0
-        for p in range(length):
-            top = min(n_max, length - p)
-            if top < n_min:
-                continue
-            first_row = table[0, symbols[start + p]]
-            for w in range(n_words):
-                row[w] = first_row[w]
-            for j in range(top):
-                if j > 0:
-                    rotated = table[j, symbols[start + p + j]]
-                    for w in range(n_words):
-                        row[w] ^= rotated[w]
-                if j + 1 < n_min:
-                    continue
-                wk = weight[k]
-                k += 1
-                for level in range(n_levels):
-                    if (wk >> level) & 1:
-                        slot = filled[level]
-                        for w in range(n_words):
-                            grams[level, slot, w] = row[w]
-                        filled[level] = slot + 1
-                        if slot == 15:
-                            _flush16(grams[level], planes, level, carry)
-                            filled[level] = 0
-        for level in range(n_levels):
-            for r in range(filled[level]):
-                for w in range(n_words):
-                    carry[w] = grams[level, r, w]
-                _ripple(planes, level, carry)
-        _majority(planes, total, tie, out[i])
+        _count_grams(symbols, start, length, table, n_min, n_max, weight, planes, grams, filled)
+        _flush_grams(grams, filled, planes)
+        majority(planes, total, tie, out[i])

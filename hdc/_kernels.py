@@ -3,6 +3,10 @@
 Each kernel is a small numba function over plain, already validated, C-contiguous arrays of
 ``uint64`` words. Public wrappers in the other modules of :mod:`hdc` validate their inputs and
 allocate outputs; kernels never validate and never allocate per-bit arrays.
+
+Bounds: kernels index only within bounds the Python wrapper established from validated input
+(equal word counts of both operands, row indices below the batch size, ``k`` at most the number
+of stored rows, shifts below the dimension, counters with enough levels for every count).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
+
+from hdc._bitslice import add16_rows, add_counters, majority, ripple
 
 
 @intrinsic
@@ -164,81 +170,24 @@ def rotate_rows(x, shifts, out):
 # --------------------------------------------------------------------------------------------
 # Bit-sliced counting (vertical counters) for bundling
 # --------------------------------------------------------------------------------------------
-@njit(inline="always")
-def _csa(a, b, c):
-    """Carry-save adder on 64 bit lanes: returns (sum bits, carry bits) of a + b + c."""
-    u = a ^ b
-    return u ^ c, (a & b) | (u & c)
-
-
 @njit(cache=True, nogil=True)
 def _tree16(x, rows, planes, low, carries):
     """Add rows ``x[rows]`` into levels ``low .. low + 3`` of the vertical counter ``planes``.
 
     ``planes[l, w]`` holds bit l of the per-bit counts of word w. Rows go 16 at a time through a
-    Harley-Seal tree of carry-save adders; the carry of weight 16 of group g is written to
-    ``carries[g]`` for the caller to count at level ``low + 4``. The remainder (< 16 rows) is
-    rippled in one by one. Loops over words start at 0 and hold no inner loop so that LLVM
-    vectorises them.
+    Harley-Seal tree (:func:`hdc._bitslice.add16_rows`); the carry of weight 16 of group g is
+    written to ``carries[g]`` for the caller to count at level ``low + 4``. The remainder
+    (< 16 rows) is rippled in one by one.
     """
-    n_levels, n_words = planes.shape
-    n_rows = rows.shape[0]
-    n_groups = n_rows // 16
-    p0 = planes[low]
-    p1 = planes[low + 1]
-    p2 = planes[low + 2]
-    p3 = planes[low + 3]
+    n_groups = rows.shape[0] // 16
     for g in range(n_groups):
-        b = 16 * g
-        x0 = x[rows[b]]
-        x1 = x[rows[b + 1]]
-        x2 = x[rows[b + 2]]
-        x3 = x[rows[b + 3]]
-        x4 = x[rows[b + 4]]
-        x5 = x[rows[b + 5]]
-        x6 = x[rows[b + 6]]
-        x7 = x[rows[b + 7]]
-        x8 = x[rows[b + 8]]
-        x9 = x[rows[b + 9]]
-        x10 = x[rows[b + 10]]
-        x11 = x[rows[b + 11]]
-        x12 = x[rows[b + 12]]
-        x13 = x[rows[b + 13]]
-        x14 = x[rows[b + 14]]
-        x15 = x[rows[b + 15]]
-        out = carries[g]
-        for w in range(n_words):
-            ones, two_a = _csa(p0[w], x0[w], x1[w])
-            ones, two_b = _csa(ones, x2[w], x3[w])
-            twos, four_a = _csa(p1[w], two_a, two_b)
-            ones, two_a = _csa(ones, x4[w], x5[w])
-            ones, two_b = _csa(ones, x6[w], x7[w])
-            twos, four_b = _csa(twos, two_a, two_b)
-            fours, eight_a = _csa(p2[w], four_a, four_b)
-            ones, two_a = _csa(ones, x8[w], x9[w])
-            ones, two_b = _csa(ones, x10[w], x11[w])
-            twos, four_a = _csa(twos, two_a, two_b)
-            ones, two_a = _csa(ones, x12[w], x13[w])
-            ones, two_b = _csa(ones, x14[w], x15[w])
-            twos, four_b = _csa(twos, two_a, two_b)
-            fours, eight_b = _csa(fours, four_a, four_b)
-            eights, sixteen = _csa(p3[w], eight_a, eight_b)
-            p0[w] = ones
-            p1[w] = twos
-            p2[w] = fours
-            p3[w] = eights
-            out[w] = sixteen
-    carry = np.empty(n_words, dtype=np.uint64)
-    for g in range(16 * n_groups, n_rows):
+        add16_rows(planes, low, x, rows[16 * g : 16 * g + 16], carries[g])
+    carry = np.empty(planes.shape[1], dtype=np.uint64)
+    for g in range(16 * n_groups, rows.shape[0]):
         row = x[rows[g]]
-        for w in range(n_words):
+        for w in range(carry.shape[0]):
             carry[w] = row[w]
-        for level in range(low, n_levels):
-            plane = planes[level]
-            for w in range(n_words):
-                p = plane[w]
-                plane[w] = p ^ carry[w]
-                carry[w] = p & carry[w]
+        ripple(planes, low, carry)
 
 
 @njit(cache=True, nogil=True)
@@ -276,42 +225,17 @@ def count_rows(x, rows, planes):
 @njit(cache=True, nogil=True)
 def merge_planes(planes):
     """Add the vertical counters planes[1:] into planes[0] with bit-sliced ripple adders."""
-    n_chunks, n_levels, n_words = planes.shape
-    carry = np.empty(n_words, dtype=np.uint64)
-    for c in range(1, n_chunks):
-        for w in range(n_words):
-            carry[w] = 0
-        for level in range(n_levels):
-            acc = planes[0, level]
-            add = planes[c, level]
-            for w in range(n_words):
-                u = acc[w] ^ add[w]
-                k = carry[w]
-                carry[w] = (acc[w] & add[w]) | (u & k)
-                acc[w] = u ^ k
+    carry = np.empty(planes.shape[2], dtype=np.uint64)
+    for c in range(1, planes.shape[0]):
+        add_counters(planes[0], planes[c], carry)
 
 
 @njit(cache=True, nogil=True)
-def majority_from_planes(planes, half, tie_bits, out):
-    """out = bits whose count (vertical counter ``planes`` (levels, W)) exceeds ``half``, plus
-    ``tie_bits`` where the count equals ``half``: a bit-sliced comparison, most significant
-    level first, without expanding the counts."""
-    n_levels, n_words = planes.shape
-    equal = np.empty(n_words, dtype=np.uint64)
-    for w in range(n_words):
-        out[w] = 0
-        equal[w] = ~np.uint64(0)
-    for level in range(n_levels - 1, -1, -1):
-        plane = planes[level]
-        if (half >> level) & 1:
-            for w in range(n_words):
-                equal[w] &= plane[w]
-        else:
-            for w in range(n_words):
-                out[w] |= equal[w] & plane[w]
-                equal[w] &= ~plane[w]
-    for w in range(n_words):
-        out[w] |= equal[w] & tie_bits[w]
+def majority_from_planes(planes, total, tie_bits, out):
+    """out = bits whose count (vertical counter ``planes`` (levels, W)) exceeds ``total / 2``;
+    ``tie_bits`` where an even ``total`` splits evenly. A bit-sliced comparison that never
+    expands the counts."""
+    majority(planes, total, tie_bits, out)
 
 
 @njit(cache=True, nogil=True)

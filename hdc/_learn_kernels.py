@@ -3,6 +3,10 @@
 Queries are packed hypervectors ``(n, W)``; a query's bipolar view is ``+1`` for a set bit and
 ``-1`` otherwise, never materialised. Integer prototypes are float64 accumulators ``(C, 64 W)``
 (integer-valued while the learning rate is an integer); binary prototypes are their packed signs.
+
+Bounds: kernels index only within bounds the Python wrapper established from validated input
+(labels below the number of classes, sample orders within the batch, queries as wide as the
+prototypes, bit planes sized for the largest counter).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from hdc._bitslice import csa
 from hdc._kernels import popcount64
 
 
@@ -263,11 +268,7 @@ def _add_bipolar(planes_c, K, h, when_set, when_clear, carry):
         off = all_ones if (when_clear >> np.uint64(k)) & np.uint64(1) else np.uint64(0)
         plane = planes_c[k]
         for w in range(n_words):
-            a = (h[w] & on) | (~h[w] & off)
-            p = plane[w]
-            x = p ^ a
-            plane[w] = x ^ carry[w]
-            carry[w] = (p & a) | (carry[w] & x)
+            plane[w], carry[w] = csa(plane[w], (h[w] & on) | (~h[w] & off), carry[w])
 
 
 @njit(cache=True, nogil=True)

@@ -79,8 +79,7 @@ def _majority(x: np.ndarray, tie_bits: np.ndarray) -> np.ndarray:
     planes = _count_planes(x, np.arange(n, dtype=np.int64))
     _kernels.merge_planes(planes)
     out = np.empty(x.shape[1], dtype=np.uint64)
-    ties = tie_bits if n % 2 == 0 else np.zeros_like(tie_bits)
-    _kernels.majority_from_planes(planes[0], n // 2, ties, out)
+    _kernels.majority_from_planes(planes[0], n, tie_bits, out)
     return out
 
 

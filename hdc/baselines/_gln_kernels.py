@@ -15,6 +15,9 @@ Layout shared by every kernel (all arrays C-contiguous, already validated by the
 
 The base-layer bias is part of ``base``; the bias of deeper layers is ``bias`` and is appended
 after the outputs of the previous layer, so it never replaces an input.
+
+Bounds: kernels index only within bounds the estimator established from validated input
+(contexts below ``n_contexts``, weight offsets from the layer sizes it allocated).
 """
 
 from __future__ import annotations
@@ -176,6 +179,28 @@ def clipped_logits(z, clip, bias, out):
         out[t, d] = bias
 
 
+@njit(inline="always")
+def _gaussian_neuron(row, mu_in, tau_in, var_min, var_max):
+    """Mean and clipped variance of the product of the input Gaussians raised to ``row``."""
+    tau = 0.0
+    weighted = 0.0
+    for i in range(row.shape[0]):
+        tau += row[i] * tau_in[i]
+        weighted += row[i] * tau_in[i] * mu_in[i]
+    mu = weighted / tau
+    return mu, min(max(1.0 / tau, var_min), var_max)
+
+
+@njit(inline="always")
+def _step_gaussian(row, mu_in, tau_in, mu, var, y, lr, weight_min, weight_max):
+    """One clipped gradient step of ``row`` on the negative log-likelihood of ``y``."""
+    diff = y - mu
+    spread = diff * diff - var
+    for i in range(row.shape[0]):
+        grad = tau_in[i] * (0.5 * spread - diff * (mu_in[i] - mu))
+        row[i] = min(max(row[i] - lr * grad, weight_min), weight_max)
+
+
 @njit(cache=True, nogil=True)
 def gaussian_forward(base_mean, base_prec, contexts, targets, learning_rates, weights, sizes,
                      widths, n_contexts, bias_mean, bias_prec, weight_min, weight_max, var_min,
@@ -217,20 +242,10 @@ def gaussian_forward(base_mean, base_prec, contexts, targets, learning_rates, we
             size = sizes[layer]
             for j in range(size):
                 start = offset + (j * n_contexts + contexts[t, 0, neuron]) * k
-                row = w[start:start + k]
-                tau = 0.0
-                weighted = 0.0
-                for i in range(k):
-                    tau += row[i] * tau_in[i]
-                    weighted += row[i] * tau_in[i] * mu_in[i]
-                mu = weighted / tau
-                var = min(max(1.0 / tau, var_min), var_max)
+                mu, var = _gaussian_neuron(w[start:start + k], mu_in, tau_in, var_min, var_max)
                 if train:
-                    diff = y - mu
-                    spread = diff * diff - var
-                    for i in range(k):
-                        grad = tau_in[i] * (0.5 * spread - diff * (mu_in[i] - mu))
-                        row[i] = min(max(row[i] - lr * grad, weight_min), weight_max)
+                    _step_gaussian(w[start:start + k], mu_in, tau_in, mu, var, y, lr,
+                                   weight_min, weight_max)
                 mu_out[j] = mu
                 tau_out[j] = 1.0 / var
                 neuron += 1

@@ -1,0 +1,154 @@
+"""Bit-sliced arithmetic on 64-bit words: carry-save adders and vertical counters.
+
+A *vertical counter* counts, for each of the 64 bit lanes of a word, how many inputs had that bit
+set: ``planes[l]`` holds bit ``l`` of every lane's count, so ``L`` words count up to ``2**L - 1``
+in all 64 lanes at once. Adding a word to the counter is a ripple of half adders; adding 16 words
+at once is a Harley-Seal tree of carry-save adders (15 full adders for 16 inputs), which is how
+bundling, the record encoder and the n-gram encoder count votes without ever expanding a
+hypervector to one byte per bit.
+
+Every helper is inlined into its caller (``inline="always"``): nothing here is compiled or cached
+on its own, and loops over words stay free of calls so that LLVM vectorises them. Helpers index
+only ``planes`` levels and words below the shapes they are given; callers size the planes (enough
+levels for the largest count) from validated input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(inline="always")
+def csa(a, b, c):
+    """Carry-save (full) adder on 64 lanes: ``(sum, carry)`` bits of ``a + b + c``."""
+    u = a ^ b
+    return u ^ c, (a & b) | (u & c)
+
+
+@njit(inline="always")
+def add8(ones, twos, fours, x0, x1, x2, x3, x4, x5, x6, x7):
+    """Add eight words to the counter bits of weight 1, 2 and 4.
+
+    Returns the new ``(ones, twos, fours)`` and the carry of weight 8.
+    """
+    ones, two_a = csa(ones, x0, x1)
+    ones, two_b = csa(ones, x2, x3)
+    twos, four_a = csa(twos, two_a, two_b)
+    ones, two_a = csa(ones, x4, x5)
+    ones, two_b = csa(ones, x6, x7)
+    twos, four_b = csa(twos, two_a, two_b)
+    fours, eight = csa(fours, four_a, four_b)
+    return ones, twos, fours, eight
+
+
+@njit(inline="always")
+def add16(ones, twos, fours, eights, x0, x1, x2, x3, x4, x5, x6, x7,
+          x8, x9, x10, x11, x12, x13, x14, x15):
+    """Harley-Seal step: add sixteen words to the counter bits of weight 1, 2, 4 and 8.
+
+    Returns the new ``(ones, twos, fours, eights)`` and the carry of weight 16 (one bit per lane:
+    a 4-bit counter plus 16 inputs stays below 32).
+    """
+    ones, twos, fours, eight_a = add8(ones, twos, fours, x0, x1, x2, x3, x4, x5, x6, x7)
+    ones, twos, fours, eight_b = add8(ones, twos, fours, x8, x9, x10, x11, x12, x13, x14, x15)
+    eights, sixteen = csa(eights, eight_a, eight_b)
+    return ones, twos, fours, eights, sixteen
+
+
+@njit(inline="always")
+def add16_rows(planes, level, x, rows, carry):
+    """Add the 16 rows ``x[rows[0]], ..., x[rows[15]]`` (each ``(W,)``) with weight
+    ``2**level`` into levels ``level .. level + 3`` of ``planes`` (levels, W).
+
+    The carries of weight ``2**(level + 4)`` are written to ``carry`` (W,), for the caller to
+    count further up. ``rows`` holds at least 16 valid row indices of ``x``.
+    """
+    x0, x1, x2, x3 = x[rows[0]], x[rows[1]], x[rows[2]], x[rows[3]]
+    x4, x5, x6, x7 = x[rows[4]], x[rows[5]], x[rows[6]], x[rows[7]]
+    x8, x9, x10, x11 = x[rows[8]], x[rows[9]], x[rows[10]], x[rows[11]]
+    x12, x13, x14, x15 = x[rows[12]], x[rows[13]], x[rows[14]], x[rows[15]]
+    p0 = planes[level]
+    p1 = planes[level + 1]
+    p2 = planes[level + 2]
+    p3 = planes[level + 3]
+    for w in range(planes.shape[1]):
+        p0[w], p1[w], p2[w], p3[w], carry[w] = add16(
+            p0[w], p1[w], p2[w], p3[w], x0[w], x1[w], x2[w], x3[w], x4[w], x5[w], x6[w], x7[w],
+            x8[w], x9[w], x10[w], x11[w], x12[w], x13[w], x14[w], x15[w],
+        )
+
+
+@njit(inline="always")
+def ripple(planes, level, carry):
+    """Add the words ``carry`` (W,) with weight ``2**level`` into ``planes`` (levels, W).
+
+    A ripple of half adders from ``level`` up; ``carry`` is used as scratch. The counter must
+    have room for the sum (a carry out of the top level is dropped).
+    """
+    for lv in range(level, planes.shape[0]):
+        plane = planes[lv]
+        for w in range(planes.shape[1]):
+            p = plane[w]
+            plane[w] = p ^ carry[w]
+            carry[w] = p & carry[w]
+
+
+@njit(inline="always")
+def ripple_word(column, level, carry):
+    """Add one word ``carry`` with weight ``2**level`` into the counter ``column`` (levels,)
+    of a single word position, stopping as soon as no lane carries."""
+    for lv in range(level, column.shape[0]):
+        if carry == 0:
+            break
+        p = column[lv]
+        column[lv] = p ^ carry
+        carry = p & carry
+
+
+@njit(inline="always")
+def add_counters(acc, addend, carry):
+    """``acc += addend`` for two vertical counters (levels, W); ``carry`` (W,) is scratch.
+
+    A bit-sliced ripple-carry adder: one full adder per level and word.
+    """
+    for w in range(acc.shape[1]):
+        carry[w] = 0
+    for lv in range(acc.shape[0]):
+        a = acc[lv]
+        b = addend[lv]
+        for w in range(acc.shape[1]):
+            a[w], carry[w] = csa(a[w], b[w], carry[w])
+
+
+@njit(inline="always")
+def compare_count(column, half):
+    """Lanes of the vertical counter ``column`` (levels,) whose count is ``> half``, and lanes
+    whose count equals ``half``: a bit-sliced comparison from the top level down.
+
+    ``half`` must be below ``2**len(column)``.
+    """
+    greater = np.uint64(0)
+    equal = ~np.uint64(0)
+    for level in range(column.shape[0] - 1, -1, -1):
+        p = column[level]
+        if (half >> level) & 1:
+            equal &= p
+        else:
+            greater |= equal & p
+            equal &= ~p
+    return greater, equal
+
+
+@njit(inline="always")
+def majority(planes, total, tie, out):
+    """``out`` (W,) = the lanes whose count in ``planes`` (levels, W) exceeds ``total / 2``.
+
+    For an even ``total`` the lanes counting exactly ``total / 2`` take their bit from ``tie``
+    (W,); for an odd total a count cannot tie.
+    """
+    half = total // 2
+    even = total % 2 == 0
+    for w in range(planes.shape[1]):
+        greater, equal = compare_count(planes[:, w], half)
+        out[w] = greater | (equal & tie[w]) if even else greater

@@ -37,10 +37,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from encoders._base import BaseEncoder
-from encoders._kernels import _add8, _csa
 from encoders.record import _quantile_edges
 from hdc import HDClassifier
 from hdc._batch_retraining import cosine_gaps
+from hdc._bitslice import add8, csa
 from hdc._parameters import Boolean, Options
 from hdc._validation import WORD_BITS, check_random_state
 from hdc.items import item_memory, level
@@ -239,9 +239,13 @@ def record_bundle_present(index, keys_t, table_t, tie, n_planes, out):
                 for k in range(16):
                     q = row[f + k]
                     v[k] = keys_t[w, f + k] ^ table_t[w, q] if q >= 0 else np.uint64(0)
-                ones, twos, fours, eight_a = _add8(ones, twos, fours, v, 0)
-                ones, twos, fours, eight_b = _add8(ones, twos, fours, v, 8)
-                eights, carry = _csa(eights, eight_a, eight_b)
+                ones, twos, fours, eight_a = add8(
+                    ones, twos, fours, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+                )
+                ones, twos, fours, eight_b = add8(
+                    ones, twos, fours, v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]
+                )
+                eights, carry = csa(eights, eight_a, eight_b)
                 for lv in range(4, n_planes):
                     p = planes[lv]
                     planes[lv] = p ^ carry

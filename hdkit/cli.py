@@ -154,7 +154,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     width = max(len(name) for name in entries)
     for name, entry in found.items():
         if not entry["found"]:
-            where = "missing (see below)"
+            where = "(where it was looked for and how to get it: below)"
         elif not entry["files"]:
             where = "bundled with scikit-learn"
         else:

@@ -40,7 +40,7 @@ from _common import best_seconds_with_result  # noqa: E402
 from gln_reference import NumpyGLN, pygln_preprocess  # noqa: E402
 
 from hdc.baselines import GLNClassifier, KernelMachineClassifier  # noqa: E402
-from hdkit.datasets import DatasetNotFoundError, load_digits_split, load_fashion_mnist  # noqa: E402
+from hdkit.datasets import DatasetNotFoundError, load_dataset  # noqa: E402
 
 # hyperparameters of the peers and of ours, per data set (documented in docs/baselines.md)
 PYGLN = {"layer_sizes": (16, 16, 1), "context_dim": 4, "learning_rate": 1e-3, "eps": 1e-3,
@@ -213,7 +213,7 @@ def main(argv=None):
     warm_up()
     print(f"{'dataset':14s} {'model':66s} {'accuracy':>8s} {'fit s':>10s} {'predict s':>9s}")
     rows = []
-    X_train, X_test, y_train, y_test = load_digits_split()
+    X_train, X_test, y_train, y_test = load_dataset("digits")
     X_train, X_test = X_train / 16.0, X_test / 16.0
     rows += gln_rows("digits", X_train, X_test, y_train, y_test, OURS_DIGITS, None, args.seeds)
     rows += kernel_rows(X_train, X_test, y_train, y_test)
@@ -224,8 +224,7 @@ def main(argv=None):
             "hdkit GLN")]))
     if not args.skip_fashion:
         try:
-            X_train, y_train = load_fashion_mnist("train")
-            X_test, y_test = load_fashion_mnist("test")
+            X_train, X_test, y_train, y_test = load_dataset("fashion-mnist")
         except DatasetNotFoundError as exc:
             print(f"skipping Fashion-MNIST: {exc}")
         else:

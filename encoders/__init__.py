@@ -1,10 +1,28 @@
-"""Encoders: scikit-learn transformers that turn data into packed ``uint64`` hypervectors."""
+"""Encoders: scikit-learn transformers that turn data into packed ``uint64`` hypervectors.
 
-from encoders.convolution import ConvolutionEncoder
-from encoders.keypoint import KeypointEncoder
-from encoders.ngram import NGramEncoder
-from encoders.projection import ProjectionEncoder
-from encoders.record import RecordEncoder
+Importing ``encoders`` is cheap: each encoder loads its module (with scikit-learn, numba and
+the compiled kernels) when it is first used, like the names of :mod:`hdc`.
+"""
+
+from typing import TYPE_CHECKING
+
+from hdc._lazy import attach
+
+_EXPORTS = {
+    "convolution": ["ConvolutionEncoder"],
+    "keypoint": ["KeypointEncoder"],
+    "ngram": ["NGramEncoder"],
+    "projection": ["ProjectionEncoder"],
+    "record": ["RecordEncoder"],
+}
+__getattr__, __dir__ = attach(__name__, _EXPORTS)
+
+if TYPE_CHECKING:
+    from encoders.convolution import ConvolutionEncoder
+    from encoders.keypoint import KeypointEncoder
+    from encoders.ngram import NGramEncoder
+    from encoders.projection import ProjectionEncoder
+    from encoders.record import RecordEncoder
 
 __all__ = [
     "ConvolutionEncoder",

@@ -27,15 +27,14 @@ import time
 import numpy as np
 
 from hdc.baselines import GLNClassifier, KernelMachineClassifier
-from hdkit.datasets import load_digits_split, load_fashion_mnist
+from hdkit.datasets import DatasetNotFoundError, load_dataset
 
 
 def load(dataset: str):
     if dataset == "digits":
-        X_train, X_test, y_train, y_test = load_digits_split()
+        X_train, X_test, y_train, y_test = load_dataset("digits")
         return X_train / 16.0, X_test / 16.0, y_train, y_test
-    X_train, y_train = load_fashion_mnist("train")
-    X_test, y_test = load_fashion_mnist("test")
+    X_train, X_test, y_train, y_test = load_dataset("fashion-mnist")
     return X_train / 255.0, X_test / 255.0, y_train, y_test
 
 
@@ -87,4 +86,7 @@ def main(argv=None) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DatasetNotFoundError as exc:  # missing data: say how to get it, no traceback
+        raise SystemExit(f"error: {exc}") from None

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from hdc import HDClassifier
-from hdkit.datasets import load_digits_split
+from hdkit.datasets import load_dataset
 
 
 def load_table(path: str) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> float:
     if (args.train is None) != (args.test is None):
         parser.error("give both --train and --test, or neither for the documented split")
     if args.train is None:
-        X_train, X_test, y_train, y_test = load_digits_split()
+        X_train, X_test, y_train, y_test = load_dataset("digits")
         source = "sklearn load_digits, test_size=0.25, random_state=0, stratified"
     else:
         (X_train, y_train), (X_test, y_test) = load_table(args.train), load_table(args.test)

@@ -1,7 +1,8 @@
 """HDClassifier on SIFT keypoint encodings vs on pixel encodings: OpenCV's handwritten digits.
 
-Data: ``../shared/data/tabular/digits.png``, 5,000 digits of 20x20 pixels in a grid of 100
-columns x 50 rows; rows 0-4 hold digit 0, rows 5-9 digit 1, and so on (500 per class). Split
+Data: ``tabular/digits.png`` of the shared data folder (``hdkit data`` shows where), 5,000
+digits of 20x20 pixels in a grid of 100 columns x 50 rows; rows 0-4 hold digit 0, rows 5-9
+digit 1, and so on (500 per class). Split
 (documented, deterministic): in each class, in reading order (row by row, left to right), the
 first 250 digits train and the last 250 test; 2,500 / 2,500 in all.
 
@@ -36,7 +37,7 @@ import numpy as np
 
 from encoders import KeypointEncoder, RecordEncoder
 from hdc import HDClassifier
-from hdkit.datasets import data_dir
+from hdkit.datasets import DatasetNotFoundError, find_shared
 from vision import SIFT
 
 CELL = 20
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--dim", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    path = args.path or data_dir() / "tabular" / "digits.png"
+    path = args.path or find_shared("opencv-digits")
     digits, y = load_digits_png(path)
     train, test = split_indices()
     print(f"OpenCV digits: {len(train)} train / {len(test)} test (per class first 250 / last 250)")
@@ -121,4 +122,7 @@ def main(argv: list[str] | None = None) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DatasetNotFoundError as exc:  # missing data: say how to get it, no traceback
+        raise SystemExit(f"error: {exc}") from None

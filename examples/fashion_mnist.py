@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> float:
         parser.error("give both --train and --test, or neither for the official split")
     if args.train is None:
         try:
-            X_train, y_train = load_fashion_mnist("train")
-            X_test, y_test = load_fashion_mnist("test")
+            X_train, y_train = load_fashion_mnist(split="train")
+            X_test, y_test = load_fashion_mnist(split="test")
         except DatasetNotFoundError as exc:
             raise SystemExit(f"error: {exc}") from None
         source = "official Fashion-MNIST split"

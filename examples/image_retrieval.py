@@ -15,12 +15,13 @@ image and the ranking. Both run one query at a time in the same process, each me
 loop. The same search done with ``hdc.hamming`` on the memory's vectors is timed as well,
 because ``AssociativeMemory.query`` launches a thread pool even for one query.
 
-Default images (no download): ``../shared/data/images`` (graf1, box, box_in_scene; graf3 is
-left out because it shows the same wall as graf1) plus scikit-image's bundled samples, converted
-to grey. Images whose both sides are >= 800 pixels (retina, hubble_deep_field) are cut into 2x2
-non-overlapping tiles, each tile a database image of its own; every image is then shrunk to at
-most 512 pixels a side. That gives 33 database images. ``--images DIR`` uses every image file
-of a folder instead (same tiling and resizing).
+Default images (no download): ``images/`` of the shared data folder (graf1, box, box_in_scene;
+graf3 is left out because it shows the same wall as graf1; ``hdkit data`` shows where the folder
+is) plus scikit-image's bundled samples, converted to grey. Images whose both sides are >= 800
+pixels (retina, hubble_deep_field) are cut into 2x2 non-overlapping tiles, each tile a database
+image of its own; every image is then shrunk to at most 512 pixels a side. That gives 33
+database images. ``--images DIR`` uses every image file of a folder instead (same tiling and
+resizing).
 
 Features: ``vision.SIFT(max_features=500, contrast_threshold=0.02)`` for database images and
 queries alike. The contrast threshold is half OpenCV's default because several samples are
@@ -49,9 +50,9 @@ import numpy as np
 
 import hdc
 from encoders import KeypointEncoder
+from hdkit.datasets import DatasetNotFoundError, find_shared
 from vision import SIFT, match
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "images"
 SHARED_FILES = ("graf1.png", "box.png", "box_in_scene.png")
 SKIMAGE_NAMES = (
     "astronaut", "binary_blobs", "brick", "camera", "cell", "chelsea", "checkerboard", "clock",
@@ -109,9 +110,13 @@ def load_default_images() -> list[tuple[str, np.ndarray]]:
         ) from exc
     images = []
     for file in SHARED_FILES:
-        image = cv2.imread(str(SHARED / file), cv2.IMREAD_GRAYSCALE)
+        try:
+            path = find_shared("images", file)
+        except DatasetNotFoundError as exc:
+            raise SystemExit(f"error: {exc} Or point --images at a folder of images.") from None
+        image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if image is None:
-            raise SystemExit(f"cannot read {SHARED / file}; point --images at a folder of images")
+            raise SystemExit(f"cannot read {path}; point --images at a folder of images")
         images += tiles_and_resize(file, image)
     for name in SKIMAGE_NAMES:
         images += tiles_and_resize(name, to_gray_uint8(getattr(skimage.data, name)()))

@@ -1,8 +1,8 @@
 """Sentence-level language identification (21 languages) with NGramEncoder + HDClassifier.
 
-Default data: ``../shared/data/langid/train.tsv`` and ``dev.tsv`` (lines ``lang<TAB>sentence``,
-read by :func:`hdkit.datasets.load_langid`). Other data: ``--train PATH --test PATH`` in the same
-format.
+Default data: ``langid/train.tsv`` and ``langid/dev.tsv`` of the shared data folder (lines
+``lang<TAB>sentence``, read by :func:`hdkit.datasets.load_langid`; ``hdkit data`` shows where the
+folder is). Other data: ``--train PATH --test PATH`` in the same format.
 
 Encoding: every sentence becomes the bitwise majority of its character 1- to 4-grams, each
 n-gram the XOR of position-rotated letter vectors hashed from the code points
@@ -29,7 +29,7 @@ from sklearn.metrics import balanced_accuracy_score
 
 from encoders import NGramEncoder
 from hdc import HDClassifier
-from hdkit.datasets import load_langid
+from hdkit.datasets import DatasetNotFoundError, load_langid
 
 
 def timed(function, *args):
@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     if (args.train is None) != (args.test is None):
         parser.error("give both --train and --test, or neither for the shared train/dev files")
-    X_train, y_train = load_langid(args.train, split="train")
-    X_test, y_test = load_langid(args.test, split="dev")
+    X_train, y_train = load_langid(split="train", path=args.train)
+    X_test, y_test = load_langid(split="dev", path=args.test)
     print(
         f"data: {args.train or 'langid/train.tsv'} ({len(X_train)} sentences) / "
         f"{args.test or 'langid/dev.tsv'} ({len(X_test)} sentences), "
@@ -117,4 +117,7 @@ def main(argv: list[str] | None = None) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DatasetNotFoundError as exc:  # missing data: say how to get it, no traceback
+        raise SystemExit(f"error: {exc}") from None

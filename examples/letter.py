@@ -1,8 +1,9 @@
 """HDClassifier on UCI Letter Recognition (26 classes, 16 integer features).
 
-Default data: ``../shared/data/tabular/letter-recognition.data``, first 16,000 rows train and
-the last 4,000 test (the standard split). Other data: ``--train PATH --test PATH``, each a file
-in the same format (rows ``LETTER,f1,...,f16``), used whole.
+Default data: ``tabular/letter-recognition.data`` of the shared data folder (``hdkit data``
+shows where), first 16,000 rows train and the last 4,000 test (the standard split). Other data:
+``--train PATH --test PATH``, each a file in the same format (rows ``LETTER,f1,...,f16``), used
+whole.
 
 Model: ``HDClassifier`` (binarised random Fourier features, integer prototypes, margin
 retraining) with 40,000 bits, 60 retraining epochs and ``margin="auto"``. These settings were
@@ -27,7 +28,7 @@ import time
 import numpy as np
 
 from hdc import HDClassifier
-from hdkit.datasets import load_letter, load_letter_split
+from hdkit.datasets import DatasetNotFoundError, load_dataset, load_letter
 
 
 def margin_value(text: str) -> float | str:
@@ -51,15 +52,17 @@ def main(argv: list[str] | None = None) -> float:
     if args.validation and args.train is not None:
         parser.error("--validation splits the standard training rows; it takes no --train/--test")
     if args.validation:
-        X_fit, _, y_fit, _ = load_letter_split()
+        X_fit, y_fit = load_letter(split="train")
         X_train, X_test = X_fit[:12000], X_fit[12000:]
         y_train, y_test = y_fit[:12000], y_fit[12000:]
         source = "letter-recognition.data, validation: rows 1-12000 / 12001-16000"
     elif args.train is None:
-        X_train, X_test, y_train, y_test = load_letter_split()
+        X_train, X_test, y_train, y_test = load_dataset("letter")
         source = "letter-recognition.data, rows 1-16000 / 16001-20000"
     else:
-        (X_train, y_train), (X_test, y_test) = load_letter(args.train), load_letter(args.test)
+        (X_train, y_train), (X_test, y_test) = (
+            load_letter(split="all", path=args.train), load_letter(split="all", path=args.test)
+        )
         source = f"{args.train} / {args.test}"
     print(f"data: {source}; train {X_train.shape}, test {X_test.shape}")
 
@@ -80,4 +83,7 @@ def main(argv: list[str] | None = None) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DatasetNotFoundError as exc:  # missing data: say how to get it, no traceback
+        raise SystemExit(f"error: {exc}") from None

@@ -9,7 +9,7 @@ With a ground-truth homography (OpenCV FileStorage .xml/.yml or a text file of 9
 it also prints repeatability, correct matches, precision, matching score, the median error of
 the correct matches and the mean matching accuracy at 1..10 px.
 
-Example with the shared data::
+Example with the shared data folder at ``../shared/data`` (``hdkit data`` shows where it is)::
 
     python examples/match_images.py ../shared/data/images/graf1.png \\
         ../shared/data/images/graf3.png --homography ../shared/data/images/H1to3p.xml \\
@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import vision  # noqa: E402
-from vision.pipeline import load_image  # noqa: E402
+from vision.pipeline import format_report, load_image  # noqa: E402
 
 
 def bundled_pair(angle: float, scale: float):
@@ -42,31 +42,14 @@ def bundled_pair(angle: float, scale: float):
     return image, warped, H
 
 
-def report(result: dict) -> str:
-    lines = [
-        f"keypoints      {result['keypoints1']} / {result['keypoints2']}",
-        f"matches        {result['matches']}  (mutual nearest neighbours, ratio 0.8)",
-        f"inliers        {result['inliers']}  (RANSAC homography, 3 px)",
-    ]
-    if "precision" in result:
-        err = result["median_error"]
-        lines += [
-            f"repeatability  {result['repeatability']:.3f}  (3 px)",
-            f"correct        {result['correct']}  (precision {result['precision']:.3f}, "
-            f"matching score {result['matching_score']:.3f})",
-            f"median error   {'-' if err is None else f'{err:.3f} px'}  (correct matches)",
-            "MMA 1..10 px   " + " ".join(f"{v:.2f}" for v in result["mma"]),
-        ]
-    lines.append(f"time           {1e3 * result['seconds']:.0f} ms")
-    return "\n".join(lines)
-
-
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description="Match two images with hdkit's SIFT.")
     ap.add_argument("images", nargs="*", type=Path, help="IMG1 IMG2 (none: built-in demo)")
     ap.add_argument("--homography", help="ground truth mapping IMG1 to IMG2")
     ap.add_argument("--node", help="FileStorage node of the homography (default: first)")
     ap.add_argument("-o", "--output", type=Path, help="write a PNG of the matches")
+    ap.add_argument("--max-lines", type=int, default=100,
+                    help="draw at most this many matches, evenly spaced (default: 100)")
     ap.add_argument("--angle", type=float, default=30.0, help="demo warp rotation (degrees)")
     ap.add_argument("--scale", type=float, default=0.7, help="demo warp scale")
     args = ap.parse_args(argv)
@@ -81,8 +64,9 @@ def main(argv=None) -> dict:
     else:
         img1, img2, H = bundled_pair(args.angle, args.scale)
         print(f"scikit-image camera -> synthetic warp ({args.angle:g} deg, x{args.scale:g})")
-    result = vision.match_images(img1, img2, homography=H, output=args.output)
-    print(report(result))
+    result = vision.match_images(img1, img2, homography=H, output=args.output,
+                                 max_lines=args.max_lines)
+    print(format_report(result))
     if args.output:
         print(f"wrote {args.output}")
     return result

@@ -1,19 +1,49 @@
-"""The ``hdkit`` command: ``info``, ``demo``, ``compare`` and ``match``.
+"""The ``hdkit`` command: ``info``, ``data``, ``compare``, ``match`` and ``demo``.
 
 The CLI is the top layer of hdkit: it may import from every package, and nothing imports it.
+Each subcommand is an ``_add_<name>(subparsers)`` function, listed in :data:`SUBCOMMANDS`, that
+declares its options (each with a help text that states its default) and the function that
+runs it. The machinery they share is in :mod:`hdkit._command`: an expected failure raises
+``CommandError`` and ends as one ``hdkit: error: ...`` line with exit status 2; bad option
+values are rejected while parsing, before any work starts. Modules are imported inside the
+subcommands, so that ``hdkit --help`` answers at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
-import numpy as np
+from hdkit import _catalog
+from hdkit._command import (
+    ArgumentParser,
+    CommandError,
+    described,
+    existing_file,
+    expected,
+    fail,
+    non_negative_int,
+    output_file,
+    positive_int,
+    require_module,
+    run,
+    seconds,
+    subset_of,
+    write_json,
+)
+
+DATA_HELP = """\
+data: the shared data folder is $HDKIT_DATA when that is set, else shared/data in
+the working directory or a folder above it, or beside the source checkout.
+Fashion-MNIST also comes from Debian's package:
+  sudo apt-get install -y dataset-fashion-mnist
+`hdkit data` shows what is found where."""
 
 
+# ------------------------------------------------------------------ info
 def _cpu_flags() -> list[str]:
     """SIMD features of this CPU that matter to hdkit's kernels (Linux /proc/cpuinfo)."""
     wanted = ("popcnt", "avx2", "avx512f", "avx512bw", "avx512_vpopcntdq", "bmi2", "neon", "asimd")
@@ -30,6 +60,8 @@ def _cpu_flags() -> list[str]:
 
 def collect_info() -> dict:
     """Versions, numba's threading set-up and CPU features, as a dict."""
+    from importlib import metadata
+
     import numba
     import numpy as np
 
@@ -45,8 +77,6 @@ def collect_info() -> dict:
         "cpu": platform.processor() or platform.machine(),
         "cpu_features": _cpu_flags(),
     }
-    from importlib import metadata
-
     for name in ("scipy", "scikit-learn", "opencv-python-headless", "scikit-image", "dask",
                  "distributed", "tqdm", "matplotlib", "bhv"):
         try:
@@ -62,74 +92,239 @@ def collect_info() -> dict:
     return info
 
 
-def _cmd_info(args: argparse.Namespace) -> int:
-    info = collect_info()
-    if args.json:
-        print(json.dumps(info, indent=2))
-        return 0
-    width = max(len(k) for k in info)
-    for key, value in info.items():
+def _print_fields(fields: dict) -> None:
+    width = max(len(key) for key in fields)
+    for key, value in fields.items():
         if isinstance(value, list):
             value = " ".join(value) or "(none detected)"
         print(f"{key:<{width}}  {value if value is not None else 'not installed'}")
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    import json
+
+    info = collect_info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        _print_fields(info)
     return 0
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from hdkit import compare
+def _add_info(sub: argparse._SubParsersAction) -> None:
+    info = sub.add_parser(
+        "info", help="versions, numba threading layer and CPU features",
+        description="Print the versions of hdkit and its dependencies, numba's threads and "
+        "threading layer, and the CPU features its kernels use.",
+    )
+    info.add_argument("--json", action="store_true",
+                      help="print JSON instead of a table (default: a table)")
+    info.set_defaults(func=_cmd_info)
 
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    print(compare.format_table([], header=True))
-    try:
-        rows = compare.run_comparison(
-            args.dataset, models, dim=args.dim, path=args.path, random_state=args.random_state,
-            max_train=args.max_train, progress=args.progress, log=print,
-        )
-    except FileNotFoundError as exc:
-        print(f"hdkit compare: {exc}", file=sys.stderr)
-        return 2
+
+# ------------------------------------------------------------------ data
+def _cmd_data(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import textwrap
+
+    from hdkit import datasets
+
+    entries = list(datasets.DATASETS) + [k for k in datasets.SHARED_DATA if k not in
+                                         datasets.DATASETS]
+    found: dict[str, dict] = {}
+    for name in entries:
+        try:
+            files = datasets.locate(name)
+        except datasets.DatasetNotFoundError as exc:
+            found[name] = {"found": False, "files": [], "message": str(exc)}
+        else:
+            found[name] = {"found": True, "files": [str(f) for f in files], "message": ""}
+    searched = [str(folder) for folder in datasets.data_folders()]
     if args.json:
-        from pathlib import Path
+        print(json.dumps({"shared_data_folders": searched, "datasets": found}, indent=2))
+        return 0
+    if os.environ.get("HDKIT_DATA"):
+        print("shared data folder (HDKIT_DATA is set, so the only place searched):")
+    else:
+        print("shared data folder, searched in this order (HDKIT_DATA is not set):")
+    for folder in searched:
+        print(f"  {folder}")
+    print()
+    width = max(len(name) for name in entries)
+    for name, entry in found.items():
+        if not entry["found"]:
+            where = "(where it was looked for and how to get it: below)"
+        elif not entry["files"]:
+            where = "bundled with scikit-learn"
+        else:
+            where = _common_folder(entry["files"])
+        print(f"{name:<{width}}  {'found  ' if entry['found'] else 'MISSING'}  {where}")
+    for name, entry in found.items():
+        if entry["message"]:
+            print()
+            print(textwrap.fill(f"{name}: {entry['message']}", width=100,
+                                subsequent_indent="  "))
+    return 0
 
-        Path(args.json).write_text(json.dumps(compare.rows_as_dicts(rows), indent=2))
-        print(f"wrote {args.json}")
+
+def _common_folder(files: list[str]) -> str:
+    """``/a/b/c.tsv`` for one file, ``/a/b/ (c.tsv, d.tsv)`` for several in one folder."""
+    from pathlib import Path
+
+    paths = [Path(f) for f in files]
+    if len(paths) == 1:
+        return str(paths[0])
+    folders = {p.parent for p in paths}
+    if len(folders) == 1:
+        return f"{paths[0].parent}/ ({', '.join(p.name for p in paths)})"
+    return ", ".join(files)
+
+
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    data = sub.add_parser(
+        "data", help="which datasets are found where, and where they were looked for",
+        description="List the datasets that hdkit's examples, benchmarks and `hdkit compare` "
+        "read, where each was found, and for each missing one where it was looked for and how "
+        "to get it.",
+        epilog=DATA_HELP,
+    )
+    data.add_argument("--json", action="store_true",
+                      help="print JSON instead of a table (default: a table)")
+    data.set_defaults(func=_cmd_data)
+
+
+# ------------------------------------------------------------------ compare
+def _cmd_compare(args: argparse.Namespace) -> int:
     if args.plot:
-        compare.plot(rows, args.plot)
+        require_module("matplotlib", option="--plot",
+                       install="pip install matplotlib (hdkit's 'plot' extra)")
+    if args.progress:
+        require_module("tqdm", option="--progress",
+                       install="pip install tqdm (hdkit's 'progress' extra)")
+    from hdkit import compare
+    from hdkit.datasets import DatasetNotFoundError
+
+    with expected(DatasetNotFoundError, ValueError, OSError):
+        split = compare.load_split(
+            args.dataset, path=args.path, max_train=args.max_train,
+            random_state=args.random_state,
+        )
+    print(f"{args.dataset}: {len(split.y_train):,} training and {len(split.y_test):,} test "
+          "samples, the same for every model")
+    settings = {"dim": args.dim, "random_state": args.random_state}
+    if args.progress:
+        # the bars write to stderr while the models run; the table comes after they closed
+        rows = compare.compare_models(args.dataset, split, args.models, progress=True,
+                                      **settings)
+        print(compare.format_table(rows))
+    else:
+        print(compare.format_table([]), flush=True)
+        rows = compare.compare_models(
+            args.dataset, split, args.models,
+            log=lambda row: print(compare.format_table([row], header=False), flush=True),
+            **settings,
+        )
+    if args.json:
+        write_json(args.json, compare.rows_as_dicts(rows))
+        print(f"wrote {args.json} (every value at full precision)")
+    if args.plot:
+        compare.plot(rows, str(args.plot))
         print(f"wrote {args.plot}")
     return 0
 
 
-def _print_match_report(report: dict) -> None:
-    for key, value in report.items():
-        if isinstance(value, float):
-            value = f"{value:.4f}"
-        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], float):
-            value = " ".join(f"{v:.3f}" for v in value)
-        print(f"  {key}: {value}")
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    cmp = sub.add_parser(
+        "compare", help="HDC, a kernel machine and a GLN side by side on one dataset and split",
+        description="Fit each model on the same training data, score it on the same test data "
+        "and print accuracy, fit and predict seconds and the pickled model's size.",
+        epilog=f"datasets:\n{described(_catalog.DATASETS)}\n\nmodels:\n"
+        f"{described(_catalog.MODELS)}\n\n{DATA_HELP}",
+    )
+    cmp.add_argument("--dataset", choices=tuple(_catalog.DATASETS), default="digits",
+                     help="the dataset, with its documented split (default: digits)")
+    cmp.add_argument("--models", type=subset_of(tuple(_catalog.MODELS)),
+                     default=list(_catalog.MODELS), metavar="LIST",
+                     help=f"comma-separated models to run (default: {','.join(_catalog.MODELS)})")
+    cmp.add_argument("--dim", type=positive_int, default=10000,
+                     help="hypervector bits of the HDC models, rounded up to a multiple of 64; "
+                     "each row states the size used (default: 10000)")
+    cmp.add_argument("--path", metavar="PATH",
+                     help="the dataset's file or folder, when it is not in the shared data folder "
+                     "(default: searched as `hdkit data` shows)")
+    cmp.add_argument("--max-train", type=positive_int, metavar="N",
+                     help="fit on N training samples drawn at random; the test set stays whole "
+                     "(default: all)")
+    cmp.add_argument("--random-state", type=non_negative_int, default=0, metavar="SEED",
+                     help="seed of every model and of --max-train's draw (default: 0)")
+    cmp.add_argument("--json", type=output_file, metavar="OUT",
+                     help="also write the rows as JSON, at full precision (default: none)")
+    cmp.add_argument("--plot", type=output_file, metavar="PNG",
+                     help="also draw accuracy and fit time as bar charts; needs matplotlib "
+                     "(default: none)")
+    cmp.add_argument("--progress", action="store_true",
+                     help="show progress bars over models, encoding chunks and retraining epochs "
+                     "and print the table at the end; needs tqdm (default: off)")
+    cmp.set_defaults(func=_cmd_compare)
 
 
+# ------------------------------------------------------------------ match
 def _cmd_match(args: argparse.Namespace) -> int:
     import vision
+    from vision.pipeline import format_report, load_image
 
-    homography = None
-    if args.homography:
-        homography = vision.load_homography(args.homography)
-    try:
-        report = vision.match_images(
-            args.image1, args.image2, homography=homography, output=args.output
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"hdkit match: {exc}", file=sys.stderr)
-        return 2
-    _print_match_report(report)
+    with expected(ValueError):
+        load_image(args.image1, "image1")
+        load_image(args.image2, "image2")
+        homography = vision.load_homography(args.homography) if args.homography else None
+    report = vision.match_images(
+        args.image1, args.image2, homography=homography, output=args.output,
+        max_lines=None if args.draw_all else args.max_lines,
+    )
+    print(format_report(report))
+    if args.json:
+        write_json(args.json, report)
+        print(f"wrote {args.json} (every value at full precision)")
     if args.output:
         print(f"wrote {args.output}")
     return 0
 
 
-def _drawn_scene(shape: tuple[int, int] = (480, 640), seed: int = 0) -> np.ndarray:
+def _add_match(sub: argparse._SubParsersAction) -> None:
+    match = sub.add_parser(
+        "match", help="SIFT-style keypoints, matches and inliers of two images",
+        description="Detect and describe keypoints in both images (vision.SIFT), match them "
+        "(mutual nearest neighbours with the ratio test), fit a homography with RANSAC and, "
+        "given the true homography, count the correct matches.",
+        epilog="Example with the shared data (`hdkit data` shows where it is):\n"
+        "  hdkit match shared/data/images/graf1.png shared/data/images/graf3.png \\\n"
+        "      --homography shared/data/images/H1to3p.xml -o matches.png",
+    )
+    for name, which in (("image1", "first"), ("image2", "second")):
+        match.add_argument(name, type=existing_file,
+                           help=f"{which} image, in any format OpenCV reads (read as grey)")
+    match.add_argument("--homography", type=existing_file, metavar="FILE",
+                       help="true 3x3 homography from image 1 to image 2: OpenCV XML/YAML or a "
+                       "text file of 9 numbers; adds correct matches and precision "
+                       "(default: none)")
+    match.add_argument("-o", "--output", type=output_file, metavar="PNG",
+                       help="draw the matches side by side: green correct (or RANSAC inlier), "
+                       "red wrong (default: no picture)")
+    match.add_argument("--max-lines", type=positive_int, default=100, metavar="N",
+                       help="draw at most N matches, evenly spaced (default: 100)")
+    match.add_argument("--draw-all", action="store_true",
+                       help="draw every match, overriding --max-lines (default: off)")
+    match.add_argument("--json", type=output_file, metavar="OUT",
+                       help="also write the full report as JSON (default: none)")
+    match.set_defaults(func=_cmd_match)
+
+
+# ------------------------------------------------------------------ demo
+def _drawn_scene(shape: tuple[int, int] = (480, 640), seed: int = 0):
     """A deterministic grey scene of random filled shapes and lines (blob and corner texture)."""
     import cv2
+    import numpy as np
 
     rng = np.random.default_rng(seed)
     height, width = shape
@@ -159,87 +354,89 @@ def _demo_image():
     except ImportError:
         import cv2
 
-        from hdkit.datasets import data_dir
+        from hdkit.datasets import DatasetNotFoundError, find_shared
 
-        path = data_dir() / "images" / "graf1.png"
+        try:
+            path = find_shared("images", "graf1.png")
+        except DatasetNotFoundError:
+            return _drawn_scene(), "a drawn scene (no scikit-image, no shared data)"
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if image is None:
-            return _drawn_scene(), "a drawn scene (no scikit-image, no shared data)"
+            return _drawn_scene(), f"a drawn scene ({path} is not an image)"
         return image, str(path)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    import time
-
     import vision
     from hdkit import compare
+    from vision.pipeline import format_report
 
     start = time.perf_counter()
     print("(the first run also compiles hdkit's numba kernels; later runs reuse the cache)")
     print("== hdkit demo 1/2: classifiers side by side on scikit-learn's digits ==")
-    print(compare.format_table([], header=True))
-    compare.run_comparison("digits", compare.MODELS, dim=args.dim, log=print)
+    split = compare.load_split("digits")
+    print(compare.format_table([]), flush=True)
+    compare.compare_models(
+        "digits", split, compare.MODELS, dim=args.dim,
+        log=lambda row: print(compare.format_table([row], header=False), flush=True),
+    )
     print()
     print("== hdkit demo 2/2: image matching under a synthetic rotation + scale ==")
     image, name = _demo_image()
     warped, homography = vision.synthetic_warp(image, angle_deg=25.0, scale=0.8, random_state=0)
     print(f"image: {name} {image.shape[1]}x{image.shape[0]}, warp: rotate 25 deg, scale 0.8")
     report = vision.match_images(image, warped, homography=homography, output=args.output)
-    _print_match_report(report)
+    print(format_report(report))
     print(f"wrote {args.output}")
-    print(f"demo finished in {time.perf_counter() - start:.1f} s")
+    print(f"demo finished in {seconds(time.perf_counter() - start)}")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser(
+        "demo", help="compare classifiers on digits, then match an image to a warped copy",
+        description="Run hdkit's main jobs end to end: HDC, a kernel machine and a GLN on "
+        "scikit-learn's digits, then SIFT matching of an image (scikit-image's camera, else the "
+        "shared graffiti, else a drawn scene) to a rotated and scaled copy, drawn as a PNG.",
+        epilog=DATA_HELP,
+    )
+    demo.add_argument("--dim", type=positive_int, default=10000,
+                      help="hypervector bits of the HDC model (default: 10000)")
+    demo.add_argument("-o", "--output", type=output_file, default="hdkit-demo-matches.png",
+                      metavar="PNG",
+                      help="where to draw the image matches (default: hdkit-demo-matches.png)")
+    demo.set_defaults(func=_cmd_demo)
+
+
+# ------------------------------------------------------------------ the command
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_info, _add_data, _add_compare, _add_match, _add_demo,
+)
+
+
+def build_parser() -> ArgumentParser:
+    """The ``hdkit`` parser with every subcommand of :data:`SUBCOMMANDS`."""
+    parser = ArgumentParser(
         prog="hdkit",
         description="hdkit: hyperdimensional computing and classical vision toolkit.",
+        epilog="`hdkit COMMAND --help` describes a command and its options.\n\n" + DATA_HELP,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    info = sub.add_parser("info", help="versions, numba threading layer and CPU features")
-    info.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    info.set_defaults(func=_cmd_info)
-
-    from hdkit.compare import MODELS
-    from hdkit.datasets import DATASETS
-
-    cmp = sub.add_parser(
-        "compare", help="HDC, kernel machine and GLN side by side on one dataset and split"
-    )
-    cmp.add_argument("--dataset", choices=DATASETS, default="digits")
-    cmp.add_argument("--models", default=",".join(MODELS),
-                     help=f"comma-separated subset of {','.join(MODELS)} (default: all)")
-    cmp.add_argument("--dim", type=int, default=10000, help="hypervector size (default 10000)")
-    cmp.add_argument("--path", help="dataset location when not at the documented default")
-    cmp.add_argument("--max-train", type=int, help="fit on a random subset of this many samples")
-    cmp.add_argument("--random-state", type=int, default=0)
-    cmp.add_argument("--json", metavar="OUT", help="write the results as JSON")
-    cmp.add_argument("--plot", metavar="PNG", help="grouped bar chart (needs matplotlib)")
-    cmp.add_argument("--progress", action="store_true", help="progress bar (needs tqdm)")
-    cmp.set_defaults(func=_cmd_compare)
-
-    match = sub.add_parser("match", help="SIFT-style keypoints, matches and inliers of two images")
-    match.add_argument("image1")
-    match.add_argument("image2")
-    match.add_argument("--homography", help="ground truth 3x3 homography (OpenCV XML or text)")
-    match.add_argument("-o", "--output", help="write a PNG of the matches")
-    match.set_defaults(func=_cmd_match)
-
-    demo = sub.add_parser("demo", help="compare on digits, then match an image to a warped copy")
-    demo.add_argument("--dim", type=int, default=10000)
-    demo.add_argument("-o", "--output", default="hdkit-demo-matches.png",
-                      help="PNG of the image matches (default: hdkit-demo-matches.png)")
-    demo.set_defaults(func=_cmd_demo)
+    for add in SUBCOMMANDS:
+        add(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``hdkit`` console command."""
+    """Entry point of the ``hdkit`` console command; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        args = parser.parse_args(argv)
+    except CommandError as exc:
+        fail(str(exc))
+        return 2
+    return run(args.func, args)
 
 
 if __name__ == "__main__":

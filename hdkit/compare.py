@@ -11,15 +11,27 @@ import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from hdkit._catalog import MODELS as _MODEL_DESCRIPTIONS
 from hdkit.datasets import DATASETS, load_dataset
 
-__all__ = ["MODELS", "ComparisonRow", "build_model", "run_comparison", "format_table", "plot"]
+__all__ = [
+    "MODELS",
+    "ComparisonRow",
+    "Split",
+    "build_model",
+    "compare_models",
+    "format_table",
+    "load_split",
+    "plot",
+    "rows_as_dicts",
+    "run_comparison",
+]
 
-MODELS = ("hdc", "kernel", "gln")
+MODELS = tuple(_MODEL_DESCRIPTIONS)
 
 # GLN settings per dataset, measured in docs/baselines.md (the defaults suit ~10^4+ samples)
 _GLN_SETTINGS = {
@@ -45,15 +57,24 @@ class ComparisonRow:
     note: str = ""
 
 
-def _text_encoder(dim: int, random_state: int) -> Any:
+def _text_encoder(dim: int, random_state: int, verbose: bool) -> Any:
     """The n-gram encoder of examples/language_id.py (settings measured in docs/text.md)."""
     from encoders import NGramEncoder
 
-    return NGramEncoder(dim=dim, ngram_range=(1, 4), weighting="idf", random_state=random_state)
+    return NGramEncoder(
+        dim=dim, ngram_range=(1, 4), weighting="idf", random_state=random_state, verbose=verbose
+    )
 
 
-def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tuple[Any, str]:
+def build_model(
+    name: str, dataset: str, dim: int, random_state: int = 0, *, verbose: bool = False
+) -> tuple[Any, str]:
     """The estimator that stands for ``name`` on ``dataset``, and a one-line description.
+
+    The description holds ``{dim}`` where the hypervector size goes: estimators round ``dim``
+    up to a multiple of 64, so the caller fills in the size the fitted model uses
+    (:func:`fitted_dim`). ``verbose`` turns on the progress bars of the HDC estimators
+    (encoding chunks, retraining epochs).
 
     Raises ``ValueError`` for an unknown model and ``NotImplementedError`` when a model does not
     apply to a dataset (a GLN on raw text).
@@ -64,30 +85,33 @@ def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tup
     text = dataset == "langid"
     large = dataset in ("fashion-mnist", "langid")
     if name == "hdc":
-        from hdc.classifier import HDClassifier
+        from hdc import HDClassifier
 
+        settings = {"random_state": random_state, "verbose": verbose}
         if text:
-            encoder = _text_encoder(dim, random_state)
-            clf = HDClassifier(epochs=10, margin=0.03, random_state=random_state)
-            return make_pipeline(encoder, clf), f"NGramEncoder(1-4, idf, D={dim}) + HDClassifier"
+            encoder = _text_encoder(dim, random_state, verbose)
+            clf = HDClassifier(epochs=10, margin=0.03, **settings)
+            return make_pipeline(encoder, clf), "NGramEncoder(1-4, idf, D={dim}) + HDClassifier"
         if dataset == "fashion-mnist":
             from encoders import ConvolutionEncoder
 
             # the image encoder and step of examples/fashion_mnist.py (docs/learning.md)
-            encoder = ConvolutionEncoder(dim=dim, image_shape=(28, 28), random_state=random_state)
-            clf = HDClassifier(encoder=encoder, lr=16, margin=0.03, random_state=random_state)
-            return clf, f"ConvolutionEncoder(D={dim}) + HDClassifier"
-        return HDClassifier(dim=dim, random_state=random_state), f"HDClassifier(D={dim})"
+            encoder = ConvolutionEncoder(
+                dim=dim, image_shape=(28, 28), random_state=random_state, verbose=verbose
+            )
+            clf = HDClassifier(encoder=encoder, lr=16, margin=0.03, **settings)
+            return clf, "ConvolutionEncoder(D={dim}) + HDClassifier"
+        return HDClassifier(dim=dim, **settings), "HDClassifier(D={dim})"
     if name == "kernel":
         from hdc.baselines import KernelMachineClassifier
 
         approximation = "nystroem" if large else None
         if text:
-            encoder = _text_encoder(dim, random_state)
+            encoder = _text_encoder(dim, random_state, verbose)
             svm = KernelMachineClassifier(
                 kernel="hamming", approximation="nystroem", random_state=random_state
             )
-            label = f"NGramEncoder(D={dim}) + hamming-kernel SVM (Nystroem)"
+            label = "NGramEncoder(D={dim}) + hamming-kernel SVM (Nystroem)"
             return make_pipeline(encoder, svm), label
         svm = KernelMachineClassifier(
             kernel="rbf", approximation=approximation, random_state=random_state
@@ -106,13 +130,119 @@ def build_model(name: str, dataset: str, dim: int, random_state: int = 0) -> tup
     raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODELS)}")
 
 
-def _subsample(X: Any, y: np.ndarray, limit: int | None, seed: int) -> tuple[Any, np.ndarray]:
-    if limit is None or limit >= len(y):
-        return X, y
-    index = np.sort(np.random.default_rng(seed).permutation(len(y))[:limit])
-    if isinstance(X, list):
-        return [X[i] for i in index], y[index]
-    return X[index], y[index]
+def fitted_dim(model: Any) -> int | None:
+    """The hypervector size a fitted model (or the first step of a pipeline that has one) uses."""
+    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+    for step in steps:
+        dim = getattr(step, "dim_", None)
+        if dim is not None:
+            return int(dim)
+    return None
+
+
+class Split(NamedTuple):
+    """A dataset's training and test data."""
+
+    X_train: Any
+    X_test: Any
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+def load_split(
+    dataset: str, *, path: str | None = None, max_train: int | None = None, random_state: int = 0
+) -> Split:
+    """The documented split of ``dataset``, the training part cut to ``max_train`` samples.
+
+    Raises :class:`hdkit.datasets.DatasetNotFoundError` when the data is missing, and
+    ``ValueError`` for a bad ``max_train`` or one that leaves a single class.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
+    if max_train is not None and max_train < 1:
+        raise ValueError(f"max_train must be a positive number of samples, got {max_train}")
+    X_train, X_test, y_train, y_test = load_dataset(dataset, path=path)
+    if max_train is not None and max_train < len(y_train):
+        index = np.sort(np.random.default_rng(random_state).permutation(len(y_train))[:max_train])
+        X_train = [X_train[i] for i in index] if isinstance(X_train, list) else X_train[index]
+        y_train = y_train[index]
+        if len(np.unique(y_train)) < 2:
+            raise ValueError(
+                f"a training set of {max_train} samples holds a single class of {dataset}; "
+                "take more samples (max_train, --max-train)"
+            )
+    return Split(X_train, X_test, y_train, y_test)
+
+
+def compare_models(
+    dataset: str,
+    split: Split,
+    models: Sequence[str] = MODELS,
+    *,
+    dim: int = 10000,
+    random_state: int = 0,
+    progress: bool = False,
+    log: Callable[[ComparisonRow], None] | None = None,
+) -> list[ComparisonRow]:
+    """Fit each model on ``split``'s training data and score it on the test data.
+
+    Parameters
+    ----------
+    dataset : str
+        The dataset's name: it picks each model's settings.
+    split : Split
+        From :func:`load_split`.
+    models : sequence of {"hdc", "kernel", "gln"}
+    dim : int
+        Hypervector size of the HDC models (rounded up to a multiple of 64 by the estimators;
+        each row's description states the size used).
+    random_state : int
+        Seed of every model.
+    progress : bool
+        Show progress bars (needs ``tqdm``): one over the models, and the HDC estimators' bars
+        over encoding chunks and retraining epochs. The bars write to stderr; print the table
+        after this returns so that they never mix with it.
+    log : callable, optional
+        Receives each row as its model finishes.
+    """
+    unknown = [m for m in models if m not in MODELS]
+    if unknown or not models:
+        raise ValueError(f"models must be a non-empty subset of {', '.join(MODELS)}, got {models}")
+    steps: Any = models
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(models, desc=f"compare on {dataset}", unit="model")
+    rows = []
+    for name in steps:
+        if progress:
+            steps.set_postfix_str(name)
+        rows.append(_fit_and_score(name, dataset, split, dim, random_state, progress))
+        if log is not None:
+            log(rows[-1])
+    return rows
+
+
+def _fit_and_score(
+    name: str, dataset: str, split: Split, dim: int, random_state: int, verbose: bool
+) -> ComparisonRow:
+    n_train, n_test = len(split.y_train), len(split.y_test)
+    try:
+        model, description = build_model(name, dataset, dim, random_state, verbose=verbose)
+    except NotImplementedError as exc:
+        return ComparisonRow(dataset, name, "", None, None, None, None, n_train, n_test,
+                             note=str(exc))
+    start = time.perf_counter()
+    model.fit(split.X_train, split.y_train)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    predicted = model.predict(split.X_test)
+    predict_seconds = time.perf_counter() - start
+    return ComparisonRow(
+        dataset, name, description.format(dim=fitted_dim(model)),
+        float(np.mean(predicted == split.y_test)), fit_seconds, predict_seconds,
+        len(pickle.dumps(model)), n_train, n_test,
+    )
 
 
 def run_comparison(
@@ -123,78 +253,31 @@ def run_comparison(
     random_state: int = 0,
     max_train: int | None = None,
     progress: bool = False,
-    log: Callable[[str], None] | None = None,
+    log: Callable[[ComparisonRow], None] | None = None,
 ) -> list[ComparisonRow]:
-    """Fit and score each model on the same split of ``dataset``.
-
-    Parameters
-    ----------
-    dataset : {"digits", "letter", "langid", "fashion-mnist"}
-    models : sequence of {"hdc", "kernel", "gln"}
-    dim : int
-        Hypervector size of the HDC models.
-    path : str, optional
-        Where the dataset lives, when not at its documented default location.
-    random_state : int
-        Seed of every model.
-    max_train : int, optional
-        Fit on a random subset of this many training samples (the test set stays whole).
-    progress : bool
-        Show a progress bar over the models (needs ``tqdm``).
-    log : callable, optional
-        Receives a line of text as each model finishes.
+    """Load ``dataset`` (:func:`load_split`) and compare ``models`` on it (:func:`compare_models`).
 
     Examples
     --------
-    >>> from hdkit.compare import run_comparison
+    >>> from hdkit.compare import format_table, run_comparison
     >>> rows = run_comparison("digits", ["hdc"], dim=1024)  # doctest: +SKIP
+    >>> print(format_table(rows))  # doctest: +SKIP
     """
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
-    unknown = [m for m in models if m not in MODELS]
-    if unknown or not models:
-        raise ValueError(f"models must be a non-empty subset of {', '.join(MODELS)}, got {models}")
-    X_train, X_test, y_train, y_test = load_dataset(dataset, path)
-    X_train, y_train = _subsample(X_train, y_train, max_train, random_state)
-    steps: Any = models
-    if progress:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("progress bars need tqdm: pip install 'hdkit[progress]'") from exc
-        steps = tqdm(models, desc=f"compare {dataset}", unit="model")
-    rows = []
-    for name in steps:
-        try:
-            model, description = build_model(name, dataset, dim, random_state)
-        except NotImplementedError as exc:
-            row = ComparisonRow(dataset, name, "", None, None, None, None, len(y_train),
-                                len(y_test), note=str(exc))
-        else:
-            start = time.perf_counter()
-            model.fit(X_train, y_train)
-            fit_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            predicted = model.predict(X_test)
-            predict_seconds = time.perf_counter() - start
-            row = ComparisonRow(
-                dataset, name, description, float(np.mean(predicted == y_test)), fit_seconds,
-                predict_seconds, len(pickle.dumps(model)), len(y_train), len(y_test),
-            )
-        rows.append(row)
-        if log is not None:
-            log(format_table([row], header=False))
-    return rows
+    split = load_split(dataset, path=path, max_train=max_train, random_state=random_state)
+    return compare_models(
+        dataset, split, models, dim=dim, random_state=random_state, progress=progress, log=log
+    )
+
+
+_COLUMNS = (
+    f"{'dataset':<14}{'model':<8}{'accuracy':>9}{'fit s':>9}{'predict s':>11}"
+    f"{'model KB':>10}  description"
+)
 
 
 def format_table(rows: Sequence[ComparisonRow], header: bool = True) -> str:
-    """The rows as an aligned text table."""
-    lines = []
-    if header:
-        lines.append(
-            f"{'dataset':<14}{'model':<8}{'accuracy':>9}{'fit s':>9}{'predict s':>11}"
-            f"{'model KB':>10}  description"
-        )
+    """The rows as an aligned text table for people (rounded; the JSON keeps every digit)."""
+    lines = [_COLUMNS] if header else []
     for r in rows:
         if r.accuracy is None:
             lines.append(f"{r.dataset:<14}{r.model:<8}{'n/a':>9}{'':>9}{'':>11}{'':>10}  {r.note}")
@@ -207,36 +290,60 @@ def format_table(rows: Sequence[ComparisonRow], header: bool = True) -> str:
 
 
 def rows_as_dicts(rows: Sequence[ComparisonRow]) -> list[dict]:
+    """The rows as plain dicts, every value at full precision (for JSON)."""
     return [asdict(r) for r in rows]
 
 
 def plot(rows: Sequence[ComparisonRow], output: str) -> None:
-    """Grouped bar chart of accuracy and fit time per model, written to ``output`` (PNG)."""
-    try:
-        import matplotlib
+    """Bar charts of test accuracy (axis from 0) and fit seconds per model, written as a PNG.
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError("--plot needs matplotlib: pip install 'hdkit[plot]'") from exc
+    Each bar carries its value; rows of several datasets are grouped by dataset. Rows without
+    a result (a model that does not apply) are left out. Needs matplotlib.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     done = [r for r in rows if r.accuracy is not None]
-    datasets = sorted({r.dataset for r in done})
+    if not done:
+        raise ValueError("no row has a result to plot")
+    datasets = list(dict.fromkeys(r.dataset for r in done))
     models = [m for m in MODELS if any(r.model == m for r in done)]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    width = 0.8 / max(1, len(models))
+    colours = dict(zip(models, plt.get_cmap("tab10").colors, strict=False))
+    fig, (acc_ax, fit_ax) = plt.subplots(1, 2, figsize=(10, 4.4))
+    width = 0.8 / len(models)
     for k, model in enumerate(models):
-        acc = [next((r.accuracy for r in done if r.model == model and r.dataset == d), 0.0)
-               for d in datasets]
-        fit = [next((r.fit_seconds for r in done if r.model == model and r.dataset == d), 0.0)
-               for d in datasets]
-        positions = np.arange(len(datasets)) + k * width
-        axes[0].bar(positions, acc, width, label=model)
-        axes[1].bar(positions, fit, width, label=model)
-    for ax, title in zip(axes, ("test accuracy", "fit seconds"), strict=True):
-        ax.set_xticks(np.arange(len(datasets)) + width * (len(models) - 1) / 2, datasets)
-        ax.set_title(title)
-        ax.legend()
-    axes[0].set_ylim(min([r.accuracy for r in done] + [1.0]) - 0.05, 1.0)
-    fig.tight_layout()
+        chosen = [(i, r) for i, d in enumerate(datasets) for r in done
+                  if r.dataset == d and r.model == model]
+        positions = [i + (k - (len(models) - 1) / 2) * width for i, _ in chosen]
+        for ax, values, label in (
+            (acc_ax, [r.accuracy for _, r in chosen], "{:.3f}"),
+            (fit_ax, [r.fit_seconds for _, r in chosen], "{:.2f} s"),
+        ):
+            bars = ax.bar(positions, values, width * 0.9, label=model, color=colours[model])
+            ax.bar_label(bars, labels=[label.format(v) for v in values], padding=2, fontsize=9)
+    if len(datasets) == 1:  # one group: name each bar by its model
+        ticks = [(k - (len(models) - 1) / 2) * width for k in range(len(models))]
+        names = models
+        r = done[0]
+        fig.suptitle(f"hdkit compare on {r.dataset}: {r.n_train:,} training and "
+                     f"{r.n_test:,} test samples, the same for every model")
+    else:
+        ticks, names = list(range(len(datasets))), datasets
+        fig.suptitle("hdkit compare: every model on the same split of each dataset")
+        fig.legend(*acc_ax.get_legend_handles_labels(), title="model", loc="lower center",
+                   ncol=len(models), frameon=False)
+    acc_ax.set_ylim(0, 1.08)
+    acc_ax.set_yticks(np.linspace(0, 1, 6))
+    acc_ax.set_ylabel("accuracy (axis from 0)")
+    acc_ax.set_title("test accuracy")
+    fit_ax.set_ylim(0, max(r.fit_seconds for r in done) * 1.15)
+    fit_ax.set_ylabel("seconds")
+    fit_ax.set_title("fit time")
+    for ax in (acc_ax, fit_ax):
+        ax.set_xticks(ticks, names)
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout(rect=(0, 0.08 if len(datasets) > 1 else 0, 1, 1))
     fig.savefig(output, dpi=100)
     plt.close(fig)

@@ -406,26 +406,11 @@ def read_table(path: str | os.PathLike, target: str | None = None, **kwargs: Any
 
 
 # ------------------------------------------------------------------------------ the suite
-def _data_dir(data_dir: str | os.PathLike | None) -> Path:
-    if data_dir is not None:
-        return Path(data_dir)
-    from hdkit.datasets import data_dir as shared_data_dir
-
-    found = shared_data_dir()
-    if (found / "tabular").is_dir() or os.environ.get("HDKIT_DATA"):
-        return found
-    # a git worktree sits deeper than the main checkout: look in every ancestor's shared/data
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "shared" / "data" / "tabular").is_dir():
-            return parent / "shared" / "data"
-    return found
-
-
 def load_suite_dataset(name: str, data_dir: str | os.PathLike | None = None) -> Table:
     """One set of the development suite :data:`SUITE` as a :class:`Table`.
 
     ``data_dir`` is the shared data folder (holding ``tabular/``); default: the one found by
-    :func:`hdkit.datasets.data_dir`. scikit-learn's sets come from scikit-learn (digits with its
+    :func:`hdkit.datasets.find_shared`. scikit-learn's sets come from scikit-learn (digits with its
     raw 0-16 pixel values), letter from ``tabular/letter-recognition.data``.
     """
     if name in _SKLEARN_SETS:
@@ -438,16 +423,15 @@ def load_suite_dataset(name: str, data_dir: str | os.PathLike | None = None) -> 
     if name == "letter":
         from hdkit.datasets import load_letter
 
-        base = _data_dir(data_dir)
-        X, y = load_letter(base / "tabular" / "letter-recognition.data")
+        path = None if data_dir is None else Path(data_dir) / "tabular"
+        X, y = load_letter(split="all", path=path)
         columns = tuple(f"x{j}" for j in range(X.shape[1]))
         return Table(name, X, y, columns, np.zeros(X.shape[1], dtype=bool))
     if name in _UCI_DEV:
-        path = _data_dir(data_dir) / "tabular" / "uci-dev" / f"{name}.csv"
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{path} not found; point HDKIT_DATA at the shared data folder (with tabular/)"
-            )
+        from hdkit.datasets import find_shared
+
+        folder = None if data_dir is None else Path(data_dir) / "tabular" / "uci-dev"
+        path = find_shared("uci-dev", f"{name}.csv", path=folder)
         return read_csv(path, target="label", name=name)
     raise ValueError(f"unknown dataset {name!r}; the suite is {', '.join(SUITE)}")
 

@@ -220,6 +220,12 @@ def _to_bgr_uint8(image: np.ndarray, name: str) -> np.ndarray:
     return np.ascontiguousarray(img[:, :, :3])
 
 
+GREEN = (0, 200, 0)
+RED = (0, 0, 255)
+YELLOW = (0, 255, 255)
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
 def draw_matches(
     image1: np.ndarray,
     image2: np.ndarray,
@@ -229,9 +235,11 @@ def draw_matches(
     output: str | Path | None = None,
     *,
     correct: np.ndarray | None = None,
-    max_lines: int = 500,
+    max_lines: int | None = 100,
+    title: str | None = None,
+    legend: tuple[str, str] | None = None,
 ) -> np.ndarray:
-    """Draw matches side by side and optionally write the picture as a PNG.
+    """Draw matches side by side, with a header of text, and optionally write a PNG.
 
     Parameters
     ----------
@@ -246,12 +254,20 @@ def draw_matches(
     correct : ndarray (m,) of bool, optional
         Colour of each line: green when True (e.g. RANSAC inlier or ground-truth correct),
         red when False; yellow for all when omitted.
-    max_lines : int, default 500
-        Draw at most this many matches (evenly subsampled, deterministic).
+    max_lines : int or None, default 100
+        Draw at most this many matches, evenly spaced over the list of matches (deterministic);
+        None draws every match. The header says how many of how many are drawn.
+    title : str, optional
+        First line of the header, e.g. the counts of matches and correct matches.
+    legend : (str, str), optional
+        What green and what red mean; default ``("correct", "wrong")`` when ``correct`` is
+        given.
 
     Returns
     -------
-    canvas : ndarray (max(h1, h2), w1 + w2, 3), uint8 BGR
+    canvas : ndarray (header + max(h1, h2), w1 + w2, 3), uint8 BGR
+        The header band (title, legend, how many matches are drawn) is left out when it would
+        be empty: no title, no ``correct`` and every match drawn.
 
     Examples
     --------
@@ -265,34 +281,93 @@ def draw_matches(
     b = _to_bgr_uint8(image2, "image2")
     p1, p2 = _xy(xy1, "xy1"), _xy(xy2, "xy2")
     m = check_matches(matches, len(p1), len(p2))
-    check_positive(max_lines, "max_lines", integer=True)
+    if max_lines is not None:
+        check_positive(max_lines, "max_lines", integer=True)
     if correct is not None:
         correct = np.asarray(correct, bool).ravel()
         if correct.shape[0] != len(m):
             raise ValueError(
                 f"correct must have one entry per match ({len(m)}), got {correct.shape[0]}"
             )
+        if legend is None:
+            legend = ("correct", "wrong")
+    if legend is not None and (len(legend) != 2 or not all(isinstance(t, str) for t in legend)):
+        raise ValueError(f"legend must be two strings (green, red), got {legend!r}")
     h = max(a.shape[0], b.shape[0])
     canvas = np.zeros((h, a.shape[1] + b.shape[1], 3), np.uint8)
     canvas[: a.shape[0], : a.shape[1]] = a
     canvas[: b.shape[0], a.shape[1] :] = b
     order = np.arange(len(m))
-    if len(m) > max_lines:
+    if max_lines is not None and len(m) > max_lines:
         order = np.linspace(0, len(m) - 1, max_lines).round().astype(np.int64)
     shift = np.array([a.shape[1], 0.0])
+    thickness = 2 if canvas.shape[1] >= 1000 else 1
+    if min(a.shape[1], b.shape[1]) > 8 * thickness:  # the border between the two images
+        cv2.line(canvas, (a.shape[1], 0), (a.shape[1], h - 1), (255, 255, 255), thickness)
     for k in order:
         if correct is None:
-            color = (0, 255, 255)
+            color = YELLOW
         else:
-            color = (0, 200, 0) if correct[k] else (0, 0, 255)
+            color = GREEN if correct[k] else RED
         q1 = tuple(int(v) for v in np.rint(p1[m[k, 0]]))
         q2 = tuple(int(v) for v in np.rint(p2[m[k, 1]] + shift))
-        cv2.line(canvas, q1, q2, color, 1, cv2.LINE_AA)
-        cv2.circle(canvas, q1, 3, color, 1, cv2.LINE_AA)
-        cv2.circle(canvas, q2, 3, color, 1, cv2.LINE_AA)
+        cv2.line(canvas, q1, q2, color, thickness, cv2.LINE_AA)
+        cv2.circle(canvas, q1, 2 + thickness, color, thickness, cv2.LINE_AA)
+        cv2.circle(canvas, q2, 2 + thickness, color, thickness, cv2.LINE_AA)
+    notes = []
+    if len(order) < len(m):
+        notes.append(f"{len(order)} of {len(m)} matches drawn, evenly spaced")
+    if title is not None or legend is not None or notes:
+        canvas = _with_header(canvas, title, legend, notes)
     if output is not None:
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not cv2.imwrite(str(path), canvas):
             raise ValueError(f"output: could not write an image to {str(path)!r}")
     return canvas
+
+
+def _with_header(
+    canvas: np.ndarray, title: str | None, legend: tuple[str, str] | None, notes: list[str]
+) -> np.ndarray:
+    """``canvas`` below a dark band holding the title, then the legend and notes on one line."""
+    width = canvas.shape[1]
+    scale = float(np.clip(width / 1600, 0.35, 1.0))
+    line_height = int(round(34 * scale))
+    pad = int(round(12 * scale))
+    rows: list[list[tuple[str, tuple[int, int, int] | None]]] = []
+    if title:
+        rows.append([(title, None)])
+    second: list[tuple[str, tuple[int, int, int] | None]] = []
+    if legend is not None:
+        second += [(legend[0], GREEN), (legend[1], RED)]
+    second += [(note, None) for note in notes]
+    if second:
+        rows.append(second)
+    header = np.full((pad + line_height * len(rows), width, 3), 32, np.uint8)
+    for r, items in enumerate(rows):
+        baseline = pad + line_height * r + int(round(24 * scale))
+        text_scale = _fitting_scale(items, scale, width - 2 * pad)
+        x = pad
+        for text, colour in items:
+            if colour is not None:  # a short line of the colour, as drawn between matches
+                sample = int(round(40 * text_scale))
+                y = baseline - int(round(8 * text_scale))
+                cv2.line(header, (x, y), (x + sample, y), colour, 3, cv2.LINE_AA)
+                x += sample + int(round(10 * text_scale))
+            cv2.putText(header, text, (x, baseline), _FONT, text_scale, (255, 255, 255),
+                        1 if text_scale < 0.6 else 2, cv2.LINE_AA)
+            x += cv2.getTextSize(text, _FONT, text_scale, 2)[0][0] + int(round(36 * text_scale))
+    return np.vstack([header, canvas])
+
+
+def _fitting_scale(items: list[tuple[str, object]], scale: float, room: int) -> float:
+    """The font scale (at most ``scale``) at which a row of header items fits in ``room`` px."""
+    def row_width(s: float) -> int:
+        text = sum(cv2.getTextSize(t, _FONT, s, 2)[0][0] for t, _ in items)
+        samples = sum(50 for _, colour in items if colour is not None)
+        return int(text + s * (samples + 36 * (len(items) - 1)))
+
+    while scale > 0.3 and row_width(scale) > room:
+        scale *= 0.9
+    return scale

@@ -87,6 +87,7 @@ def match_images(
     *,
     ratio: float = 0.8,
     threshold: float = 3.0,
+    max_lines: int | None = 100,
 ) -> dict:
     """Match two images with SIFT and report counts (and accuracy when ``homography`` is given).
 
@@ -102,21 +103,25 @@ def match_images(
         Ground truth mapping image 1 to image 2 (see ``load_homography``).
     output : str or Path, optional
         Write a PNG of the matches (green: RANSAC inliers, or correct matches when the
-        ground truth is given; red otherwise).
+        ground truth is given; red otherwise) under a header with the counts and a legend.
     sift : SIFT, optional
         Detector/descriptor to use (default ``SIFT()``).
     ratio : float, default 0.8
         Ratio-test threshold of ``match``.
     threshold : float, default 3.0
         Pixel threshold for RANSAC inliers and for correct matches / repeatability.
+    max_lines : int or None, default 100
+        Draw at most this many matches in ``output``, evenly spaced; None draws them all.
 
     Returns
     -------
     dict
         ``keypoints1``, ``keypoints2``, ``matches``, ``inliers`` (ints), ``homography``
-        (estimated 3x3 as nested lists, or None), ``seconds`` (float); with a ground truth
-        also ``repeatability``, ``correct``, ``precision``, ``matching_score``,
-        ``median_error`` (of correct matches, px) and ``mma`` (precision at 1..10 px).
+        (estimated 3x3 as nested lists, or None), ``seconds`` (float), ``ratio`` and
+        ``threshold`` (the settings used); with a ground truth also ``repeatability``,
+        ``correct``, ``precision``, ``matching_score``, ``median_error`` (of correct matches,
+        px) and ``mma`` (the share of matches within 1, 2, ..., 10 px). :func:`format_report`
+        writes it for people.
 
     Examples
     --------
@@ -151,6 +156,8 @@ def match_images(
         "inliers": int(inliers.sum()),
         "homography": None if H_est is None else H_est.tolist(),
         "seconds": seconds,
+        "ratio": ratio,
+        "threshold": threshold,
     }
     colour = inliers
     if H_true is not None:
@@ -168,5 +175,60 @@ def match_images(
             mma=evaluate.mean_matching_accuracy(kp1, kp2, matches, H_true).tolist(),
         )
     if output is not None:
-        evaluate.draw_matches(img1, img2, kp1, kp2, matches, output, correct=colour)
+        if H_true is not None:
+            legend = (f"correct: within {threshold:g} px of the ground truth", "wrong")
+        else:
+            legend = (f"RANSAC inlier ({threshold:g} px)", "outlier")
+        evaluate.draw_matches(
+            img1, img2, kp1, kp2, matches, output, correct=colour, max_lines=max_lines,
+            title=_picture_title(image1, image2, result), legend=legend,
+        )
     return result
+
+
+def _picture_title(image1, image2, result: dict) -> str:
+    """``graf1.png -> graf3.png: 923 matches, 638 correct (precision 0.691), 702 inliers``."""
+    names = ""
+    if isinstance(image1, (str, Path)) and isinstance(image2, (str, Path)):
+        names = f"{Path(image1).name} -> {Path(image2).name}: "
+    counts = f"{result['matches']} matches"
+    if "correct" in result:
+        counts += f", {result['correct']} correct (precision {result['precision']:.3f})"
+    return f"{names}{counts}, {result['inliers']} RANSAC inliers"
+
+
+def format_report(result: dict) -> str:
+    """The result of :func:`match_images` as labelled, rounded lines for people.
+
+    Examples
+    --------
+    >>> print(format_report({"keypoints1": 10, "keypoints2": 12, "matches": 5, "inliers": 4,
+    ...                      "seconds": 0.25, "ratio": 0.8, "threshold": 3.0}))
+    keypoints        10 in image 1, 12 in image 2
+    matches          5 (mutual nearest neighbours, ratio test 0.8)
+    RANSAC inliers   4 (homography, 3 px)
+    time             250 ms (detect, describe, match, RANSAC)
+    """
+    px = f"{result['threshold']:g} px"
+    lines = [
+        f"keypoints        {result['keypoints1']} in image 1, {result['keypoints2']} in image 2",
+        f"matches          {result['matches']} (mutual nearest neighbours, ratio test "
+        f"{result['ratio']:g})",
+        f"RANSAC inliers   {result['inliers']} (homography, {px})",
+    ]
+    if "precision" in result:
+        error = result["median_error"]
+        mma = result["mma"]
+        lines += [
+            f"correct          {result['correct']} within {px} of the ground truth "
+            f"(precision {result['precision']:.3f})",
+            f"repeatability    {result['repeatability']:.3f} (keypoints found again, {px})",
+            f"matching score   {result['matching_score']:.3f} (correct matches per keypoint)",
+            f"median error     {'-' if error is None else f'{error:.2f} px'} (correct matches)",
+            "share correct    "
+            + ", ".join(f"{t} px: {mma[t - 1]:.2f}" for t in (1, 2, 3, 5, 10) if t <= len(mma)),
+        ]
+    took = result["seconds"]
+    took = f"{1e3 * took:.0f} ms" if took < 1 else f"{took:.1f} s"
+    lines.append(f"time             {took} (detect, describe, match, RANSAC)")
+    return "\n".join(lines)

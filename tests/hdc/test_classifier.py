@@ -250,9 +250,9 @@ def test_dim_rounds_up_and_default_encoder():
 
 
 def test_retraining_beats_bundling_on_held_out_digits():
-    from hdkit.datasets import load_digits_split
+    from hdkit.datasets import load_dataset
 
-    X_train, X_test, y_train, y_test = load_digits_split()
+    X_train, X_test, y_train, y_test = load_dataset("digits")
     plain = HDClassifier(dim=1024, epochs=0, random_state=0).fit(X_train, y_train)
     trained = HDClassifier(dim=1024, epochs=10, random_state=0).fit(X_train, y_train)
     assert plain.score(X_test, y_test) < 0.95  # a centroid classifier: 0.929

@@ -15,7 +15,7 @@ import hdc  # noqa: E402
 from encoders import NGramEncoder, RecordEncoder  # noqa: E402
 from hdc import HDClassifier  # noqa: E402
 from hdc.distributed import fit_dask, predict_dask, transform_dask  # noqa: E402
-from hdkit.datasets import load_digits_split  # noqa: E402
+from hdkit.datasets import load_dataset  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def client():
 
 @pytest.fixture(scope="module")
 def digits():
-    X_train, X_test, y_train, y_test = load_digits_split()
+    X_train, X_test, y_train, y_test = load_dataset("digits")
     return X_train[:600], X_test, y_train[:600], y_test
 
 

@@ -94,13 +94,55 @@ def test_draw_matches_writes_png(tmp_path):
     out = tmp_path / "sub" / "m.png"
     canvas = vision.draw_matches(img1, img2, [[5, 5], [10, 20]], [[1, 1], [30, 15]],
                                  [[0, 0], [1, 1]], out, correct=[True, False])
-    assert canvas.shape == (30, 90, 3) and canvas.dtype == np.uint8
+    # a header band with the legend sits above the two images
+    header = canvas.shape[0] - 30
+    assert header > 0 and canvas.shape[1:] == (90, 3) and canvas.dtype == np.uint8
     back = cv2.imread(str(out), cv2.IMREAD_COLOR)
     np.testing.assert_array_equal(back, canvas)
-    b, g, r = (canvas[:, :40, i].astype(int) for i in range(3))  # the black left image
+    b, g, r = (canvas[header:, :40, i].astype(int) for i in range(3))  # the black left image
     assert ((g > 100) & (r < 50)).any() and ((r > 100) & (g < 50)).any()  # green and red lines
     with pytest.raises(ValueError, match="correct"):
         vision.draw_matches(img1, img2, [[5, 5]], [[1, 1]], [[0, 0]], correct=[True, True])
+
+
+def _lines_drawn(canvas: np.ndarray, left_width: int) -> int:
+    """Yellow pixels in the right image: the matches' ends and lines that reach it."""
+    b, g, r = (canvas[:, left_width:, i].astype(int) for i in range(3))
+    return int(((g > 150) & (r > 150) & (b < 100)).sum())
+
+
+def test_draw_matches_draws_at_most_max_lines_evenly_and_says_so():
+    rng = np.random.default_rng(0)
+    img = np.zeros((200, 300), np.uint8)
+    xy1 = rng.uniform(0, 199, (400, 2))
+    xy2 = rng.uniform(0, 199, (400, 2))
+    matches = np.column_stack([np.arange(400), np.arange(400)])
+    few = vision.draw_matches(img, img, xy1, xy2, matches[:50])
+    assert few.shape == (200, 600, 3)  # every match drawn, nothing to say: no header
+    capped = vision.draw_matches(img, img, xy1, xy2, matches)  # default: at most 100
+    header = capped.shape[0] - 200
+    assert header > 0  # "100 of 400 matches drawn"
+    every = vision.draw_matches(img, img, xy1, xy2, matches, max_lines=None)
+    assert every.shape == (200, 600, 3)
+    assert _lines_drawn(capped[header:], 300) < _lines_drawn(every, 300)
+    np.testing.assert_array_equal(
+        vision.draw_matches(img, img, xy1, xy2, matches, max_lines=400), every
+    )
+    with pytest.raises(ValueError, match="max_lines"):
+        vision.draw_matches(img, img, xy1, xy2, matches, max_lines=0)
+
+
+def test_draw_matches_title_and_legend_make_a_header():
+    img = np.zeros((120, 160), np.uint8)
+    plain = vision.draw_matches(img, img, [[5, 5]], [[6, 6]], [[0, 0]])
+    titled = vision.draw_matches(img, img, [[5, 5]], [[6, 6]], [[0, 0]], title="1 match")
+    both = vision.draw_matches(img, img, [[5, 5]], [[6, 6]], [[0, 0]], title="1 match",
+                               legend=("inlier", "outlier"))
+    assert plain.shape[0] < titled.shape[0] < both.shape[0]
+    assert (titled[: titled.shape[0] - 120] > 200).any()  # white text on the dark band
+    np.testing.assert_array_equal(titled[titled.shape[0] - 120 :], plain)
+    with pytest.raises(ValueError, match="legend"):
+        vision.draw_matches(img, img, [[5, 5]], [[6, 6]], [[0, 0]], legend=("only one",))
 
 
 def test_synthetic_warp_homography_moves_a_blob():

@@ -146,12 +146,8 @@ def weighted_sign(codebook, dots, tie_bits, out, planes, signed, counter, rows, 
         for i in range(in_trees, n_set):
             _ripple_add(planes, signed[rows[i]], k, carry)
         k += 1
-    if total & 1:  # no ties: 2 * count == total cannot happen
-        for w in range(n_words):
-            carry[w] = 0
-        majority_from_planes(planes, total >> 1, carry, out)
-    else:
-        majority_from_planes(planes, total >> 1, tie_bits, out)
+    # an odd total cannot tie; an even one takes tie_bits where 2 * count == total
+    majority_from_planes(planes, total, tie_bits, out)
 
 
 @njit(inline="always")

@@ -5,6 +5,8 @@ from encoders.keypoint import KeypointEncoder
 from encoders.ngram import NGramEncoder
 from encoders.projection import ProjectionEncoder
 from encoders.record import RecordEncoder
+from encoders.table import TableEncoder
+from encoders.table_rff import TableRFFEncoder
 
 __all__ = [
     "ConvolutionEncoder",
@@ -12,4 +14,6 @@ __all__ = [
     "NGramEncoder",
     "ProjectionEncoder",
     "RecordEncoder",
+    "TableEncoder",
+    "TableRFFEncoder",
 ]

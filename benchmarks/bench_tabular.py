@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated sets of the suite (default: all)")
     parser.add_argument("--folds", type=int, default=5, help="stratified folds (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the folds and the models")
+    parser.add_argument("--model-seed", type=int, default=None,
+                        help="seed of the models only (default: --seed), on the folds of --seed")
     parser.add_argument("--quick", action="store_true",
                         help=f"3 folds and sets cut to {QUICK_ROWS} rows (a screen, not a result)")
     parser.add_argument("--json", metavar="OUT", help="write every fold's scores to OUT")
@@ -205,19 +207,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{m}: {spec.description}; preprocessing: {spec.preprocessing or 'none'}")
     print()
     start = time.perf_counter()
-    results = tabular.run_benchmark(models, tables, folds, args.seed, log=print, threads=threads)
+    results = tabular.run_benchmark(models, tables, folds, args.seed, log=print, threads=threads,
+                                    model_seed=args.model_seed)
     elapsed = time.perf_counter() - start
     summary = tabular.summarize(results)
     print()
-    print(f"{folds}-fold stratified CV (seed {args.seed}); accuracy = mean over folds; "
-          f"threads per model: {threads or 'library defaults'}")
+    model_seed = args.seed if args.model_seed is None else args.model_seed
+    print(f"{folds}-fold stratified CV (seed {args.seed}; model seed {model_seed}); accuracy = "
+          f"mean over folds; threads per model: {threads or 'library defaults'}")
     print(tabular.format_summary(summary))
     print(f"\nwall time {elapsed:.0f} s")
     if args.json:
         write_json({
             "command": " ".join(sys.argv),
             "date": time.strftime("%Y-%m-%d %H:%M"),
-            "folds": folds, "seed": args.seed, "quick": args.quick, "threads": threads,
+            "folds": folds, "seed": args.seed, "model_seed": model_seed, "quick": args.quick,
+            "threads": threads,
             "models": {m: {"description": tabular.MODELS[m].description,
                            "preprocessing": tabular.MODELS[m].preprocessing} for m in models},
             "datasets": {t.name: t.describe() for t in tables},

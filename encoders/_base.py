@@ -29,8 +29,9 @@ collection (:mod:`hdc.distributed`) uses it. Such an encoder implements
 
 - ``_fits_from_statistics() -> bool``: True when the current parameters allow it (the base
   class says False);
-- ``_statistics_plan(n_rows) -> plan``: what is fixed before the data is read (e.g. which rows
-  are sampled), a function of the number of rows and the encoder's random state only;
+- ``_statistics_plan(n_rows, n_columns) -> plan``: what is fixed before the data is read
+  (e.g. which rows are sampled), a function of the table's shape and the encoder's random
+  state only;
 - ``_partition_statistics(X, first_row, plan)``: the statistics of one partition ``X`` whose
   first row is row ``first_row`` of the whole (it may have no rows), a function of ``X``,
   ``first_row``, the plan and the parameters only;

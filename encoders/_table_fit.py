@@ -9,11 +9,12 @@ The table encoders (:class:`encoders.RecordEncoder`, :class:`encoders.TableRFFEn
   maxima over the non-missing values;
 - quantiles and percentiles of the numeric columns and the RBF width: these do not merge, so
   they are measured on a sample of rows fixed before the data is read, a function of the
-  number of rows and the encoder's random state only (:meth:`TableFit._statistics_plan`).
+  table's shape and the encoder's random state only (:meth:`TableFit._statistics_plan`): all
+  the rows up to 2,000,000 cells (at least 10,000 rows), a random subset beyond.
 
 ``fit`` itself is the one-partition case of the protocol of ``encoders/_base.py``::
 
-    plan = encoder._statistics_plan(n_rows)
+    plan = encoder._statistics_plan(n_rows, n_columns)
     statistics = encoder._partition_statistics(X, 0, plan)
     encoder._fit_from_statistics(statistics, plan)
 
@@ -43,11 +44,25 @@ from encoders._columns import (
 )
 from hdc._validation import check_random_state
 
-__all__ = ["SAMPLE_ROWS", "TableFit", "TablePlan", "TableStatistics"]
+__all__ = ["MIN_SAMPLE_ROWS", "SAMPLE_CELLS", "TableFit", "TablePlan", "TableStatistics",
+           "sample_size"]
 
-#: rows sampled for the statistics that do not merge (quantiles, percentiles), as scikit-learn's
-#: QuantileTransformer subsamples
-SAMPLE_ROWS = 10_000
+#: the statistics that do not merge (quantiles, percentiles) are measured on at most this many
+#: cells of sampled rows (16 MB of float64: the memory a fit on partitions gathers) ...
+SAMPLE_CELLS = 2_000_000
+#: ... and on at least this many rows (as scikit-learn's QuantileTransformer subsamples)
+MIN_SAMPLE_ROWS = 10_000
+
+
+def sample_size(n_columns: int) -> int:
+    """Rows sampled for quantiles and percentiles of a table of ``n_columns`` columns.
+
+    Examples
+    --------
+    >>> sample_size(16), sample_size(784)
+    (125000, 10000)
+    """
+    return max(MIN_SAMPLE_ROWS, SAMPLE_CELLS // max(int(n_columns), 1))
 
 
 @dataclass
@@ -167,13 +182,14 @@ class TableFit(BaseEncoder):
     """Base of the table encoders: ``fit``, ``transform`` and the mergeable-statistics
     protocol.
 
-    A subclass sets ``_sample_size()`` (rows its statistics need; 0: none) and implements
+    A subclass sets ``_sample_size(n_columns)`` (rows its statistics need; 0: none) and
+    implements
     ``_fit_table(columns, statistics, rng)`` (learn everything else, draw the random vectors)
     and ``_encode_parts(numeric, codes, out)`` (encode the split columns of a batch).
     """
 
-    def _sample_size(self) -> int:
-        return SAMPLE_ROWS
+    def _sample_size(self, n_columns: int) -> int:
+        return sample_size(n_columns)
 
     def _validate_table(self, X: Any, reset: bool) -> Any:
         X = as_table(X)
@@ -184,10 +200,11 @@ class TableFit(BaseEncoder):
     def _fits_from_statistics(self) -> bool:
         return True
 
-    def _statistics_plan(self, n_rows: int) -> TablePlan:
-        """Draw the sampled rows: every row up to ``_sample_size()``, else a random subset."""
+    def _statistics_plan(self, n_rows: int, n_columns: int) -> TablePlan:
+        """Draw the sampled rows: every row up to ``_sample_size(n_columns)``, else a random
+        subset."""
         rng = check_random_state(self.random_state)
-        size = self._sample_size()
+        size = self._sample_size(n_columns)
         if size == 0:
             rows = np.zeros(0, dtype=np.int64)
         elif n_rows <= size:
@@ -244,7 +261,7 @@ class TableFit(BaseEncoder):
         """
         self._check_params()
         X = self._validate_table(X, reset=True)
-        plan = self._statistics_plan(X.shape[0])
+        plan = self._statistics_plan(X.shape[0], X.shape[1])
         return self._fit_from_statistics(self._partition_statistics(X, 0, plan), plan)
 
     def _encode_batch(self, X: Any, out: np.ndarray) -> None:

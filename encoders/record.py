@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from encoders import _kernels
 from encoders._base import SHARED_RULES
 from encoders._columns import ColumnSelection, TableColumns
-from encoders._table_fit import SAMPLE_ROWS, TableFit, TableStatistics
+from encoders._table_fit import TableFit, TableStatistics, sample_size
 from hdc._parameters import Integer, Options
 from hdc._validation import WORD_BITS
 from hdc.items import item_memory, level
@@ -110,10 +110,10 @@ class RecordEncoder(TableFit):
     quantization : {"uniform", "quantile"}, default="uniform"
         ``"uniform"``: levels evenly spaced between the minimum and maximum of each column in
         ``fit``; ``"quantile"``: level edges at the column's quantiles (equal-mass bins, see
-        ``edges_``), measured on up to 10,000 rows sampled by ``random_state`` (all the rows
-        below that). Either way the map from value to level is monotone, values at or below
-        the fitted minimum get level 0, values at or above the fitted maximum level
-        ``n_levels - 1`` (a constant column only ever gets level 0).
+        ``edges_``), measured on all the rows up to 2,000,000 cells (at least 10,000 rows), on
+        rows sampled by ``random_state`` beyond. Either way the map from value to level is
+        monotone, values at or below the fitted minimum get level 0, values at or above the
+        fitted maximum level ``n_levels - 1`` (a constant column only ever gets level 0).
     categorical : "auto", boolean mask or list of column indices or names, default="auto"
         The categorical columns. ``"auto"``: none in a numeric array; in an object array (or an
         ``object`` DataFrame column) a column is categorical when some non-missing value is not
@@ -216,9 +216,9 @@ class RecordEncoder(TableFit):
         **SHARED_RULES,
     }
 
-    def _sample_size(self) -> int:
+    def _sample_size(self, n_columns: int) -> int:
         """Quantile edges are measured on sampled rows; uniform ranges need none."""
-        return SAMPLE_ROWS if self.quantization == "quantile" else 0
+        return sample_size(n_columns) if self.quantization == "quantile" else 0
 
     def _fit_table(self, columns: TableColumns, statistics: TableStatistics,
                    rng: np.random.Generator) -> None:

@@ -70,10 +70,10 @@ class TableEncoder(TableFit):
 
     Notes
     -----
-    Quantiles, percentiles and the RBF width are measured on up to 10,000 rows sampled by
-    ``random_state`` (all rows below that), kinds and vocabularies on all the rows, so that
-    fitting on a Dask collection (:func:`hdc.distributed.fit_dask`) gives the same encoder bit
-    for bit.
+    Quantiles and percentiles are measured on all the rows up to 2,000,000 cells (at least
+    10,000 rows), on rows sampled by ``random_state`` beyond (the RBF width on 1,000 of them),
+    kinds and vocabularies on all the rows, so that fitting on a Dask collection
+    (:func:`hdc.distributed.fit_dask`) gives the same encoder bit for bit.
 
     Examples
     --------

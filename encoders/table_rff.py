@@ -86,8 +86,9 @@ class TableRFFEncoder(TableFit):
     dim_, n_features_in_, feature_names_in_, categorical_, vocabularies_ :
         As in :class:`encoders.RecordEncoder`.
     low_, high_, centre_ : numpy.ndarray of float64, shape ``(n_numeric,)``
-        1st and 99th percentiles and median of every numeric column, measured on up to 10,000
-        rows sampled by ``random_state`` (all rows below that).
+        1st and 99th percentiles and median of every numeric column, measured on all the rows
+        up to 2,000,000 cells (at least 10,000 rows), on rows sampled by ``random_state``
+        beyond.
     scale_ : numpy.ndarray of float64, shape ``(n_numeric,)``
         ``high_ - low_`` (1 for a column of one value).
     gamma_ : float

@@ -547,7 +547,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     # The map-reduce interface that hdc.distributed drives (the classifier knows nothing of
     # Dask). For partitions X_1..X_m of the rows, in order, with labels y_j:
     #
-    #   _begin_partitioned_fit(n_samples, packed)
+    #   _begin_partitioned_fit(n_samples, packed, n_features)
     #   statistics <- _partition_statistics(X_j, first_row_j), merged by _merge_statistics
     #   _start_from_statistics(statistics, classes, n_features)        (fits the encoder)
     #   _add_class_sums(sum over j of _partition_class_sums(H_j, y_j, classes))
@@ -560,10 +560,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     # the random draws are those of fit: the result equals fit(X, y) with retraining="batch"
     # bit for bit.
 
-    def _begin_partitioned_fit(self, n_samples: int, packed: bool) -> None:
+    def _begin_partitioned_fit(self, n_samples: int, packed: bool, n_features: int) -> None:
         """Check the parameters, seed the encoder as :meth:`fit` does first and fix its
-        statistics plan (e.g. the rows sampled for quantiles: a function of ``n_samples`` and
-        the seed only).
+        statistics plan (e.g. the rows sampled for quantiles: a function of the shape of ``X``
+        and the seed only).
 
         Raises ``ValueError`` when the configuration cannot be fitted on partitions: online
         retraining, or an encoder that cannot be fitted from mergeable statistics.
@@ -592,7 +592,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self._partitioned_fit = _PartitionedFit(None, None)
             return
         encoder = self._auto_encoder(seed) if auto else self._encoder_clone(seed)
-        self._partitioned_fit = _PartitionedFit(encoder, encoder._statistics_plan(n_samples))
+        plan = encoder._statistics_plan(n_samples, n_features)
+        self._partitioned_fit = _PartitionedFit(encoder, plan)
 
     def _partition_statistics(self, X: Any, first_row: int) -> Any:
         """The encoder's statistics of the partition ``X`` whose first row is row ``first_row``

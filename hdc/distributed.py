@@ -160,7 +160,7 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
     packed = X.dtype == np.uint64
-    estimator._begin_partitioned_fit(X.shape[0], packed)
+    estimator._begin_partitioned_fit(X.shape[0], packed, X.shape[1])
     if not packed and X.dtype != object and not np.issubdtype(X.dtype, np.number):
         raise TypeError(
             f"X must be numeric, object (a table with categorical columns) or packed uint64, "

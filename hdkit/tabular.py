@@ -765,9 +765,12 @@ def run_benchmark(
     random_state: int = 0,
     log: Callable[[str], None] | None = None,
     threads: int | None = None,
+    model_seed: int | None = None,
 ) -> list[FoldScore]:
     """Every model of ``models`` on every table, all on the same folds of each table
-    (``threads``: see :func:`cross_validate`)."""
+    (``threads``: see :func:`cross_validate`). ``random_state`` seeds the folds and the
+    models; ``model_seed``, when given, seeds the models instead (other model seeds on the
+    same folds)."""
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ValueError(f"unknown models {unknown}; expected names from {', '.join(MODELS)}")
@@ -775,8 +778,8 @@ def run_benchmark(
     for table in tables:
         folds = stratified_folds(table.y, n_splits, random_state)
         for name in models:
-            scores = cross_validate(name, table, folds, random_state=random_state,
-                                    threads=threads)
+            seed = random_state if model_seed is None else model_seed
+            scores = cross_validate(name, table, folds, random_state=seed, threads=threads)
             results.extend(scores)
             if log is not None:
                 acc = np.mean([s.accuracy for s in scores])

@@ -269,7 +269,7 @@ def test_fit_from_merged_partition_statistics_equals_fit(quantization):
     X = np.random.default_rng(6).normal(size=(40, 5)) * [1, 10, 100, 0.1, 5]
     enc = RecordEncoder(dim=256, n_levels=8, quantization=quantization, random_state=0)
     assert enc._fits_from_statistics()
-    plan = enc._statistics_plan(40)
+    plan = enc._statistics_plan(*X.shape)
     parts = [enc._partition_statistics(X[a:b], a, plan) for a, b in ((0, 13), (13, 13), (13, 40))]
     merged = enc._merge_statistics(enc._merge_statistics(parts[0], parts[1]), parts[2])
     from_statistics = clone(enc)._fit_from_statistics(merged, plan)

@@ -280,7 +280,7 @@ def test_bad_parameters(params, error, match):
 
 # ------------------------------------------------------------------ statistics over partitions
 def _fit_in_parts(encoder, X, bounds):
-    plan = encoder._statistics_plan(len(X))
+    plan = encoder._statistics_plan(*X.shape)
     parts = [encoder._partition_statistics(X[a:b], a, plan) for a, b in bounds]
     merged = parts[0]
     for part in parts[1:]:
@@ -298,7 +298,7 @@ def test_partitioned_fit_equals_fit_with_sampled_rows(make, monkeypatch):
     X = _mixed(300, seed=2)
     X[250:, 1] = "d"  # a category that only the last partition holds
     # fewer sampled rows than rows, so the sample is drawn
-    monkeypatch.setattr(type(make()), "_sample_size", lambda self: 60)
+    monkeypatch.setattr(type(make()), "_sample_size", lambda self, n_columns: 60)
     fitted = make().fit(X)
     parts = _fit_in_parts(make(), X, [(0, 97), (97, 97), (97, 200), (200, 300)])
     np.testing.assert_array_equal(parts.transform(X), fitted.transform(X))

@@ -158,7 +158,7 @@ def test_tables_with_categories_fit_on_dask_bit_for_bit(sample_rows, monkeypatch
     from encoders import TableEncoder
 
     # 50 sampled rows of 400: the quantiles, percentiles and width come from a sample
-    monkeypatch.setattr(TableEncoder, "_sample_size", lambda self: sample_rows)
+    monkeypatch.setattr(TableEncoder, "_sample_size", lambda self, n_columns: sample_rows)
     X, y = _object_table()
     params = dict(dim=512, epochs=3, retraining="batch", random_state=2)
     in_memory = HDClassifier(**params).fit(X, y)

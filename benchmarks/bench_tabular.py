@@ -10,10 +10,11 @@ summary (needs matplotlib).
 
 What each model gets (see ``hdkit.tabular.MODELS``):
 
-- ``hdc`` ``HDClassifier()``, ``gln`` ``GLNClassifier()``, ``kernel``
-  ``KernelMachineClassifier()``: their defaults, after median imputation of numeric columns and
-  one-hot categorical columns (dense) where a set has missing values or categorical columns;
-  no scaling.
+- ``hdc`` ``HDClassifier()``: its defaults and the table as it is (categorical columns and
+  missing values included).
+- ``gln`` ``GLNClassifier()``, ``kernel`` ``KernelMachineClassifier()``: their defaults, after
+  median imputation of numeric columns and one-hot categorical columns (dense) where a set has
+  missing values or categorical columns (they need numbers; they standardise them).
 - ``svc`` ``SVC()``, ``lr`` ``LogisticRegression(max_iter=1000)``, ``knn``
   ``KNeighborsClassifier()``: median imputation and ``StandardScaler`` on numeric columns,
   one-hot categoricals (a missing value is a category of its own).
@@ -21,8 +22,9 @@ What each model gets (see ``hdkit.tabular.MODELS``):
 - ``hgb`` ``HistGradientBoostingClassifier()``: NaN handled natively, categoricals as native
   categories (ordinal codes).
 
-``--proto`` adds the prototypes of issue 12 (``benchmarks/_tabular_proto.py``): any model name
-of the form ``hdc:encoder=record;n_levels=32`` (see ``_tabular_proto.build_variant``).
+A model name ``NAME:param=value;param=value`` is model ``NAME`` with those parameters set on
+its estimator (the last step of its pipeline), e.g. ``gln:context_dim=4`` or
+``hdc:average=False;dim=20000``: the ablations of docs/tabular.md.
 
 Usage::
 
@@ -31,6 +33,7 @@ Usage::
     python benchmarks/bench_tabular.py --models hdc,svc,rf --datasets iris,wine --json out.json
     python benchmarks/bench_tabular.py --plot tabular.png
     python benchmarks/bench_tabular.py --learning-curve --models hdc,svc,rf,hgb  # 100-100,000 rows
+    python benchmarks/bench_tabular.py --models "gln,gln:context_dim=4,lr"    # an ablation
 """
 
 from __future__ import annotations
@@ -118,14 +121,43 @@ def learning_curve(models: list[str], data_dir: str | None, threads: int | None)
     return rows
 
 
-def _names(text: str, known: tuple[str, ...] | dict, what: str, allow_variants: bool) -> list[str]:
+def _names(text: str, known: tuple[str, ...] | dict, what: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in known and not (allow_variants and ":" in n)]
+    unknown = [n for n in names if n not in known and n.partition(":")[0] not in known]
     if unknown or not names:
         raise SystemExit(
             f"unknown {what}: {unknown or text!r}; expected some of {', '.join(known)}"
         )
     return names
+
+
+def _value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"None": None, "True": True, "False": False}.get(text, text)
+
+
+def register_variant(name: str) -> None:
+    """``FAMILY:param=value;...``: the model FAMILY with those parameters set on its estimator
+    (the last step of its pipeline), added to :data:`hdkit.tabular.MODELS`."""
+    family, _, rest = name.partition(":")
+    params = {}
+    for item in filter(None, rest.split(";")):
+        key, _, value = item.partition("=")
+        params[key.strip()] = _value(value.strip())
+    base = tabular.MODELS[family]
+
+    def build(table: tabular.Table, seed: int):
+        model = base.build(table, seed)
+        estimator = model.steps[-1][1] if hasattr(model, "steps") else model
+        estimator.set_params(**params)
+        return model
+
+    description = f"{base.description} with {params}"
+    tabular.register_model(tabular.ModelSpec(name, description, build, base.preprocessing))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,10 +168,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated sets of the suite (default: all)")
     parser.add_argument("--folds", type=int, default=5, help="stratified folds (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the folds and the models")
+    parser.add_argument("--model-seed", type=int, default=None,
+                        help="seed of the models only (default: --seed), on the folds of --seed")
     parser.add_argument("--quick", action="store_true",
                         help=f"3 folds and sets cut to {QUICK_ROWS} rows (a screen, not a result)")
-    parser.add_argument("--proto", action="store_true",
-                        help="allow prototype variants (benchmarks/_tabular_proto.py)")
     parser.add_argument("--json", metavar="OUT", help="write every fold's scores to OUT")
     parser.add_argument("--plot", metavar="OUT.png", help="draw the summary (needs matplotlib)")
     parser.add_argument("--threads", type=int, default=1,
@@ -151,12 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="the shared data folder (default: found as usual)")
     args = parser.parse_args(argv)
 
-    models = _names(args.models, tabular.MODELS, "models", args.proto)
-    datasets = _names(args.datasets, tabular.SUITE, "datasets", False)
-    if args.proto:
-        import _tabular_proto
-
-        _tabular_proto.register_variants([m for m in models if m not in tabular.MODELS])
+    models = _names(args.models, tabular.MODELS, "models")
+    datasets = _names(args.datasets, tabular.SUITE, "datasets")
+    for name in models:
+        if name not in tabular.MODELS:
+            register_variant(name)
     threads = args.threads if args.threads > 0 else None
     if args.learning_curve:
         rows = learning_curve(models, args.data_dir, threads)
@@ -176,19 +207,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{m}: {spec.description}; preprocessing: {spec.preprocessing or 'none'}")
     print()
     start = time.perf_counter()
-    results = tabular.run_benchmark(models, tables, folds, args.seed, log=print, threads=threads)
+    results = tabular.run_benchmark(models, tables, folds, args.seed, log=print, threads=threads,
+                                    model_seed=args.model_seed)
     elapsed = time.perf_counter() - start
     summary = tabular.summarize(results)
     print()
-    print(f"{folds}-fold stratified CV (seed {args.seed}); accuracy = mean over folds; "
-          f"threads per model: {threads or 'library defaults'}")
+    model_seed = args.seed if args.model_seed is None else args.model_seed
+    print(f"{folds}-fold stratified CV (seed {args.seed}; model seed {model_seed}); accuracy = "
+          f"mean over folds; threads per model: {threads or 'library defaults'}")
     print(tabular.format_summary(summary))
     print(f"\nwall time {elapsed:.0f} s")
     if args.json:
         write_json({
             "command": " ".join(sys.argv),
             "date": time.strftime("%Y-%m-%d %H:%M"),
-            "folds": folds, "seed": args.seed, "quick": args.quick, "threads": threads,
+            "folds": folds, "seed": args.seed, "model_seed": model_seed, "quick": args.quick,
+            "threads": threads,
             "models": {m: {"description": tabular.MODELS[m].description,
                            "preprocessing": tabular.MODELS[m].preprocessing} for m in models},
             "datasets": {t.name: t.describe() for t in tables},

@@ -14,6 +14,8 @@ _EXPORTS = {
     "ngram": ["NGramEncoder"],
     "projection": ["ProjectionEncoder"],
     "record": ["RecordEncoder"],
+    "table": ["TableEncoder"],
+    "table_rff": ["TableRFFEncoder"],
 }
 __getattr__, __dir__ = attach(__name__, _EXPORTS)
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from encoders.ngram import NGramEncoder
     from encoders.projection import ProjectionEncoder
     from encoders.record import RecordEncoder
+    from encoders.table import TableEncoder
+    from encoders.table_rff import TableRFFEncoder
 
 __all__ = [
     "ConvolutionEncoder",
@@ -30,4 +34,6 @@ __all__ = [
     "NGramEncoder",
     "ProjectionEncoder",
     "RecordEncoder",
+    "TableEncoder",
+    "TableRFFEncoder",
 ]

@@ -23,21 +23,25 @@ Subclasses implement ``_encode_batch(X_batch, out_batch)`` and call the helpers 
 Fitting from mergeable statistics
 ---------------------------------
 An encoder whose ``fit`` needs only statistics that merge exactly over partitions of the rows
-(a minimum, a maximum, a count) can be fitted on data that never sits whole in one place:
-:meth:`hdc.HDClassifier.fit` on a Dask collection (:mod:`hdc.distributed`) uses it. Such an
-encoder implements
+(a minimum, a maximum, a count, a set of categories, the rows of a sample fixed in advance) can
+be fitted on data that never sits whole in one place: :meth:`hdc.HDClassifier.fit` on a Dask
+collection (:mod:`hdc.distributed`) uses it. Such an encoder implements
 
 - ``_fits_from_statistics() -> bool``: True when the current parameters allow it (the base
   class says False);
-- ``_partition_statistics(X) -> tuple of arrays``: the statistics of one partition ``X``
-  (float64, ``(n, n_features)``; it may have no rows), a function of ``X`` and the parameters
-  only;
-- ``_merge_statistics(a, b) -> tuple of arrays``: the statistics of two partitions together,
-  ``a`` the earlier rows; exact, whatever the grouping;
-- ``_fit_from_statistics(statistics) -> self``: fit as ``fit(X)`` would on all the rows.
+- ``_statistics_plan(n_rows, n_columns) -> plan``: what is fixed before the data is read
+  (e.g. which rows are sampled), a function of the table's shape and the encoder's random
+  state only;
+- ``_partition_statistics(X, first_row, plan)``: the statistics of one partition ``X`` whose
+  first row is row ``first_row`` of the whole (it may have no rows), a function of ``X``,
+  ``first_row``, the plan and the parameters only;
+- ``_merge_statistics(a, b)``: the statistics of two consecutive partitions together, ``a``
+  the earlier rows; exact, whatever the grouping;
+- ``_fit_from_statistics(statistics, plan) -> self``: fit as ``fit(X)`` would on all the rows.
 
-:class:`encoders.RecordEncoder` with ``quantization="uniform"`` is one (per-feature minimum and
-maximum).
+The table encoders (:class:`encoders.RecordEncoder`, :class:`encoders.TableRFFEncoder`,
+:class:`encoders.TableEncoder`) implement it in :mod:`encoders._table_fit`, where ``fit`` is
+the one-partition case of the protocol.
 """
 
 from __future__ import annotations

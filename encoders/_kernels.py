@@ -16,33 +16,47 @@ from hdc._bitslice import add16, majority, ripple_word
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def record_bundle(index, keys_t, table_t, tie, n_planes, out):
-    """Majority over features of ``keys[f] XOR table[index[i, f]]`` for every row ``i``.
+def record_bundle_present(index, keys_t, table_t, tie, n_planes, out):
+    """Majority over the present features of ``keys[f] XOR table[index[i, f]]``, per row ``i``.
+
+    ``index[i, f] < 0`` marks a missing value: feature ``f`` gives row ``i`` no vote, and the
+    majority threshold is half the number of present features of the row. Lanes that tie (an
+    even number of present features split evenly) take their bit from ``tie`` (W,); a row with
+    no present feature is ``tie``. With every feature present this is the plain majority of all
+    of them.
 
     The word-major (transposed) layouts keep the inner loop over features contiguous:
     keys_t (W, F) is ``keys.T``, table_t (W, T) is ``table.T`` and index (n, F) int64 picks
-    columns of it; tie (W,) bits are used where exactly half of the F features vote 1 (only
-    possible for even F); ``n_planes`` >= max(4, bit_length(F)) vertical counter levels;
-    out (n, W).
+    columns of it (``-1 <= index < T``, ``T >= 1``, checked by the caller); ``n_planes`` >= max(4,
+    bit_length(F)) vertical counter levels; out (n, W).
     """
     n, n_features = index.shape
     n_words = out.shape[1]
     n_full = n_features - n_features % 16
+    zero = np.uint64(0)
     for i in prange(n):
         planes = np.empty((n_planes, n_words), dtype=np.uint64)
         v = np.empty(16, dtype=np.uint64)
-        row = index[i]
+        # a missing feature reads column 0 and is masked out: no branch in the word loop
+        row = np.empty(n_features, dtype=np.int64)
+        keep = np.empty(n_features, dtype=np.uint64)
+        present = 0
+        for f in range(n_features):
+            q = index[i, f]
+            row[f] = max(q, 0)
+            keep[f] = ~zero if q >= 0 else zero
+            present += q >= 0
         for w in range(n_words):
             column = planes[:, w]
             for level in range(n_planes):
                 column[level] = 0
-            ones = np.uint64(0)
-            twos = np.uint64(0)
-            fours = np.uint64(0)
-            eights = np.uint64(0)
+            ones = zero
+            twos = zero
+            fours = zero
+            eights = zero
             for f in range(0, n_full, 16):
                 for k in range(16):
-                    v[k] = keys_t[w, f + k] ^ table_t[w, row[f + k]]
+                    v[k] = (keys_t[w, f + k] ^ table_t[w, row[f + k]]) & keep[f + k]
                 ones, twos, fours, eights, carry = add16(
                     ones, twos, fours, eights, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
                     v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15],
@@ -53,8 +67,8 @@ def record_bundle(index, keys_t, table_t, tie, n_planes, out):
             column[2] = fours
             column[3] = eights
             for f in range(n_full, n_features):
-                ripple_word(column, 0, keys_t[w, f] ^ table_t[w, row[f]])
-        majority(planes, n_features, tie, out[i])
+                ripple_word(column, 0, (keys_t[w, f] ^ table_t[w, row[f]]) & keep[f])
+        majority(planes, present, tie, out[i])
 
 
 @njit(cache=True, nogil=True, parallel=True)

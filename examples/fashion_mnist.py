@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--test", help="IDX images file to test on (labels file beside it)")
     parser.add_argument("--encoder", choices=("conv", "auto", "record"), default="conv",
                         help="conv: ConvolutionEncoder (3x3 random filters, 2x2 max-pooling); "
-                        "auto: HDClassifier's default (binarised RFF); record: RecordEncoder")
+                        "auto: HDClassifier's default (TableEncoder); record: RecordEncoder")
     parser.add_argument("--dim", type=int, default=20000, help="hypervector bits")
     parser.add_argument("--epochs", type=int, default=30, help="retraining passes")
     parser.add_argument("--lr", type=float, default=16.0,
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> float:
     accuracy = float(np.mean(clf.predict(X_test) == y_test))
     predict_s = time.perf_counter() - start
     print(f"model: {clf!r}, dim_={clf.dim_}, margin_={clf.margin_:.4f}, "
-          f"epochs run {len(clf.n_updates_)}, "
+          f"average_={clf.average_}, epochs run {len(clf.n_updates_)}, "
           f"updates in the last {clf.n_updates_[-1:]}")
     print(f"fit {fit_s:.1f} s, predict {predict_s:.2f} s")
     print(f"accuracy: {accuracy:.4f}")

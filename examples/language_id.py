@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> float:
 
     accuracy = float(np.mean(pred == y_test))
     print(f"encoder: {encoder!r}")
-    print(f"classifier: {clf!r}; epochs run {len(clf.n_updates_)}")
+    print(f"classifier: {clf!r}; epochs run {len(clf.n_updates_)}, margin_={clf.margin_:.4f}, "
+          f"average_={clf.average_}")
     print(
         f"encode {encode_s:.2f} s ({(len(X_train) + len(X_test)) / encode_s:,.0f} sentences/s), "
         f"fit {fit_s:.2f} s, predict {predict_s:.2f} s; total {encode_s + fit_s + predict_s:.2f} s"

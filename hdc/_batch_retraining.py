@@ -49,6 +49,18 @@ def margin_from_gaps(gaps: np.ndarray) -> float:
     return max(0.0, float(np.median(gaps))) if gaps.size else 0.0
 
 
+def average_from_gaps(gaps: np.ndarray) -> bool:
+    """``average="auto"``: True when the bundled class prototypes win at most half of the
+    training samples (median gap <= 0, the case where the ``"auto"`` margin is 0).
+
+    Classes that overlap that much (label noise, a high Bayes error) make the last perceptron
+    iterate chase noise, and averaging the counters over all updates (Freund & Schapire 1999)
+    is the remedy; on separable data averaging costs a little accuracy and one more vector
+    update per retraining update, so it stays off there.
+    """
+    return bool(gaps.size and float(np.median(gaps)) <= 0.0)
+
+
 def batch_updates(
     H: np.ndarray,
     y_idx: np.ndarray,

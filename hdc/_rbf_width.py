@@ -31,14 +31,16 @@ def gamma_sample_rows(n_samples: int, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n_samples, size=size, replace=False))
 
 
-def neighbour_gamma(sample: np.ndarray) -> float:
+def neighbour_gamma(sample: np.ndarray, extra_sq_distances: np.ndarray | None = None) -> float:
     """RBF width ``gamma`` for binarised random Fourier features, from a sample of rows.
 
     ``GAMMA_NEIGHBOUR_SCALE / median_i min_j ||x_i - x_j||^2`` over the distinct rows ``x_j !=
     x_i`` of the sample: near neighbours get a kernel value of about ``exp(-0.5)`` whatever the
     dimension, the scale or the intrinsic dimension of the data (a width from the average
     distance is far too narrow for isotropic high-dimensional data). 1.0 when all rows are
-    equal.
+    equal. ``extra_sq_distances`` (m, m), when given, is added to the squared distances
+    between the ``m`` sampled rows (the part of the distance that ``sample`` does not hold,
+    e.g. of categorical columns).
 
     Examples
     --------
@@ -51,7 +53,10 @@ def neighbour_gamma(sample: np.ndarray) -> float:
     squares = np.einsum("ij,ij->i", S, S)
     d2 = squares[:, None] + squares[None, :] - 2.0 * (S @ S.T)
     # equal rows (and each row with itself) are not neighbours; rounding leaves tiny residues
-    d2[d2 <= 1e-9 * max(float(squares.max(initial=0.0)), 1e-300)] = np.inf
+    d2[d2 <= 1e-9 * max(float(squares.max(initial=0.0)), 1e-300)] = 0.0
+    if extra_sq_distances is not None:
+        d2 += extra_sq_distances
+    d2[d2 <= 0.0] = np.inf
     nearest = d2.min(axis=1, initial=np.inf)
     nearest = nearest[np.isfinite(nearest)]
     if nearest.size == 0:

@@ -10,14 +10,24 @@ from typing import Any, NamedTuple
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _num_samples,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from hdc import _learn_kernels
-from hdc._batch_retraining import batch_updates, class_sums, cosine_gaps, margin_from_gaps
+from hdc._batch_retraining import (
+    average_from_gaps,
+    batch_updates,
+    class_sums,
+    cosine_gaps,
+    margin_from_gaps,
+)
 from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
 from hdc._parameters import Boolean, HasMethods, Integer, Options, Real, Verbose, check_params
 from hdc._progress import progress
-from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
 from hdc._validation import WORD_BITS, check_random_state, is_dask_collection
 
 __all__ = ["HDClassifier"]
@@ -39,9 +49,17 @@ def _class_index(y: Any, classes: np.ndarray) -> np.ndarray:
 class _PartitionedFit(NamedTuple):
     """What a fit on partitions fixes before its first pass (see the map-reduce interface)."""
 
-    seed: int  # the encoder's seed, drawn as fit draws it
-    packed: bool  # X holds packed hypervectors
-    sample_rows: np.ndarray | None  # rows the "auto" encoder's width is measured on
+    encoder: Any  # the unfitted encoder, seeded as fit seeds it (None for packed input)
+    plan: Any  # the encoder's statistics plan (see encoders/_base.py)
+
+
+def _check_two_classes(classes: np.ndarray, name: str = "y") -> None:
+    """A classifier needs at least two classes (as scikit-learn's classifiers say)."""
+    if len(classes) < 2:
+        raise ValueError(
+            f"{name} must hold at least 2 classes to fit a classifier, got 1 class "
+            f"({classes[0]!r})" if len(classes) else f"{name} holds no class"
+        )
 
 
 def _fits_from_statistics(encoder: Any) -> bool:
@@ -65,16 +83,19 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     encoder : "auto" or an encoder (scikit-learn transformer), default="auto"
-        How samples become hypervectors. ``"auto"``: numeric ``X`` goes through binarised random
-        Fourier features, ``ProjectionEncoder(dim, kind="rff", gamma=0.5 / d2)`` where ``d2``
-        is the median squared distance from a row to its nearest distinct row among up to 1,000
-        sampled training rows (a non-linear encoding whose kernel width follows the data's
-        neighbourhoods; docs/learning.md compares it with record encoding), and a packed
-        ``uint64`` array of hypervectors is used as is (``dim_`` then comes from its width). A
-        transformer is cloned and fitted on ``X`` (e.g. :class:`encoders.RecordEncoder`,
-        :class:`encoders.NGramEncoder` for text); it must output packed hypervectors and set
-        ``dim_``. When ``random_state`` is not None, the clone's own ``random_state`` is
-        replaced by a seed drawn from it, so that one seed fixes the whole model.
+        How samples become hypervectors. ``"auto"``: a table (a numeric array, a numpy object
+        array or a pandas DataFrame, with numeric and categorical columns and missing values
+        as NaN / None / pandas' NA) goes through :class:`encoders.TableEncoder` with ``dim``
+        bits: a record code (quantile levels of the numeric columns and random IDs of the
+        categories, bound to their column's key; missing values left out of the majority) and
+        binarised random Fourier features of the robustly scaled columns, side by side. It is
+        scale-free, needs no imputation or one-hot columns, and was chosen on the tabular
+        development suite (docs/tabular.md). A packed ``uint64`` array of hypervectors is used
+        as is (``dim_`` then comes from its width). A transformer is cloned and fitted on ``X``
+        (e.g. :class:`encoders.RecordEncoder`, :class:`encoders.NGramEncoder` for text); it
+        must output packed hypervectors and set ``dim_``. When ``random_state`` is not None,
+        the clone's own ``random_state`` is replaced by a seed drawn from it, so that one seed
+        fixes the whole model.
     dim : int, default=10000
         Hypervector size for the ``"auto"`` encoder; any positive value, rounded up to a multiple
         of 64 (``dim_`` holds the value used). Packed input and a given encoder set their own
@@ -97,11 +118,16 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     prototypes : {"integer", "binary"}, default="integer"
         Search integer counters by cosine (more accurate) or their binary signs by Hamming
         distance (64x smaller, popcount only).
-    average : bool, default=False
+    average : bool or "auto", default="auto"
         Keep the average of the counters over all retraining steps instead of their last
-        value (the averaged perceptron of Freund & Schapire 1999): steadier prototypes that
-        generalise better, at the cost of one more vector update per retraining update.
-        With ``retraining="batch"``: the average of the counters after each epoch.
+        value (the averaged perceptron of Freund & Schapire 1999): steadier prototypes on
+        noisy, overlapping classes, at the cost of one more vector update per retraining
+        update. With ``retraining="batch"``: the average of the counters after each epoch.
+        ``"auto"``: average when the bundled class prototypes win at most half of the training
+        samples (the median gap between the true and the best other class after the initial
+        accumulation is <= 0, the case where ``margin="auto"`` gives 0): there the last
+        perceptron iterate chases noise; on separable data averaging costs a little accuracy,
+        so it stays off (the choice is stored in ``average_``).
     retraining : {"online", "batch"}, default="online"
         ``"online"``: samples are visited in a random order and each update changes the
         prototypes seen by the next sample (AdaptHD / OnlineHD). ``"batch"``: every sample of an
@@ -132,7 +158,11 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     prototypes_ : numpy.ndarray of uint64, shape ``(n_classes, dim_ // 64)``
         Binary prototypes, the packed signs of ``counters_`` (ties from ``tie_``).
     margin_ : float
-        Retraining margin used (``margin``, or the value chosen by ``"auto"``).
+        Retraining margin used (``margin``, or the value chosen by ``"auto"``; 0 when
+        ``epochs=0``).
+    average_ : bool
+        Whether the counters are averaged (``average``, or the choice of ``"auto"``; False
+        when ``epochs=0``).
     n_updates_ : list of int
         Number of retraining updates made in each epoch of the last ``fit``.
 
@@ -144,6 +174,13 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     >>> clf = HDClassifier(dim=2048, random_state=0).fit(X, y)
     >>> clf.dim_, round(clf.score(X, y), 2) >= 0.9
     (2048, True)
+
+    A table with categorical columns and missing values needs no preprocessing:
+
+    >>> import numpy as np
+    >>> X = np.array([[5.1, "red"], [np.nan, "blue"], [6.2, None], [4.9, "red"]], dtype=object)
+    >>> HDClassifier(dim=512, random_state=0).fit(X, [0, 1, 1, 0]).predict(X).tolist()
+    [0, 1, 1, 0]
     """
 
     def __init__(
@@ -155,7 +192,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         lr: float = 1.0,
         margin: float | str = "auto",
         prototypes: str = "integer",
-        average: bool = False,
+        average: bool | str = "auto",
         retraining: str = "online",
         temperature: float = 0.05,
         random_state: Any = None,
@@ -181,7 +218,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         "lr": Real(0, low_open=True),
         "margin": (Options("auto"), Real(0)),
         "temperature": Real(0, low_open=True),
-        "average": Boolean(),
+        "average": (Options("auto"), Boolean()),
         "prototypes": Options("integer", "binary"),
         "retraining": Options("online", "batch"),
         "encoder": (Options("auto"), HasMethods("fit", "transform", what="a transformer")),
@@ -198,12 +235,17 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             if y is not None:
                 y = validate_data(self, X="no_validation", y=y, reset=False)
             return X, y
-        if y is None:
-            X = validate_data(self, X, dtype="numeric", reset=reset)
-        else:
-            X, y = validate_data(self, X, y, dtype="numeric", reset=reset)
-        if X.dtype != np.uint64:
-            X = np.asarray(X, dtype=np.float64)
+        if _is_packed(X):
+            if y is None:
+                return validate_data(self, X, dtype=None, reset=reset), y
+            return validate_data(self, X, y, dtype=None, reset=reset)
+        from encoders._columns import as_table
+
+        X = as_table(X)  # a table for TableEncoder: numbers, categories, missing values
+        if y is not None:  # first: X's column names are then recorded by the second call
+            y = validate_data(self, X="no_validation", y=y, reset=reset)
+            check_consistent_length(X, y)
+        validate_data(self, X, skip_check_array=True, reset=reset)
         return X, y
 
     def _auto_features(self, X: Any) -> bool:
@@ -240,25 +282,15 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self.encoder_ = None
             self.dim_ = X.shape[1] * WORD_BITS
         else:
-            sample = X[gamma_sample_rows(X.shape[0], seed)]
-            self._init_auto_encoder(X.shape[0], X.sum(axis=0), sample, seed)
+            encoder = self._auto_encoder(seed)
+            encoder.fit(X)
+            self._adopt_encoder(encoder)
 
-    def _init_auto_encoder(
-        self, n_samples: int, column_sums: np.ndarray, sample: np.ndarray, seed: int
-    ) -> None:
-        """The ``"auto"`` encoder (binarised RFF) from the column sums of the training features
-        and the rows picked by :func:`hdc._rbf_width.gamma_sample_rows`.
+    def _auto_encoder(self, seed: int) -> Any:
+        """The unfitted ``"auto"`` encoder of a table: :class:`encoders.TableEncoder`."""
+        from encoders.table import TableEncoder
 
-        Both come out the same from one array or from partitions of it (the sums exactly, for
-        integer-valued features): see :meth:`_partition_statistics`.
-        """
-        from encoders.projection import ProjectionEncoder
-
-        mean = column_sums / max(n_samples, 1)
-        gamma = neighbour_gamma(sample)
-        encoder = ProjectionEncoder(dim=self.dim, kind="rff", gamma=gamma, random_state=seed)
-        self.encoder_ = encoder._fit_from_mean(mean)
-        self.dim_ = self.encoder_.dim_
+        return TableEncoder(dim=self.dim, random_state=seed)
 
     def _encode(self, X: Any) -> np.ndarray:
         if self.encoder_ is None:
@@ -281,6 +313,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ learning
     def _start(self, classes: np.ndarray, rng: np.random.Generator) -> None:
         self.__dict__.pop("margin_", None)
+        self.__dict__.pop("average_", None)
         self.classes_ = classes
         self.counters_ = np.zeros((len(classes), self.dim_), dtype=np.float64)
         self.class_count_ = np.zeros(len(classes), dtype=np.int64)
@@ -295,20 +328,23 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         self.counters_ += sums
         self.class_count_ += sizes
 
-    def _set_margin(self, gaps: Callable[[], np.ndarray]) -> None:
-        """Set ``margin_``: the ``margin`` parameter, or for ``"auto"`` the median of the gaps
-        between the true class and the best other class (``gaps()``, called only then)."""
-        if isinstance(self.margin, str):
-            self.margin_ = margin_from_gaps(gaps())
-        else:
-            self.margin_ = float(self.margin)
+    def _set_from_gaps(self, gaps: Callable[[], np.ndarray]) -> None:
+        """Set ``margin_`` and ``average_``: the parameters, or for ``"auto"`` the choices made
+        from the gaps between the true class and the best other class (``gaps()``, called only
+        when needed: an ``"auto"`` parameter and retraining epochs to come)."""
+        retrain = int(self.epochs) > 0
+        auto_margin, auto_average = isinstance(self.margin, str), isinstance(self.average, str)
+        values = gaps() if retrain and (auto_margin or auto_average) else np.empty(0)
+        self.margin_ = margin_from_gaps(values) if auto_margin else float(self.margin)
+        self.average_ = (retrain and average_from_gaps(values)) if auto_average else bool(
+            self.average)
 
     def _run_batch_epochs(self, epoch_update: Callable, epochs: int) -> None:
         """Apply each batch epoch's update: ``epoch_update(counters, binary prototypes or None,
         margin)`` returns the summed integer update of an epoch and its number of updates (over
         the data in memory, or map-reduced over partitions)."""
         lr = float(self.lr)
-        total = np.zeros_like(self.counters_) if self.average else None
+        total = np.zeros_like(self.counters_) if self.average_ else None
         done = 0
         passes = range(epochs)
         if self.verbose:
@@ -328,16 +364,16 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
 
     def _retrain(self, H: np.ndarray, y_idx: np.ndarray, epochs: int, rng: np.random.Generator):
         lr = float(self.lr)
-        if not (isinstance(self.margin, str) and hasattr(self, "margin_")):
-            # an "auto" margin is fixed by the first batch of partial_fit
-            self._set_margin(lambda: cosine_gaps(H, y_idx, self.counters_))
+        if not hasattr(self, "margin_"):
+            # the margin and averaging are fixed by the first batch of partial_fit
+            self._set_from_gaps(lambda: cosine_gaps(H, y_idx, self.counters_))
         margin = self.margin_
         if self.retraining == "batch":
             self._run_batch_epochs(lambda P, B, m: batch_updates(H, y_idx, P, B, m), epochs)
             return
         P = self.counters_
         # running sums for the averaged perceptron (none needed without averaging)
-        S = np.zeros_like(P) if self.average else np.zeros((0, P.shape[1]))
+        S = np.zeros_like(P) if self.average_ else np.zeros((0, P.shape[1]))
         planes = None
         if self.prototypes == "binary":
             B = self._binarize()
@@ -371,7 +407,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self.n_updates_.append(int(updates))
             if updates == 0:
                 break
-        if self.average and step:
+        if self.average_ and step:
             # averaged perceptron: the mean of the counters over all visited samples
             P -= S / step
 
@@ -420,13 +456,15 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         X, y = self._validate(X, y, reset=True)
         y = np.asarray(y)
         check_classification_targets(y)
+        classes = np.unique(y)
+        _check_two_classes(classes)
         rng = check_random_state(self.random_state)
         self._rng = rng
         self._init_encoder(X, rng)
         H = self._check_width(self._encode(X))
         if H.shape[0] != len(y):
             raise ValueError(f"X and y have different lengths: {H.shape[0]} and {len(y)}")
-        self._start(np.unique(y), rng)
+        self._start(classes, rng)
         y_idx = self._y_index(y)
         self._accumulate(H, y_idx)
         self._retrain(H, y_idx, int(self.epochs), rng)
@@ -437,12 +475,14 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         """Stream a batch: add it to the class counters, then one retraining pass over it.
 
         The first call needs ``classes``, all the labels to expect, and fits the encoder on its
-        batch: the ``"auto"`` encoder's kernel width (and, with ``margin="auto"``, the margin)
-        are estimated from that batch alone and stay fixed afterwards, so it should be
-        representative (a warning is given below 100 samples); so do a given encoder's fitted
-        state (a ``RecordEncoder``'s value ranges: later values outside them clip; an
-        ``NGramEncoder``'s idf weights). With ``epochs=0`` no retraining is done and streaming
-        batches gives the same counters as :meth:`fit` on their concatenation.
+        batch: the ``"auto"`` encoder's quantiles, scales, kernel width and categories (and,
+        with ``margin="auto"`` / ``average="auto"``, the margin and the averaging) are
+        estimated from that batch alone and stay fixed afterwards, so it should be
+        representative (a warning is given below 100 samples; a category first seen later is
+        treated as missing); so do a given encoder's fitted state (a ``RecordEncoder``'s value
+        ranges: later values outside them clip; an ``NGramEncoder``'s idf weights). With
+        ``epochs=0`` no retraining is done and streaming batches gives the same counters as
+        :meth:`fit` on their concatenation.
 
         Parameters
         ----------
@@ -462,6 +502,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         if first:
             if classes is None:
                 raise ValueError("classes must be given on the first call to partial_fit")
+            _check_two_classes(np.unique(np.asarray(classes)), "classes")
             unknown = np.setdiff1d(y, np.asarray(classes))
             if unknown.size:
                 raise ValueError(
@@ -471,8 +512,9 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             estimated = [
                 what
                 for what, auto in (
-                    ("the kernel width of the 'auto' encoder", self._auto_features(X)),
+                    ("the scales of the 'auto' encoder", self._auto_features(X)),
                     ("margin='auto'", isinstance(self.margin, str) and self.epochs > 0),
+                    ("average='auto'", isinstance(self.average, str) and self.epochs > 0),
                 )
                 if auto
             ]
@@ -505,21 +547,23 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     # The map-reduce interface that hdc.distributed drives (the classifier knows nothing of
     # Dask). For partitions X_1..X_m of the rows, in order, with labels y_j:
     #
-    #   _begin_partitioned_fit(n_samples, packed)
+    #   _begin_partitioned_fit(n_samples, packed, n_features)
     #   statistics <- _partition_statistics(X_j, first_row_j), merged by _merge_statistics
     #   _start_from_statistics(statistics, classes, n_features)        (fits the encoder)
     #   _add_class_sums(sum over j of _partition_class_sums(H_j, y_j, classes))
-    #   _set_margin(lambda: concatenation over j of _partition_gaps(H_j, y_j, classes, counters_))
+    #   _set_from_gaps(lambda: concatenation of _partition_gaps(H_j, y_j, classes, counters_))
     #   _run_batch_epochs(epoch_update, epochs)   (epoch_update sums _partition_epoch_update)
     #   _finish()
     #
     # where H_j is X_j encoded by encoder_ (X_j itself when encoder_ is None). The _partition_*
     # functions depend only on their arguments and the parameters, every merge is exact, and
     # the random draws are those of fit: the result equals fit(X, y) with retraining="batch"
-    # bit for bit (the "auto" encoder's feature sums: for integer-valued features).
+    # bit for bit.
 
-    def _begin_partitioned_fit(self, n_samples: int, packed: bool) -> None:
-        """Check the parameters and draw the encoder's seed, as :meth:`fit` does first.
+    def _begin_partitioned_fit(self, n_samples: int, packed: bool, n_features: int) -> None:
+        """Check the parameters, seed the encoder as :meth:`fit` does first and fix its
+        statistics plan (e.g. the rows sampled for quantiles: a function of the shape of ``X``
+        and the seed only).
 
         Raises ``ValueError`` when the configuration cannot be fitted on partitions: online
         retraining, or an encoder that cannot be fitted from mergeable statistics.
@@ -534,8 +578,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         if not auto and not _fits_from_statistics(self.encoder):
             raise ValueError(
                 "fitting on partitions needs an encoder fitted from mergeable statistics: "
-                "encoder='auto', RecordEncoder(quantization='uniform') or packed uint64 input; "
-                "for another encoder fit it on a sample, encode the collection with "
+                "encoder='auto', RecordEncoder, TableEncoder, TableRFFEncoder or packed uint64 "
+                "input; for another encoder fit it on a sample, encode the collection with "
                 "hdc.distributed.transform_dask and fit on the packed result"
             )
         if packed and not auto:
@@ -544,54 +588,39 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             )
         self._rng = check_random_state(self.random_state)
         seed = int(self._rng.integers(2**31 - 1))  # the draw _init_encoder makes first
-        sample_rows = gamma_sample_rows(n_samples, seed) if auto and not packed else None
-        self._partitioned_fit = _PartitionedFit(seed, packed, sample_rows)
+        if packed:
+            self._partitioned_fit = _PartitionedFit(None, None)
+            return
+        encoder = self._auto_encoder(seed) if auto else self._encoder_clone(seed)
+        plan = encoder._statistics_plan(n_samples, n_features)
+        self._partitioned_fit = _PartitionedFit(encoder, plan)
 
-    def _partition_statistics(self, X: Any, first_row: int) -> tuple[np.ndarray, ...]:
-        """What the encoder needs to know of the partition ``X`` whose first row is row
-        ``first_row`` of the whole: nothing for packed input; for ``"auto"`` the row count, the
-        column sums and the sampled rows that fall in it; else the encoder's own statistics."""
-        plan = self._partitioned_fit
-        if plan.packed:
-            return ()
-        X = np.asarray(X, dtype=np.float64)
-        if plan.sample_rows is None:
-            return tuple(self.encoder._partition_statistics(X))
-        rows = plan.sample_rows
-        local = rows[(rows >= first_row) & (rows < first_row + X.shape[0])] - first_row
-        return np.array([X.shape[0]], dtype=np.int64), X.sum(axis=0), X[local]
+    def _partition_statistics(self, X: Any, first_row: int) -> Any:
+        """The encoder's statistics of the partition ``X`` whose first row is row ``first_row``
+        of the whole (nothing for packed input)."""
+        encoder, plan = self._partitioned_fit
+        return () if encoder is None else encoder._partition_statistics(X, first_row, plan)
 
-    def _merge_statistics(
-        self, a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]
-    ) -> tuple[np.ndarray, ...]:
+    def _merge_statistics(self, a: Any, b: Any) -> Any:
         """Statistics of two consecutive partitions (``a`` first) -> those of their union."""
-        plan = self._partitioned_fit
-        if plan.packed:
-            return ()
-        if plan.sample_rows is None:
-            return tuple(self.encoder._merge_statistics(a, b))
-        return a[0] + b[0], a[1] + b[1], np.concatenate([a[2], b[2]])
+        encoder = self._partitioned_fit.encoder
+        return () if encoder is None else encoder._merge_statistics(a, b)
 
-    def _start_from_statistics(
-        self, statistics: tuple[np.ndarray, ...], classes: np.ndarray, n_features: int
-    ) -> None:
+    def _start_from_statistics(self, statistics: Any, classes: np.ndarray,
+                               n_features: int) -> None:
         """Start a fit from the merged statistics of all partitions: fit the encoder, set
         ``classes_`` and empty counters (as :meth:`fit` does before accumulating)."""
-        plan = self.__dict__.pop("_partitioned_fit")
-        if not all(np.all(np.isfinite(s)) for s in statistics):
-            raise ValueError("X contains NaN or infinity; HDClassifier needs finite values")
+        encoder, plan = self.__dict__.pop("_partitioned_fit")
+        classes = np.asarray(classes)
+        _check_two_classes(classes)
         self.n_features_in_ = n_features
-        if plan.packed:
+        if encoder is None:
             self.encoder_ = None
             self.dim_ = n_features * WORD_BITS
-        elif plan.sample_rows is None:
-            encoder = self._encoder_clone(plan.seed)
-            encoder._fit_from_statistics(statistics)
-            self._adopt_encoder(encoder)
         else:
-            n_samples, column_sums, sample = statistics
-            self._init_auto_encoder(int(n_samples[0]), column_sums, sample, plan.seed)
-        self._start(np.asarray(classes), self._rng)
+            encoder._fit_from_statistics(statistics, plan)
+            self._adopt_encoder(encoder)
+        self._start(classes, self._rng)
 
     @staticmethod
     def _partition_class_sums(
@@ -674,3 +703,12 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         sims = self._similarities(X) / float(self.temperature)
         sims -= sims.max(axis=1, keepdims=True)
         return sims - np.log(np.exp(sims).sum(axis=1, keepdims=True))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if isinstance(self.encoder, str):
+            # the "auto" encoder takes tables: categories, strings and missing values
+            tags.input_tags.allow_nan = True
+            tags.input_tags.categorical = True
+            tags.input_tags.string = True
+        return tags

@@ -51,7 +51,7 @@ _PARTITIONED_FIT = (
     "_partition_class_sums",
     "_add_class_sums",
     "_partition_gaps",
-    "_set_margin",
+    "_set_from_gaps",
     "_partition_epoch_update",
     "_run_batch_epochs",
     "_finish",
@@ -124,13 +124,17 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
     estimator : HDClassifier
         With ``retraining="batch"`` when ``epochs > 0`` (online retraining is sequential by
         nature). The encoder must be fittable from mergeable statistics: ``encoder="auto"``
-        (binarised random Fourier features, from feature sums and up to 1,000 sampled rows
-        for the kernel width, gathered in the statistics pass), an encoder following the
-        mergeable-statistics protocol of ``encoders/_base.py`` such as
-        :class:`encoders.RecordEncoder` with ``quantization="uniform"`` (from minima and
-        maxima), or none for packed ``uint64`` ``X``. For another encoder: fit it on a sample,
-        encode the collection with :func:`transform_dask` and fit on the packed result.
-    X : dask.array.Array ``(n, n_features)`` or packed ``(n, dim // 64)``, or a dask DataFrame
+        (:class:`encoders.TableEncoder`), an encoder following the mergeable-statistics
+        protocol of ``encoders/_base.py`` (:class:`encoders.RecordEncoder`,
+        :class:`encoders.TableRFFEncoder`, :class:`encoders.TableEncoder`: column kinds,
+        category vocabularies by set union, ranges, and the rows sampled for quantiles,
+        percentiles and the kernel width, gathered in the statistics pass), or none for packed
+        ``uint64`` ``X``. For another encoder: fit it on a sample, encode the collection with
+        :func:`transform_dask` and fit on the packed result.
+    X : dask.array.Array ``(n, n_features)`` (numeric, or object for a table with categorical
+        columns and missing values) or packed ``(n, dim // 64)``, or a dask DataFrame (turned
+        into an array: its column kinds are then inferred from the values, as for an object
+        array; name the categorical columns with the encoder's ``categorical`` otherwise)
     y : dask.array.Array ``(n,)`` or a dask Series
     client : distributed.Client, optional
         Where to compute; by default Dask's current scheduler (the active client, if any).
@@ -138,11 +142,9 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
     Returns
     -------
     estimator
-        Fitted in place. It equals ``estimator.fit(X.compute(), y.compute())`` bit for bit
-        when the statistics sum exactly: packed input, RecordEncoder ranges, and the ``"auto"``
-        encoder on integer-valued features (pixels, counts). For other real-valued features the
-        feature sums of the ``"auto"`` encoder may differ from numpy's in the last bit, as any
-        change of summation order does.
+        Fitted in place. It equals ``estimator.fit(X.compute(), y.compute())`` bit for bit:
+        every statistic merges exactly, and the rows sampled for those that do not (quantiles)
+        are fixed by the number of rows and the seed before the data is read.
     """
     dask, da = _require_dask()
     if not all(callable(getattr(estimator, name, None)) for name in _PARTITIONED_FIT):
@@ -158,9 +160,12 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
     packed = X.dtype == np.uint64
-    estimator._begin_partitioned_fit(X.shape[0], packed)
-    if not packed and not np.issubdtype(X.dtype, np.number):
-        raise TypeError(f"X must be numeric or packed uint64, got dtype {X.dtype}")
+    estimator._begin_partitioned_fit(X.shape[0], packed, X.shape[1])
+    if not packed and X.dtype != object and not np.issubdtype(X.dtype, np.number):
+        raise TypeError(
+            f"X must be numeric, object (a table with categorical columns) or packed uint64, "
+            f"got dtype {X.dtype}"
+        )
 
     def gather(*things):
         if client is not None:
@@ -185,14 +190,13 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
     (total,) = gather(_tree_reduce([sums(h, b, classes) for h, b in blocks], _add_elementwise))
     estimator._add_class_sums(*total)
 
-    # pass 3 (margin="auto"): the gaps of all samples, in order
-    if estimator.epochs > 0:
-        def all_gaps() -> np.ndarray:
-            gaps = dask.delayed(estimator._partition_gaps, pure=True)
-            counters = dask.delayed(estimator.counters_)
-            return np.concatenate(gather(*[gaps(h, b, classes, counters) for h, b in blocks]))
+    # pass 3 (margin or average "auto", epochs to come): the gaps of all samples, in order
+    def all_gaps() -> np.ndarray:
+        gaps = dask.delayed(estimator._partition_gaps, pure=True)
+        counters = dask.delayed(estimator.counters_)
+        return np.concatenate(gather(*[gaps(h, b, classes, counters) for h, b in blocks]))
 
-        estimator._set_margin(all_gaps)
+    estimator._set_from_gaps(all_gaps)
 
     # one pass per retraining epoch: integer updates against the epoch's prototypes
     def epoch_update(counters, prototypes, margin):

@@ -49,9 +49,35 @@ from hdc._parameters import Boolean, Integer, Options, Real, check_params, check
 from hdc._validation import check_random_state
 from hdc.baselines import _gln_kernels
 
-__all__ = ["GLNClassifier", "GLNRegressor"]
+__all__ = ["GLNClassifier", "GLNRegressor", "auto_context_dim"]
 
 _CHUNK = 2048
+_CLIP = 5.0  # standardised inputs of GLNClassifier(scale=True) are clipped to +-5
+#: GLNClassifier(epochs="auto"): passes until about this many samples are visited, at most ...
+_AUTO_VISITS = 20_000
+#: ... this many passes
+_AUTO_MAX_EPOCHS = 20
+#: learning_rate_scale="auto" is max(_AUTO_SCALE_MIN, n_samples / _AUTO_SAMPLES_PER_SCALE) in
+#: fit; partial_fit, which does not know how many samples will come, takes _STREAM_SCALE
+_AUTO_SCALE_MIN = 10.0
+_AUTO_SAMPLES_PER_SCALE = 300.0
+_STREAM_SCALE = 100.0
+#: context_dim="auto": the largest context_dim <= _AUTO_MAX_CONTEXT_DIM (at least 1) that leaves
+#: every context of a neuron about _SAMPLES_PER_CONTEXT training samples
+_AUTO_MAX_CONTEXT_DIM = 4
+_SAMPLES_PER_CONTEXT = 40
+
+
+def auto_context_dim(n_samples: int) -> int:
+    """``context_dim="auto"``: ``floor(log2(n_samples / 40))`` clipped to ``[1, 4]``.
+
+    Examples
+    --------
+    >>> [auto_context_dim(n) for n in (85, 120, 455, 1347, 60000)]
+    [1, 1, 3, 4, 4]
+    """
+    ratio = max(n_samples, 1) / _SAMPLES_PER_CONTEXT
+    return int(min(_AUTO_MAX_CONTEXT_DIM, max(1, np.floor(np.log2(ratio)) if ratio >= 1 else 1)))
 _PARALLEL_MIN = 256  # fewer rows than this run on one thread (waking a pool costs more)
 _PCA_SAMPLES = 2000  # rows of the first batch used to find the whitened principal directions
 
@@ -115,7 +141,8 @@ class _GLNBase(BaseEstimator):
     def _check_params(self) -> None:
         self._layer_sizes = _check_layer_sizes(self.layer_sizes) + (1,)
         check_params(self, self._parameter_rules)
-        self._context_dim = int(self.context_dim)
+        if not isinstance(self.context_dim, str):
+            self._context_dim = int(self.context_dim)
 
     def _init_context(self, X: np.ndarray, n_nets: int, rng: np.random.Generator) -> None:
         """Fix the side-information scaling and draw the hyperplanes of every neuron."""
@@ -215,7 +242,7 @@ class _GLNBase(BaseEstimator):
     def _learning_rates(self, n: int) -> np.ndarray:
         rates = learning_rates(
             self.learning_rate_schedule, float(self.learning_rate),
-            float(self.learning_rate_scale), self.n_updates_, n,
+            float(self.learning_rate_scale_), self.n_updates_, n,
         )
         self.n_updates_ += n
         return rates
@@ -224,12 +251,6 @@ class _GLNBase(BaseEstimator):
 _BIAS = 1.0  # the constant input (a logit) appended to every layer of a Bernoulli GLN
 
 _COMMON_PARAMS_DOC = """
-    layer_sizes : sequence of int, default=(16, 16)
-        Number of gated neurons of each hidden layer; a final layer of one neuron is added. Every
-        layer also receives a constant bias input, appended after its inputs.
-    context_dim : int, default=4
-        Number of random hyperplanes of each neuron's halfspace context function; each neuron
-        has ``2**context_dim`` weight vectors. 0 gives an ungated (single-row) network.
     context_offset : float, default=0.3
         Standard deviation of the hyperplanes' random offsets, in units of the side
         information's scale; 0 puts every hyperplane through the mean of the first batch.
@@ -244,10 +265,7 @@ _COMMON_PARAMS_DOC = """
         The learning rate of the ``"constant"`` schedule, the cap of the ``"inverse"`` one.
     learning_rate_schedule : {"inverse", "constant"}, default="inverse"
         ``"inverse"``: ``lr_t = min(learning_rate_scale / t, learning_rate)`` for the ``t``-th
-        sample seen (the schedule of Veness et al.); ``"constant"``: ``lr_t = learning_rate``.
-    learning_rate_scale : float, default=100.0
-        The numerator ``c`` of the inverse schedule. 100 suits tens of thousands of samples;
-        for a few thousand, about ``n_samples / 300`` (4 for sklearn's digits) adapts faster."""
+        sample seen (the schedule of Veness et al.); ``"constant"``: ``lr_t = learning_rate``."""
 
 
 class GLNClassifier(ClassifierMixin, _GLNBase):
@@ -259,7 +277,26 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
     near-constant features (e.g. border pixels) dominate the hyperplanes.
 
     Parameters
-    ----------{common}
+    ----------
+    layer_sizes : sequence of int, default=(16, 16)
+        Number of gated neurons of each hidden layer; a final layer of one neuron is added. Every
+        layer also receives a constant bias input, appended after its inputs.
+    context_dim : int or "auto", default="auto"
+        Number of random hyperplanes of each neuron's halfspace context function; each neuron
+        has ``2**context_dim`` weight vectors. 0 gives an ungated (single-row) network.
+        ``"auto"``: ``floor(log2(n_samples / 40))`` clipped to [1, 4] (:func:`auto_context_dim`:
+        4, Veness et al.'s choice, from 640 training samples up; fewer contexts below, so that
+        every context's weights still see about 40 samples per pass: on a hundred rows of
+        one-hot columns 16 contexts leave each a handful of rows, docs/tabular.md);
+        :meth:`partial_fit` takes 4.{common}
+    learning_rate_scale : float or "auto", default="auto"
+        The numerator ``c`` of the inverse schedule. ``"auto"``: in :meth:`fit`, ``max(10,
+        n_samples / 300)``: small training sets, visited over many passes, want a slow decay
+        (``c`` = 10), larger ones a decay that keeps pace with the number of samples (the
+        one-pass rule of docs/baselines.md: 4 for 1,347 digits would be ``n / 300``, 200 for
+        60,000 images); on the tabular development suite ``c = 10`` is the best constant and
+        ``n / 300`` takes over above 3,000 rows (docs/tabular.md). :meth:`partial_fit`, which
+        does not know how many samples will come, takes 100 (Veness et al.'s constant).
     eps : float, default=0.001
         Probabilities are clipped to ``[eps, 1 - eps]`` (logits to ``+-logit(1 - eps)``) at
         every layer, base predictions included.
@@ -274,15 +311,37 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         the same hyperplanes in every class's network; the weights stay separate), so the
         gating matrix product is ``n_classes`` times smaller. ``False`` draws hyperplanes
         per network, as pygln does.
-    epochs : int, default=1
-        Online passes over the data in :meth:`fit`, in the order given.
+    scale : bool, default=True
+        Standardise every feature with the mean and standard deviation of the training data
+        (of the first batch for :meth:`partial_fit`) and clip it to +-5 before anything else,
+        so that a feature's units (a column of values in the thousands beside one of
+        fractions) do not decide the hyperplanes and the base predictions, and an outlier
+        cannot squash a feature's min-max base prediction. ``False``: the features as given.
+    shuffle : bool, default=True
+        :meth:`fit` visits the samples in a new random order in every pass (drawn from
+        ``random_state``). An online learner given a training set sorted by class (iris,
+        digits, many files) otherwise learns one class after another and forgets the first.
+        ``False``: the order given. :meth:`partial_fit` always learns in the order given.
+    epochs : int or "auto", default="auto"
+        Online passes over the data in :meth:`fit`. ``"auto"``: ``min(20, ceil(20000 /
+        n_samples))``, enough sample visits for a few hundred rows to converge (one pass for
+        20,000 rows or more, as an online learner is meant to run on large data).
     random_state : int, numpy Generator or None, default=None
-        Seeds the context hyperplanes.
+        Seeds the context hyperplanes, then the order of the samples in every pass.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
+    scale_mean_, scale_std_ : ndarray of shape (n_features,)
+        The standardisation (``scale=True``): mean and standard deviation of every feature
+        (1 where it is 0).
+    epochs_ : int
+        Passes made by the last :meth:`fit`.
+    context_dim_ : int
+        The ``context_dim`` used.
+    learning_rate_scale_ : float
+        The ``c`` of the inverse schedule used.
     n_nets_ : int
         Number of binary networks: 1 for two classes, else ``n_classes``.
     mean_ : ndarray of shape (n_features,)
@@ -306,8 +365,8 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
     >>> from sklearn.datasets import load_digits
     >>> from hdc.baselines import GLNClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = GLNClassifier(learning_rate_scale=4, random_state=0).fit(X[:1500] / 16, y[:1500])
-    >>> clf.score(X[1500:] / 16, y[1500:]) > 0.9
+    >>> clf = GLNClassifier(random_state=0).fit(X[:1500], y[:1500])
+    >>> clf.score(X[1500:], y[1500:]) > 0.9
     True
     """
 
@@ -315,20 +374,24 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         self,
         layer_sizes: Sequence[int] = (16, 16),
         *,
-        context_dim: int = 4,
+        context_dim: int | str = "auto",
         context_offset: float = 0.3,
         whiten: int | None = None,
         learning_rate: float = 0.01,
         learning_rate_schedule: str = "inverse",
-        learning_rate_scale: float = 100.0,
+        learning_rate_scale: float | str = "auto",
         eps: float = 0.001,
         weight_clip: float = 5.0,
         base: str = "minmax",
         shared_contexts: bool = True,
-        epochs: int = 1,
+        scale: bool = True,
+        shuffle: bool = True,
+        epochs: int | str = "auto",
         random_state: Any = None,
     ) -> None:
         self.shared_contexts = shared_contexts
+        self.scale = scale
+        self.shuffle = shuffle
         self.layer_sizes = layer_sizes
         self.context_dim = context_dim
         self.context_offset = context_offset
@@ -344,9 +407,14 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
 
     _parameter_rules = {
         **_COMMON_RULES,
+        "context_dim": (Options("auto"), Integer(0, 16)),
+        "learning_rate_scale": (Options("auto"), Real(0, low_open=True)),
+        "epochs": (Options("auto"), Integer(1)),
         "eps": Real(0, 0.5, low_open=True, high_open=True),
         "shared_contexts": Boolean(),
         "base": Options("minmax", "sigmoid"),
+        "scale": Boolean(),
+        "shuffle": Boolean(),
     }
 
     @property
@@ -354,9 +422,19 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         eps = float(self.eps)
         return float(np.log((1.0 - eps) / eps))
 
-    def _init_network(self, X: np.ndarray, classes: np.ndarray) -> None:
-        rng = check_random_state(self.random_state)
+    def _init_network(self, X: np.ndarray, classes: np.ndarray, rng: np.random.Generator,
+                      scale: float, context_dim: int) -> np.ndarray:
+        """Fix the standardisation, the schedule's ``c``, the contexts and the network; return
+        the inputs ``X`` as the network sees them."""
         self.classes_ = classes
+        self.learning_rate_scale_ = scale
+        self._context_dim = self.context_dim_ = context_dim
+        if self.scale:
+            self.scale_mean_ = X.mean(axis=0)
+            std = X.std(axis=0)
+            self.scale_std_ = np.where(std > 1e-12 * np.maximum(1.0, np.abs(self.scale_mean_)),
+                                       std, 1.0)
+        X = self._inputs(X)
         self._init_context(X, 1 if len(classes) == 2 else len(classes), rng)
         if self.base == "minmax":
             self.min_ = X.min(axis=0)
@@ -369,6 +447,18 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
             self.inv_std_ = 1.0 / std
         _, self.widths_, total = self._layout(X.shape[1] + 1)
         self.weights_ = self._initial_weights(np.float32, self.widths_, total)
+        return X
+
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        """The features standardised and clipped (``scale``), or as given."""
+        if not self.scale:
+            return X
+        return np.clip((X - self.scale_mean_) / self.scale_std_, -_CLIP, _CLIP)
+
+    def _epochs(self, n_samples: int) -> int:
+        if isinstance(self.epochs, str):
+            return int(min(_AUTO_MAX_EPOCHS, max(1, -(-_AUTO_VISITS // max(n_samples, 1)))))
+        return int(self.epochs)
 
     def _base_logits(self, X: np.ndarray) -> np.ndarray:
         """Logits of the base predictions, float32 (n, n_features + 1), bias column last."""
@@ -418,7 +508,7 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
             )
 
     def fit(self, X: Any, y: Any) -> GLNClassifier:
-        """Learn ``epochs`` online passes over ``(X, y)`` in order, from a fresh network.
+        """Learn ``epochs`` online passes over ``(X, y)``, from a fresh network.
 
         Parameters
         ----------
@@ -437,19 +527,34 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
             raise ValueError(
                 f"y must hold at least 2 classes to fit a classifier, got 1 class ({classes[0]!r})"
             )
-        self._init_network(X, classes)
-        for _ in range(self.epochs):
-            self._run(X, y)
+        rng = check_random_state(self.random_state)
+        n = X.shape[0]
+        scale = self.learning_rate_scale
+        if isinstance(scale, str):
+            scale = max(_AUTO_SCALE_MIN, n / _AUTO_SAMPLES_PER_SCALE)
+        context_dim = self.context_dim
+        context_dim = auto_context_dim(n) if isinstance(context_dim, str) else int(context_dim)
+        Z = self._init_network(X, classes, rng, float(scale), context_dim)
+        self.epochs_ = self._epochs(n)
+        for _ in range(self.epochs_):
+            if self.shuffle:
+                order = rng.permutation(n)
+                self._run(Z[order], y[order])
+            else:
+                self._run(Z, y)
         return self
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> GLNClassifier:
         """Learn from ``(X, y)`` online, one sample after another in the order given.
 
         The first call creates the network: it needs ``classes`` (every label that will ever be
-        seen) and fixes the side-information centre and scale, the base-prediction scaling and
-        the hyperplanes from this first batch. Later calls continue the same online pass: the
-        weights and the learning-rate schedule carry over, so feeding samples one call at a
-        time or all in one call gives the same network.
+        seen) and fixes the standardisation (``scale``), the side-information centre and scale,
+        the base-prediction scaling and the hyperplanes from this first batch, which should be
+        representative. Later calls continue the same online pass: the weights and the
+        learning-rate schedule carry over, so feeding samples one call at a time or all in one
+        call gives the same network, and the same as :meth:`fit` with ``shuffle=False,
+        epochs=1`` and a numeric ``learning_rate_scale`` when the first batches agree on the
+        standardisation (e.g. ``scale=False``).
 
         Parameters
         ----------
@@ -473,7 +578,13 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
             classes = np.unique(np.asarray(classes))
             if len(classes) < 2:
                 raise ValueError(f"classes must hold at least 2 labels, got {classes!r}")
-            self._init_network(X, classes)
+            scale = self.learning_rate_scale
+            scale = _STREAM_SCALE if isinstance(scale, str) else float(scale)
+            context_dim = self.context_dim
+            context_dim = _AUTO_MAX_CONTEXT_DIM if isinstance(context_dim, str) else int(
+                context_dim)
+            self._init_network(X, classes, check_random_state(self.random_state), scale,
+                               context_dim)
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"classes={classes!r} differs from the classes of the first call {self.classes_!r}"
@@ -483,14 +594,14 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
             raise ValueError(
                 f"y holds labels {unknown!r} that are not in classes {self.classes_!r}"
             )
-        self._run(X, y)
+        self._run(self._inputs(X), y)
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Output logits: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
         check_is_fitted(self, "weights_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        logits = self._run(X, None)
+        logits = self._run(self._inputs(X), None)
         return logits[:, 0] if self.n_nets_ == 1 else logits
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -526,7 +637,16 @@ class GLNRegressor(RegressorMixin, _GLNBase):
     the bias ``N(0, 1)`` appended. The prediction is the mean of the last neuron.
 
     Parameters
-    ----------{common}
+    ----------
+    layer_sizes : sequence of int, default=(16, 16)
+        Number of gated neurons of each hidden layer; a final layer of one neuron is added. Every
+        layer also receives a constant bias input, appended after its inputs.
+    context_dim : int, default=4
+        Number of random hyperplanes of each neuron's halfspace context function; each neuron
+        has ``2**context_dim`` weight vectors. 0 gives an ungated (single-row) network.{common}
+    learning_rate_scale : float, default=100.0
+        The numerator ``c`` of the inverse schedule. 100 suits tens of thousands of samples;
+        for a few thousand, a smaller ``c`` adapts faster.
     weight_clip : float, default=5.0
         Upper bound of the weights.
     weight_min : float, default=0.001
@@ -613,6 +733,7 @@ class GLNRegressor(RegressorMixin, _GLNBase):
 
     def _init_network(self, X: np.ndarray, y: np.ndarray) -> None:
         rng = check_random_state(self.random_state)
+        self.learning_rate_scale_ = float(self.learning_rate_scale)
         self._init_context(X, 1, rng)
         std = X.std(axis=0)
         std[~(std > 1e-12)] = 1.0

@@ -246,7 +246,7 @@ def test_dim_rounds_up_and_default_encoder():
     clf = HDClassifier(dim=1000, epochs=2, random_state=0).fit(X, y)
     assert clf.dim_ == 1024
     assert clf.prototypes_.shape == (3, 16)
-    assert type(clf.encoder_).__name__ == "ProjectionEncoder" and clf.encoder_.kind == "rff"
+    assert type(clf.encoder_).__name__ == "TableEncoder" and clf.encoder_.dim_ == 1024
 
 
 def test_retraining_beats_bundling_on_held_out_digits():
@@ -360,13 +360,14 @@ def test_average_is_mean_of_counters_over_steps():
 def test_auto_margin_is_median_initial_gap():
     H = hdc.random(50, 256, random_state=30)
     y = np.random.default_rng(31).integers(0, 4, size=50)
-    clf = HDClassifier(epochs=0, random_state=0).fit(H, y)
-    P = clf.counters_
+    P = HDClassifier(epochs=0, random_state=0).fit(H, y).counters_  # the initial counters
     S = _bipolar(H) @ P.T / (np.linalg.norm(P, axis=1) * 16)
     true = S[np.arange(50), y]
     S[np.arange(50), y] = -np.inf
+    clf = HDClassifier(epochs=1, random_state=0).fit(H, y)
     assert clf.margin_ == pytest.approx(max(0.0, np.median(true - S.max(axis=1))))
     assert HDClassifier(epochs=1, margin=0.3).fit(H, y).margin_ == 0.3
+    assert HDClassifier(epochs=0).fit(H, y).margin_ == 0.0  # no retraining, no margin
 
 
 def test_deterministic_for_a_seed():
@@ -401,12 +402,17 @@ def test_bad_parameters_raise(params, error, match):
         HDClassifier(**params).fit(X, y)
 
 
-def test_nan_input_raises():
+def test_nan_is_a_missing_value_and_infinity_raises():
     X, y = load_iris(return_X_y=True)
     X = X.copy()
     X[0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    clf = HDClassifier(dim=256, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.8
+    X[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
         HDClassifier(dim=256).fit(X, y)
+    with pytest.raises(ValueError, match="infinity"):
+        clf.predict(X)
 
 
 # ------------------------------------------------------------------ the "auto" encoder's width
@@ -451,12 +457,6 @@ def test_auto_encoder_learns_isotropic_high_dimensional_data():
     y = np.argmax(X @ np.random.default_rng(1).standard_normal((96, 5)), axis=1)
     clf = HDClassifier(dim=2048, random_state=0).fit(X[:2000], y[:2000])
     assert clf.score(X[2000:], y[2000:]) > 0.6  # chance: ~0.2
-    # the width is 0.5 / (median nearest-neighbour squared distance) of the sampled rows
-    from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
-
-    seed_rng = np.random.default_rng(0)
-    rows = gamma_sample_rows(2000, int(seed_rng.integers(2**31 - 1)))
-    assert clf.encoder_.gamma_ == pytest.approx(neighbour_gamma(X[:2000][rows]))
 
 
 def test_dim_is_checked_with_packed_input_too():
@@ -471,13 +471,14 @@ def test_partial_fit_warns_on_a_small_first_batch_and_checks_labels_first():
     with pytest.raises(ValueError, match="not in classes"):
         clf.partial_fit(X[:50], y[:50], classes=[0, 1])
     assert not hasattr(clf, "classes_")  # nothing half-initialised
-    with pytest.warns(UserWarning, match="only 5 samples.*kernel width.*margin"):
+    with pytest.warns(UserWarning, match="only 5 samples.*scales.*margin"):
         clf.partial_fit(X[:5], y[:5], classes=[0, 1, 2])
-    # packed input and a numeric margin: nothing is estimated from the batch
+    # packed input, a numeric margin and averaging chosen: nothing is estimated from the batch
     H = hdc.random(5, 128, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        HDClassifier(margin=0.1).partial_fit(H, [0, 1, 2, 0, 1], classes=[0, 1, 2])
+        HDClassifier(margin=0.1, average=False).partial_fit(H, [0, 1, 2, 0, 1],
+                                                            classes=[0, 1, 2])
         HDClassifier().partial_fit(X[:200], y[:200], classes=[0, 1, 2])
 
 
@@ -518,3 +519,80 @@ def test_parameters_after_the_first_are_keyword_only():
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:]), estimator
     with pytest.raises(TypeError):
         HDClassifier("auto", 1024)
+
+
+# ------------------------------------------------------------------ tables, classes, averaging
+def _table(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Object table whose label depends on a category and a number; missing values."""
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], size=n)
+    size = rng.normal(size=n) * 100 + 1000
+    y = ((colour == "red") | (size > 1100)).astype(int)
+    X = np.empty((n, 3), dtype=object)
+    X[:, 0], X[:, 1], X[:, 2] = size.tolist(), colour.tolist(), rng.normal(size=n).tolist()
+    X[::7, 0] = np.nan
+    X[::11, 1] = None
+    return X, y
+
+
+def test_tables_with_categories_and_missing_values_need_no_preprocessing():
+    X, y = _table(200)
+    clf = HDClassifier(dim=1024, random_state=0).fit(X[:150], y[:150])
+    assert clf.score(X[150:], y[150:]) > 0.8
+    assert clf.encoder_.categorical_.tolist() == [False, True, False]
+    unseen = X[150:].copy()
+    unseen[:, 1] = "purple"  # never seen in fit: left out, as a missing value
+    missing = X[150:].copy()
+    missing[:, 1] = None
+    np.testing.assert_array_equal(clf.decision_function(unseen), clf.decision_function(missing))
+    empty = np.array([[np.nan, None, None]], dtype=object)
+    assert clf.predict(empty).shape == (1,)
+
+
+def test_dataframe_input_equals_object_array_input():
+    pd = pytest.importorskip("pandas")
+    X, y = _table()
+    frame = pd.DataFrame({"size": X[:, 0].astype(float), "colour": X[:, 1],
+                          "noise": X[:, 2].astype(float)})
+    a = HDClassifier(dim=512, epochs=5, random_state=0).fit(X, y)
+    b = HDClassifier(dim=512, epochs=5, random_state=0).fit(frame, y)
+    np.testing.assert_array_equal(a.counters_, b.counters_)
+    assert list(b.feature_names_in_) == ["size", "colour", "noise"]
+    np.testing.assert_array_equal(a.predict(X), b.predict(frame))
+    with pytest.warns(UserWarning, match="feature names"):
+        np.testing.assert_array_equal(b.predict(X), b.predict(frame))
+
+
+@pytest.mark.parametrize("make_input", [
+    lambda rng: rng.normal(size=(20, 3)),
+    lambda rng: hdc.random(20, 128, random_state=0),
+])
+def test_one_class_is_an_error(make_input):
+    X = make_input(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="at least 2 classes.*got 1 class"):
+        HDClassifier(dim=128).fit(X, np.zeros(20, dtype=int))
+    with pytest.raises(ValueError, match="classes must hold at least 2 classes"):
+        HDClassifier(dim=128).partial_fit(X, np.zeros(20, dtype=int), classes=[0])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        HDClassifier(dim=128).fit(X[:1], [3])
+
+
+def test_auto_average_on_overlapping_classes_only():
+    from hdc._batch_retraining import average_from_gaps
+
+    assert average_from_gaps(np.array([-0.1, 0.0, 0.2])) is True
+    assert average_from_gaps(np.array([0.1, 0.2, -0.3])) is False
+    assert average_from_gaps(np.empty(0)) is False
+    X, y = load_iris(return_X_y=True)
+    separable = HDClassifier(dim=512, epochs=3, random_state=0).fit(X, y)
+    assert separable.average_ is False
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 5))
+    noisy = rng.integers(0, 3, size=2000)  # labels unrelated to X
+    overlapping = HDClassifier(dim=512, epochs=3, random_state=0).fit(X, noisy)
+    assert overlapping.average_ is True and overlapping.margin_ == 0.0
+    same = HDClassifier(dim=512, epochs=3, average=True, random_state=0).fit(X, noisy)
+    np.testing.assert_array_equal(same.counters_, overlapping.counters_)
+    assert HDClassifier(dim=512, epochs=0).fit(X, noisy).average_ is False
+    batch = HDClassifier(dim=512, epochs=2, retraining="batch", random_state=0).fit(X, noisy)
+    assert batch.average_ is True

@@ -60,7 +60,7 @@ def test_fit_on_cluster_equals_in_memory_fit_bit_for_bit(client, digits, prototy
 
 def test_fit_dispatches_dask_input_and_predict_is_lazy(digits):
     X, X_test, y, y_test = digits
-    clf = HDClassifier(dim=1024, epochs=3, retraining="batch", random_state=0)
+    clf = HDClassifier(dim=1024, epochs=10, retraining="batch", random_state=0)
     clf.fit(da.from_array(X, chunks=200), da.from_array(y, chunks=200))
     lazy = clf.predict(da.from_array(X_test, chunks=100))
     assert isinstance(lazy, da.Array)
@@ -136,3 +136,55 @@ def test_errors():
         transform_dask(RecordEncoder(dim=64), np.zeros((2, 2)))
     with pytest.raises(TypeError, match="X must be a dask"):
         fit_dask(HDClassifier(epochs=0), np.zeros((4, 2)), np.zeros(4))
+
+
+def _object_table(n: int = 400, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], size=n).astype(object)
+    colour[::9] = None
+    size = rng.normal(size=n) * 50 + 100
+    size[::13] = np.nan
+    X = np.empty((n, 3), dtype=object)
+    X[:, 0], X[:, 1], X[:, 2] = size.tolist(), colour, rng.integers(0, 4, size=n).tolist()
+    X[n - 30:, 1] = "violet"  # a category of the last partitions only
+    y = ((X[:, 1] == "red") | (rng.normal(size=n) > 1)).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("sample_rows", [10_000, 50])
+def test_tables_with_categories_fit_on_dask_bit_for_bit(sample_rows, monkeypatch):
+    import dask
+
+    from encoders import TableEncoder
+
+    # 50 sampled rows of 400: the quantiles, percentiles and width come from a sample
+    monkeypatch.setattr(TableEncoder, "_sample_size", lambda self, n_columns: sample_rows)
+    X, y = _object_table()
+    params = dict(dim=512, epochs=3, retraining="batch", random_state=2)
+    in_memory = HDClassifier(**params).fit(X, y)
+    with dask.config.set(scheduler="synchronous"):
+        on_dask = HDClassifier(**params).fit(da.from_array(X, chunks=70),
+                                             da.from_array(y, chunks=70))
+    _same_model(in_memory, on_dask)
+    assert on_dask.encoder_.vocabularies_ == in_memory.encoder_.vocabularies_
+    assert "violet" in on_dask.encoder_.vocabularies_[0]
+    np.testing.assert_array_equal(on_dask.predict(X), in_memory.predict(X))
+
+
+def test_dask_dataframe_of_a_mixed_table():
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = _object_table(200)
+    frame = pd.DataFrame({"size": X[:, 0].astype(float), "colour": X[:, 1],
+                          "count": X[:, 2].astype(float)})
+    params = dict(dim=256, epochs=2, retraining="batch", random_state=0)
+    in_memory = HDClassifier(**params).fit(X, y)
+    on_dask = HDClassifier(**params).fit(dd.from_pandas(frame, npartitions=3),
+                                         dd.from_pandas(pd.Series(y), npartitions=3))
+    _same_model(in_memory, on_dask)
+
+
+def test_one_class_on_dask_is_an_error():
+    X = da.from_array(np.random.default_rng(0).normal(size=(20, 3)), chunks=10)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        HDClassifier(dim=64, epochs=0).fit(X, da.zeros(20, chunks=10, dtype=int))

@@ -162,9 +162,17 @@ def test_compare_labels_the_dim_actually_used(tmp_path, capsys):
     code = cli.main(["compare", "--models", "hdc", "--dim", "7", "--max-train", "300",
                      "--json", str(out)])
     assert code == 0
-    assert "HDClassifier(D=64)" in capsys.readouterr().out
+    # dim=7 is rounded up: to 64 bits for each of the default encoder's two codes
+    from sklearn.datasets import load_digits
+
+    from hdc import HDClassifier
+
+    X, y = load_digits(return_X_y=True)
+    used = HDClassifier(dim=7, epochs=0).fit(X[:50], y[:50]).dim_
+    assert used > 7 and used % 64 == 0
+    assert f"HDClassifier(D={used})" in capsys.readouterr().out
     (row,) = json.loads(out.read_text())
-    assert row["description"] == "HDClassifier(D=64)"
+    assert row["description"] == f"HDClassifier(D={used})"
 
 
 def test_compare_prints_rounded_values_and_json_keeps_full_precision(tmp_path, capsys):

@@ -161,8 +161,18 @@ def test_every_model_runs_on_a_mixed_table_with_missing_values(name):
         assert 0.0 <= s.accuracy <= 1.0 and 0.0 <= s.balanced_accuracy <= 1.0
         assert s.fit_seconds >= 0 and s.predict_seconds >= 0 and s.model_bytes > 0
         assert s.n_train + s.n_test == table.n_rows
-    if name in ("svc", "lr", "rf", "hgb"):
+    if name in ("svc", "lr", "rf", "hgb", "hdc"):
         assert np.mean([s.accuracy for s in scores]) > 0.7
+
+
+def test_hdc_takes_the_table_as_it_is():
+    from hdc import HDClassifier
+
+    table = _generated_table()
+    model = tabular.build_model("hdc", table)
+    assert isinstance(model, HDClassifier)  # no preprocessing pipeline
+    model.fit(table.X, table.y)
+    assert model.encoder_.categorical_.tolist() == table.categorical.tolist()
 
 
 def test_models_handle_categories_unseen_in_training():
@@ -170,7 +180,7 @@ def test_models_handle_categories_unseen_in_training():
     train = np.flatnonzero(table.X[:, 1] != "r")
     X_test = table.X[:5].copy()
     X_test[:, 1] = "never-seen"
-    for name in ("svc", "rf", "hgb"):
+    for name in ("svc", "rf", "hgb", "hdc", "gln", "kernel"):
         model = tabular.build_model(name, table).fit(table.X[train], table.y[train])
         assert model.predict(X_test).shape == (5,)
 

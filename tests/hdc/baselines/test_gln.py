@@ -76,8 +76,10 @@ def test_online_updates_match_numpy_reference(n_classes, context_dim, shared, wh
     clf.partial_fit(X[:20], y[:20], classes=np.unique(y))
     ref = _reference_from(clf)
     t0 = clf.n_updates_
-    online = clf._run(X[20:], y[20:])  # the online logits (before each update)
-    base, side = _naive_inputs(clf, X[20:])
+    Z = clf._inputs(X)  # standardised with the first batch's statistics, clipped
+    np.testing.assert_allclose(Z, np.clip((X - X[:20].mean(0)) / X[:20].std(0), -5, 5))
+    online = clf._run(Z[20:], y[20:])  # the online logits (before each update)
+    base, side = _naive_inputs(clf, Z[20:])
     targets = clf._targets(y[20:])
     rates = np.minimum(2.0 / np.arange(t0 + 1, t0 + 41), 0.05)
     ref_online = ref.fit_online(base, side, targets, rates)
@@ -89,7 +91,7 @@ def test_online_updates_match_numpy_reference(n_classes, context_dim, shared, wh
     before = clf.weights_.copy()
     logits = clf.decision_function(X)
     np.testing.assert_array_equal(clf.weights_, before)
-    base_all, side_all = _naive_inputs(clf, X)
+    base_all, side_all = _naive_inputs(clf, Z)
     ref_logits = ref.predict_logits(base_all, side_all)
     np.testing.assert_allclose(logits.reshape(len(X), -1), ref_logits, rtol=1e-4, atol=1e-4)
 
@@ -150,12 +152,29 @@ def test_small_batches_run_on_one_thread_and_restore_the_pool(monkeypatch):
 
 def test_fit_is_one_partial_fit_pass_and_epochs_repeat_it():
     X, y = _blobs(n=150, seed=5)
-    fitted = GLNClassifier(random_state=2).fit(X, y)
+    params = dict(shuffle=False, epochs=1, learning_rate_scale=100.0, context_dim=4,
+                  random_state=2)
+    fitted = GLNClassifier(**params).fit(X, y)
     online = GLNClassifier(random_state=2).partial_fit(X, y, classes=np.unique(y))
+    # "auto" in a stream of unknown length: Veness et al.'s constants
+    assert online.learning_rate_scale_ == 100.0 and online.context_dim_ == 4
     np.testing.assert_array_equal(fitted.weights_, online.weights_)
-    twice = GLNClassifier(random_state=2, epochs=2).fit(X, y)
+    twice = GLNClassifier(**{**params, "epochs": 2}).fit(X, y)
     online.partial_fit(X, y)
     np.testing.assert_array_equal(twice.weights_, online.weights_)
+
+
+def test_auto_epochs_schedule_and_shuffled_passes():
+    X, y = _blobs(n=150, seed=5)
+    clf = GLNClassifier(random_state=2).fit(X, y)
+    assert clf.epochs_ == 20 and clf.learning_rate_scale_ == 10.0 and clf.n_updates_ == 3000
+    assert clf.context_dim_ == 1 and clf.hyperplanes_.shape[1] == 33  # 16 + 16 + 1 neurons
+    big = GLNClassifier(layer_sizes=(2,), random_state=0).fit(np.tile(X, (60, 1)), np.tile(y, 60))
+    assert big.epochs_ == 3 and big.learning_rate_scale_ == 30.0
+    order = np.argsort(y, kind="stable")  # a class-sorted training set
+    sorted_fit = GLNClassifier(shuffle=False, epochs=3, random_state=0).fit(X[order], y[order])
+    shuffled = GLNClassifier(epochs=3, random_state=0).fit(X[order], y[order])
+    assert shuffled.score(X, y) >= sorted_fit.score(X, y)
 
 
 def test_chunked_run_equals_unchunked(monkeypatch):
@@ -187,7 +206,8 @@ def test_whitened_hyperplanes_cut_the_principal_space_evenly():
     y = (X[:, 0] > 0).astype(int)
     clf = GLNClassifier(layer_sizes=(4,), context_dim=3, whiten=3, random_state=0).fit(X, y)
     assert clf.n_whitened_ == 3
-    proj = clf._side_information(X).astype(np.float64) @ clf.hyperplanes_.astype(np.float64)
+    proj = clf._side_information(clf._inputs(X)).astype(np.float64) @ clf.hyperplanes_.astype(
+        np.float64)
     # a unit vector of the whitened space gives a projection of unit variance
     np.testing.assert_allclose(proj.var(axis=0, ddof=1), 1.0, rtol=1e-3)
     plain = GLNClassifier(layer_sizes=(4,), context_dim=3, random_state=0).fit(X, y)

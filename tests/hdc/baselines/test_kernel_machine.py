@@ -42,11 +42,17 @@ def digits():
 # ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kernel", ["rbf", "linear"])
 def test_float_kernels_are_exactly_svc(digits, kernel):
+    from sklearn.preprocessing import StandardScaler
+
     X_train, X_test, y_train, _ = digits
-    ours = KernelMachineClassifier(kernel=kernel, C=3.0).fit(X_train, y_train)
-    svc = SVC(kernel=kernel, C=3.0).fit(X_train, y_train)
-    np.testing.assert_array_equal(ours.predict(X_test), svc.predict(X_test))
-    np.testing.assert_array_equal(ours.decision_function(X_test), svc.decision_function(X_test))
+    for scale, svc in ((False, SVC(kernel=kernel, C=3.0)),
+                       (True, make_pipeline(StandardScaler(), SVC(kernel=kernel, C=3.0)))):
+        ours = KernelMachineClassifier(kernel=kernel, C=3.0, scale=scale).fit(X_train, y_train)
+        svc.fit(X_train, y_train)
+        np.testing.assert_array_equal(ours.predict(X_test), svc.predict(X_test))
+        np.testing.assert_array_equal(ours.decision_function(X_test),
+                                      svc.decision_function(X_test))
+    assert not hasattr(KernelMachineClassifier(scale=False).fit(X_train, y_train), "scaler_")
 
 
 def test_hamming_kernel_matches_naive_bits():
@@ -70,7 +76,9 @@ def test_hamming_kernel_blocks(monkeypatch):
 def test_hamming_machine_equals_precomputed_svc_and_keeps_only_support_vectors():
     X, y = _noisy_prototypes(n=240, noise=0.3)
     X_train, X_test, y_train = X[:160], X[160:], y[:160]
-    ours = KernelMachineClassifier(kernel="hamming", C=0.5).fit(X_train, y_train)
+    ours = KernelMachineClassifier(kernel="hamming", C=0.5, normalize_hamming=False).fit(
+        X_train, y_train)
+    assert ours.kernel_spread_ == 1.0
     svc = SVC(kernel="precomputed", C=0.5).fit(_naive_hamming_kernel(X_train, X_train), y_train)
     gram_test = _naive_hamming_kernel(X_test, X_train)
     np.testing.assert_array_equal(ours.predict(X_test), svc.predict(gram_test))
@@ -79,6 +87,21 @@ def test_hamming_machine_equals_precomputed_svc_and_keeps_only_support_vectors()
     assert ours.support_vectors_.dtype == np.uint64
     np.testing.assert_array_equal(ours.support_vectors_, X_train[svc.support_])
     assert ours.score(X_test, y[160:]) > 0.9
+
+
+def test_normalised_hamming_kernel_is_the_penalty_divided_by_the_spread():
+    X, y = _noisy_prototypes(n=240, noise=0.3, seed=7)
+    X_train, X_test, y_train = X[:160], X[160:], y[:160]
+    ours = KernelMachineClassifier(kernel="hamming", C=2.0, tol=1e-6).fit(X_train, y_train)
+    gram = _naive_hamming_kernel(X_train, X_train)
+    off = gram[~np.eye(160, dtype=bool)]
+    assert ours.kernel_spread_ == pytest.approx(1.0 - off.mean())
+    # an SVM with a bias on K / s with C is the SVM on K with C / s: the same predictions
+    svc = SVC(kernel="precomputed", C=2.0 / ours.kernel_spread_, tol=1e-6).fit(gram, y_train)
+    gram_test = _naive_hamming_kernel(X_test, X_train)
+    np.testing.assert_array_equal(ours.predict(X_test), svc.predict(gram_test))
+    np.testing.assert_allclose(ours.decision_function(X_test), svc.decision_function(gram_test),
+                               rtol=1e-4, atol=1e-4)
 
 
 def test_prediction_in_blocks_equals_one_block(monkeypatch):
@@ -111,14 +134,20 @@ def test_hamming_nystroem_map_preserves_the_kernel():
     clf = KernelMachineClassifier(kernel="hamming", approximation="nystroem", n_components=40,
                                   random_state=0).fit(X, y)
     features = clf._features(X)
-    np.testing.assert_allclose(features @ features.T, hamming_kernel(X, X), atol=1e-6)
+    np.testing.assert_allclose(features @ features.T, hamming_kernel(X, X) / clf.kernel_spread_,
+                               atol=1e-6)
 
 
 def test_rbf_nystroem_close_to_exact(digits):
     X_train, X_test, y_train, y_test = digits
+    for scale in (False, True):
+        approx = KernelMachineClassifier(approximation="nystroem", n_components=300, C=10,
+                                         scale=scale, random_state=0).fit(X_train, y_train)
+        exact = KernelMachineClassifier(C=10, scale=scale).fit(X_train, y_train)
+        assert approx.score(X_test, y_test) > exact.score(X_test, y_test) - 0.04
     approx = KernelMachineClassifier(approximation="nystroem", n_components=300, C=10,
-                                     random_state=0).fit(X_train, y_train)
-    exact = KernelMachineClassifier(C=10).fit(X_train, y_train)
+                                     scale=False, random_state=0).fit(X_train, y_train)
+    exact = KernelMachineClassifier(C=10, scale=False).fit(X_train, y_train)
     assert approx.score(X_test, y_test) > exact.score(X_test, y_test) - 0.03
 
 

@@ -6,8 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 
-def progress(iterable: Iterable, total: int, desc: str, enabled: Any) -> Iterable:
+def progress(
+    iterable: Iterable, total: int, desc: str, enabled: Any, unit: str = "batch"
+) -> Iterable:
     """Wrap ``iterable`` in a tqdm progress bar when ``enabled``, else return it unchanged.
+
+    ``unit`` names one step of ``iterable`` on the bar (``"batch"``, ``"epoch"``...).
 
     Examples
     --------
@@ -22,4 +26,4 @@ def progress(iterable: Iterable, total: int, desc: str, enabled: Any) -> Iterabl
         raise ImportError(
             "verbose=True needs the optional dependency tqdm: pip install tqdm"
         ) from exc
-    return tqdm(iterable, total=total, desc=desc, unit="batch")
+    return tqdm(iterable, total=total, desc=desc, unit=unit)

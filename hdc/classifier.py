@@ -348,7 +348,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         done = 0
         passes = range(epochs)
         if self.verbose:
-            passes = progress(passes, epochs, "HDClassifier epochs", True)
+            passes = progress(passes, epochs, "HDClassifier epochs", True, unit="epoch")
         for _ in passes:
             binary = self._binarize() if self.prototypes == "binary" else None
             update, n_updates = epoch_update(self.counters_, binary, self.margin_)
@@ -384,7 +384,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                 planes = integer_planes(P, growth=lr * H.shape[0] * epochs)
         passes = range(epochs)
         if self.verbose:
-            passes = progress(passes, epochs, "HDClassifier epochs", True)
+            passes = progress(passes, epochs, "HDClassifier epochs", True, unit="epoch")
         step = 0
         for _ in passes:
             order = rng.permutation(H.shape[0]).astype(np.int64)

@@ -45,7 +45,7 @@ import numpy as np
 
 from hdc._version import __version__
 
-__all__ = ["ALLOWED_CLASSES", "FORMAT", "FORMAT_VERSION", "load", "save"]
+__all__ = ["ALLOWED_CLASSES", "FORMAT", "FORMAT_VERSION", "load", "read_metadata", "save"]
 
 #: the ``format`` field of the header
 FORMAT = "hdkit-model"
@@ -187,7 +187,7 @@ def _versions() -> dict[str, str | None]:
     return {"hdkit": __version__, "numpy": np.__version__, "scikit-learn": sklearn}
 
 
-def save(model: Any, path: str | os.PathLike) -> Path:
+def save(model: Any, path: str | os.PathLike, *, metadata: dict | None = None) -> Path:
     """Write ``model`` (an hdkit estimator or encoder, fitted or not) to a safe ``.npz`` file.
 
     Parameters
@@ -197,6 +197,9 @@ def save(model: Any, path: str | os.PathLike) -> Path:
         ``AssociativeMemory``, the baselines, the encoders.
     path : str or path-like
         The file to write, exactly as given (no suffix is added); ``.npz`` is customary.
+    metadata : dict, optional
+        JSON-serialisable facts about the model stored beside it (e.g. the columns it was
+        fitted on), read back by :func:`read_metadata`.
 
     Returns
     -------
@@ -228,8 +231,11 @@ def save(model: Any, path: str | os.PathLike) -> Path:
     writer = _Writer()
     tree = writer.encode(model, type(model).__name__)
     header = {"format": FORMAT, "version": FORMAT_VERSION, "versions": _versions(),
-              "model": tree}
-    text = json.dumps(header, allow_nan=False, separators=(",", ":"))
+              "metadata": {} if metadata is None else metadata, "model": tree}
+    try:
+        text = json.dumps(header, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
     arrays = dict(writer.arrays)
     arrays[_HEADER] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     with open(path, "wb") as handle:
@@ -360,32 +366,57 @@ def load(path: str | os.PathLike) -> Any:
     >>> clf = hdc.load("model.npz")                  # doctest: +SKIP
     """
     source = str(path)
+    with _open(path) as archive:
+        header = _header(archive, source)
+        model = _Reader(archive, source).decode(header.get("model"))
+    _check_sklearn_version(header, source)
+    return model
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """The ``metadata`` dict that :func:`save` stored with the model (empty when none).
+
+    Examples
+    --------
+    >>> import hdc
+    >>> from hdc.persistence import read_metadata
+    >>> read_metadata("model.npz")["columns"]        # doctest: +SKIP
+    ['size', 'colour']
+    """
+    with _open(path) as archive:
+        metadata = _header(archive, str(path)).get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{path} is not a valid hdkit model file: its metadata is not a dict")
+    return metadata
+
+
+def _open(path: str | os.PathLike) -> Any:
     try:
         archive = np.load(path, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise ValueError(f"{source} is not a readable hdkit model file ({exc})") from None
+        raise ValueError(f"{path} is not a readable hdkit model file ({exc})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{source} is a single .npy array, not an hdkit model file (.npz)")
-    with archive:
-        if _HEADER not in archive.files:
-            raise ValueError(f"{source} is an .npz archive but not an hdkit model file "
-                             "(no __header__)")
-        try:
-            header = json.load(io.BytesIO(archive[_HEADER].tobytes()))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{source}: the model header is not valid JSON ({exc})") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise ValueError(f"{source} is not an hdkit model file")
-        version = header.get("version")
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise ValueError(
-                f"{source} has model format version {version!r}; this hdkit ({__version__}) "
-                f"reads versions up to {FORMAT_VERSION}: upgrade hdkit"
-            )
-        reader = _Reader(archive, source)
-        model = reader.decode(header.get("model"))
-    _check_sklearn_version(header, source)
-    return model
+        raise ValueError(f"{path} is a single .npy array, not an hdkit model file (.npz)")
+    return archive
+
+
+def _header(archive: Any, source: str) -> dict:
+    if _HEADER not in archive.files:
+        raise ValueError(f"{source} is an .npz archive but not an hdkit model file "
+                         "(no __header__)")
+    try:
+        header = json.load(io.BytesIO(archive[_HEADER].tobytes()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{source}: the model header is not valid JSON ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"{source} is not an hdkit model file")
+    version = header.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{source} has model format version {version!r}; this hdkit ({__version__}) "
+            f"reads versions up to {FORMAT_VERSION}: upgrade hdkit"
+        )
+    return header
 
 
 def _check_sklearn_version(header: dict, source: str) -> None:

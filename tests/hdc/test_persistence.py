@@ -262,6 +262,17 @@ def test_another_scikit_learn_version_warns(tmp_path):
         hdc.load(path)  # no scikit-learn object inside: nothing to warn about
 
 
+def test_metadata_is_stored_beside_the_model(tmp_path):
+    from hdc.persistence import read_metadata
+
+    path = hdc.save(hdc.HDClassifier(dim=128), tmp_path / "m.npz",
+                    metadata={"columns": ["a", "b"], "target": "label"})
+    assert read_metadata(path) == {"columns": ["a", "b"], "target": "label"}
+    assert read_metadata(hdc.save(hdc.HDClassifier(), tmp_path / "n.npz")) == {}
+    with pytest.raises(TypeError, match="metadata must be JSON"):
+        hdc.save(hdc.HDClassifier(), tmp_path / "o.npz", metadata={"x": object()})
+
+
 def test_object_arrays_and_numpy_scalars_need_no_pickle(tmp_path):
     model = hdc.HDClassifier(dim=128, random_state=0).fit(MIXED, WORDS)
     path = hdc.save(model, tmp_path / "m.npz")

@@ -727,7 +727,7 @@ def check_classes(y: Sequence[Any], target: str = "the target") -> np.ndarray:
     y = np.asarray(y)
     classes, counts = np.unique(y, return_counts=True)
     if classes.size < 2:
-        shown = f" ({classes[0]!r})" if classes.size else ""
+        shown = f" ({classes[0].item()!r})" if classes.size else ""
         raise ValueError(f"{target} has one class{shown}; a classifier needs two")
     if classes.size == y.size:
         raise ValueError(

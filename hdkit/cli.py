@@ -207,7 +207,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                        install="pip install tqdm (hdkit's 'progress' extra)")
     if args.data is not None:
         return _compare_table(args)
-    for option, value in (("--target", args.target), ("--cv", args.cv),
+    for option, value in (("--target", args.target), ("--cv", args.cv), ("--threads", args.threads),
                           ("--categorical", args.categorical), ("--encoding", args.encoding)):
         if value is not None:
             raise CommandError(f"{option} applies to --data FILE, not to --dataset")
@@ -290,9 +290,14 @@ def _compare_table(args: argparse.Namespace) -> int:
     table = _read_user_table(args)
     with expected(ValueError):
         tabular.stratified_folds(table.y, n_splits, args.random_state)  # fails before fitting
+    n_threads = 1 if args.threads is None else args.threads
+    threads = "each library's own threads" if not n_threads else (
+        f"{n_threads} thread{'s' if n_threads > 1 else ''} per model")
     print(f"{table.describe()}; {n_splits}-fold stratified cross-validation (seed "
-          f"{args.random_state}), the same folds for every model; means over the folds")
-    settings = {"n_splits": n_splits, "random_state": args.random_state, "dim": args.dim}
+          f"{args.random_state}), the same folds for every model, {threads}; means over the "
+          "folds")
+    settings = {"n_splits": n_splits, "random_state": args.random_state, "dim": args.dim,
+                "threads": n_threads or None}
     if args.progress:
         rows, folds = compare.compare_table(table, models, progress=True, **settings)
         print(compare.format_cv_table(rows))
@@ -359,6 +364,9 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     _add_table_options(cmp, required=False)
     cmp.add_argument("--cv", type=_folds, metavar="K",
                      help="folds of the stratified cross-validation on --data (default: 5)")
+    cmp.add_argument("--threads", type=non_negative_int, metavar="N",
+                     help="on --data, run every model on N threads (BLAS, OpenMP, numba), as the "
+                     "tabular benchmark does; 0: each library's default (default: 1)")
     cmp.add_argument("--models", type=subset_of(all_models), metavar="LIST",
                      help=f"comma-separated models to run (default: {','.join(_catalog.MODELS)}; "
                      f"with --data: {','.join(_catalog.TABLE_DEFAULT_MODELS)})")

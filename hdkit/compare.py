@@ -379,6 +379,7 @@ def compare_table(
     n_splits: int = 5,
     random_state: int = 0,
     dim: int | None = None,
+    threads: int | None = 1,
     progress: bool = False,
     log: Callable[[CVRow], None] | None = None,
 ) -> tuple[list[CVRow], list[Any]]:
@@ -388,6 +389,9 @@ def compare_table(
     The folds and the models are those of :func:`hdkit.tabular.run_benchmark` (the tabular
     benchmark) for the same ``n_splits`` and ``random_state``, so the numbers are the
     benchmark's. ``dim``, when given, sets the hypervector size of the ``hdc`` model.
+    ``threads`` limits every library while fitting and predicting
+    (:func:`hdkit.tabular.limited_threads`; None: each library's default); the benchmark
+    runs on one thread.
 
     Returns
     -------
@@ -425,7 +429,7 @@ def compare_table(
             done = []
             for k, fold in enumerate(folds):
                 (score,) = tabular.cross_validate(build, table, [fold], random_state=random_state,
-                                                  model_name=name)
+                                                  model_name=name, threads=threads)
                 done.append(replace(score, fold=k))
                 if bar is not None:
                     bar.update()

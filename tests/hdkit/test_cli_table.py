@@ -46,14 +46,14 @@ def test_compare_data_equals_the_benchmark_on_the_same_folds(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "90 rows, 1 numeric + 2 categorical columns, 3 classes" not in text  # code: numeric
     assert "90 rows, 2 numeric + 1 categorical columns, 3 classes" in text
-    assert "3-fold stratified cross-validation" in text
+    assert "3-fold stratified cross-validation" in text and "1 thread per model" in text
     for word in ("accuracy", "balanced", "fit s", "predict s", "model KB", "±"):
         assert word in text
     report = json.loads(out.read_text())
     assert [r["model"] for r in report["models"]] == ["hdc", "lr"]
     assert len(report["folds"]) == 6
     table = tabular.read_csv(data, target="label")
-    bench = tabular.run_benchmark(["hdc", "lr"], [table], n_splits=3, random_state=0)
+    bench = tabular.run_benchmark(["hdc", "lr"], [table], n_splits=3, random_state=0, threads=1)
     got = [(f["model"], f["fold"], f["accuracy"], f["balanced_accuracy"], f["n_test"])
            for f in report["folds"]]
     assert got == [(s.model, s.fold, s.accuracy, s.balanced_accuracy, s.n_test) for s in bench]
@@ -151,6 +151,7 @@ def test_non_utf8_csv_names_the_encoding_option(tmp_path, capsys):
         ("x,label\n1,a\n2,b\n3,a\n", ["--target", "label", "--models", "hdc,svm"],
          "unknown 'svm'"),
         ("x,label\n1,a\n2,b\n3,a\n", ["--target", "label", "--cv", "1"], "--cv"),
+        ("x,label\n1,a\n2,b\n3,a\n", ["--target", "label", "--threads", "-1"], "--threads"),
         ("x,label\n1,a\n2,b\n3,a\n", ["--target", "label", "--encoding", "klingon"],
          "unknown encoding 'klingon'"),
     ],
@@ -177,6 +178,8 @@ def test_bundled_dataset_options_stay_apart_from_data(capsys):
     assert "--target applies to --data FILE" in one_line_error(
         capsys, ["compare", "--target", "label"])
     assert "run on --data FILE only" in one_line_error(capsys, ["compare", "--models", "svc"])
+    assert "--threads applies to --data FILE" in one_line_error(
+        capsys, ["compare", "--threads", "2"])
 
 
 def test_predict_errors_name_the_problem(tmp_path, capsys):

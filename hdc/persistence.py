@@ -62,6 +62,13 @@ ALLOWED_CLASSES = frozenset({
     "hdc.baselines.gln.GLNRegressor",
     "hdc.baselines.kernel_machine.KernelMachineClassifier",
     "hdc._counter_planes.CounterPlanes",
+    "hdc.resonator.Resonator",
+    "hdc.structures._Bundle",
+    "hdc.structures.Multiset",
+    "hdc.structures.HashTable",
+    "hdc.structures.Sequence",
+    "hdc.structures.DistinctSequence",
+    "hdc.structures.Graph",
     # hdkit's encoders and their parts
     "encoders.convolution.ConvolutionEncoder",
     "encoders.keypoint.KeypointEncoder",

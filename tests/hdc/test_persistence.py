@@ -193,6 +193,36 @@ def test_associative_memory_round_trip(tmp_path):
     assert len(empty) == 0 and empty.dim == 128
 
 
+def test_symbolic_structures_and_the_resonator_round_trip(tmp_path):
+    dim = 1024
+    items = hdc.item_memory(6, dim, random_state=0)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(items, list("abcdef"))
+    basket = hdc.Multiset(dim, random_state=0)
+    basket.add(items[:3])
+    table = hdc.HashTable(dim, memory=memory, random_state=0)
+    table.put(items[:3], items[3:])
+    word = hdc.Sequence(dim, memory=memory, random_state=0)
+    word.append(items[[1, 0, 4]])
+    distinct = hdc.DistinctSequence(dim)
+    distinct.append(items[:3])
+    graph = hdc.Graph.from_edges([[0, 1], [0, 2], [3, 4]], items, random_state=0)
+    books = [hdc.random(5, dim, random_state=i) for i in range(3)]
+    resonator = hdc.Resonator(books, random_state=0)
+    product = hdc.bind(hdc.bind(books[0][3], books[1][1]), books[2][4])
+    for k, (model, output) in enumerate([
+        (basket, lambda m: m.contains(items)),
+        (table, lambda m: m.query(items[:3])[1]),
+        (word, lambda m: m.query([0, 1, 2])[1]),
+        (distinct, lambda m: m.value),
+        (graph, lambda m: m.has_edge([0, 1, 3], [1, 2, 4])),
+        (resonator, lambda m: m.factorize(product[None]).indices),
+    ]):
+        loaded = hdc.load(hdc.save(model, tmp_path / f"s{k}.npz"))
+        _assert_same_state(vars(model), vars(loaded), type(model).__name__)
+        np.testing.assert_array_equal(output(loaded), output(model))
+
+
 def test_unknown_state_fails_at_save_time_naming_the_attribute(tmp_path):
     model = hdc.HDClassifier(dim=256, random_state=0).fit(MIXED, WORDS)
     model.encoder_.record_.extra_ = object()

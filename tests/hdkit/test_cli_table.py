@@ -215,3 +215,21 @@ def test_catalog_names_the_models_of_the_table_module():
 
     assert list(_catalog.TABLE_MODELS) == list(tabular.MODELS)
     assert set(_catalog.TABLE_DEFAULT_MODELS) <= set(tabular.MODELS)
+
+
+def test_parquet_fit_and_predict(tmp_path, capsys):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table = tabular.read_csv(_table_csv(tmp_path / "t.csv", n=60), target="label")
+    columns = {name: table.X[:, j].tolist() for j, name in enumerate(table.columns)}
+    columns["label"] = table.y.tolist()
+    pq.write_table(pa.table(columns), tmp_path / "t.parquet")
+    model = tmp_path / "m.npz"
+    assert cli.main(["fit", "--data", str(tmp_path / "t.parquet"), "--target", "label",
+                     "--dim", "256", "-o", str(model)]) == 0
+    assert "2 numeric + 1 categorical" in capsys.readouterr().out
+    assert cli.main(["predict", "--model", str(model), "--data", str(tmp_path / "t.parquet")]) == 0
+    from_parquet = capsys.readouterr().out
+    assert cli.main(["predict", "--model", str(model), "--data", str(tmp_path / "t.csv")]) == 0
+    assert capsys.readouterr().out == from_parquet

@@ -284,7 +284,8 @@ class _Reader:
         if tag == "objects":
             items = [self.decode(v) for v in node["items"]]
             out = np.empty(len(items), dtype=object)
-            out[:] = items if items else out
+            for i, item in enumerate(items):  # element by element: tuples stay elements
+                out[i] = item
             return out.reshape(tuple(node["shape"]))
         if tag == "scalar":
             dtype = np.dtype(node["dtype"])
@@ -413,7 +414,7 @@ def _header(archive: Any, source: str) -> dict:
                          "(no __header__)")
     try:
         header = json.load(io.BytesIO(archive[_HEADER].tobytes()))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ValueError(f"{source}: the model header is not valid JSON ({exc})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{source} is not an hdkit model file")

@@ -309,3 +309,7 @@ def test_object_arrays_and_numpy_scalars_need_no_pickle(tmp_path):
     with np.load(path, allow_pickle=False) as archive:
         assert all(archive[name].dtype != object for name in archive.files)
     assert list(hdc.load(path).encoder_.vocabularies_[0]) == ["a", "b", "c"]
+    memory = hdc.AssociativeMemory(64)
+    memory.add(hdc.random(3, 64, random_state=0), [(1, "a"), (2, "b"), None])
+    labels = hdc.load(hdc.save(memory, tmp_path / "am.npz")).labels
+    assert labels.shape == (3,) and labels.tolist() == [(1, "a"), (2, "b"), None]

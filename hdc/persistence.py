@@ -35,6 +35,7 @@ import io
 import json
 import math
 import os
+import struct
 import threading
 import warnings
 import zipfile
@@ -254,9 +255,10 @@ def save(model: Any, path: str | os.PathLike, *, metadata: dict | None = None) -
 class _Reader:
     """Turns the header's tree back into values, taking arrays from the archive."""
 
-    def __init__(self, archive: Any, source: str) -> None:
+    def __init__(self, archive: Any, source: str, mmap_mode: str | None = None) -> None:
         self.archive = archive
         self.source = source
+        self.mmap_mode = mmap_mode
         self._arrays: dict[str, np.ndarray] = {}
 
     def fail(self, message: str) -> ValueError:
@@ -320,7 +322,10 @@ class _Reader:
         if not isinstance(key, str) or key == _HEADER or key not in self.archive.files:
             raise self.fail(f"missing array {key!r}")
         if key not in self._arrays:
-            self._arrays[key] = self.archive[key]
+            mapped = None
+            if self.mmap_mode is not None:
+                mapped = _memory_map(self.archive, self.source, key, self.mmap_mode)
+            self._arrays[key] = self.archive[key] if mapped is None else mapped
         return self._arrays[key]
 
     def _generator(self, state: Any) -> np.random.Generator:
@@ -343,12 +348,41 @@ def _resolve(path: Any, reader: _Reader) -> type:
     return cls
 
 
-def load(path: str | os.PathLike) -> Any:
+def _memory_map(archive: Any, path: str, key: str, mode: str) -> np.ndarray | None:
+    """Array ``key`` of the archive as a ``numpy.memmap`` of its bytes inside the file, or None
+    when that is impossible (a compressed member, an empty array)."""
+    info = archive.zip.getinfo(f"{key}.npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        local = handle.read(30)  # the zip local file header; name and extra lengths at 26
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise ValueError(f"{path} is not a valid hdkit model file: damaged member {key}")
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        handle.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(handle)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran_order, dtype = read_header(handle)
+        offset = handle.tell()
+    if dtype.hasobject or math.prod(shape) == 0:
+        return None
+    return np.memmap(path, dtype=dtype, mode=mode, offset=offset, shape=shape,
+                     order="F" if fortran_order else "C")
+
+
+def load(path: str | os.PathLike, *, mmap_mode: str | None = None) -> Any:
     """Read a model written by :func:`save`; runs no code from the file.
 
     Parameters
     ----------
     path : str or path-like
+    mmap_mode : {None, "r", "c"}, default=None
+        None reads every array into memory. ``"r"`` maps the arrays of the file into memory
+        read-only (``numpy.memmap``): loading costs no copy and processes that load the same
+        file share its pages; ``"c"`` maps them copy-on-write: a method that updates the
+        model in place (``partial_fit``) changes its copy in memory, never the file.
 
     Returns
     -------
@@ -374,9 +408,11 @@ def load(path: str | os.PathLike) -> Any:
     >>> clf = hdc.load("model.npz")                  # doctest: +SKIP
     """
     source = str(path)
+    if mmap_mode not in (None, "r", "c"):
+        raise ValueError(f"mmap_mode must be None, 'r' or 'c', got {mmap_mode!r}")
     with _open(path) as archive:
         header = _header(archive, source)
-        model = _Reader(archive, source).decode(header.get("model"))
+        model = _Reader(archive, source, mmap_mode).decode(header.get("model"))
     _check_sklearn_version(header, source)
     return model
 

@@ -180,6 +180,26 @@ def test_partial_fit_continues_identically(tmp_path):
     np.testing.assert_array_equal(b.decision_function(X), a.decision_function(X))
 
 
+@pytest.mark.filterwarnings("ignore:the first partial_fit batch")
+def test_memory_mapped_models_predict_the_same_and_copy_on_write(tmp_path):
+    model = hdc.HDClassifier(dim=256, random_state=0).partial_fit(
+        MIXED[:60], WORDS[:60], classes=np.unique(WORDS))
+    path = hdc.save(model, tmp_path / "m.npz")
+    before = path.read_bytes()
+    mapped = hdc.load(path, mmap_mode="r")
+    assert isinstance(mapped.counters_, np.memmap) and not mapped.counters_.flags.writeable
+    np.testing.assert_array_equal(mapped.decision_function(MIXED), model.decision_function(MIXED))
+    _assert_same_state(vars(hdc.load(path)), vars(model))
+    cow = hdc.load(path, mmap_mode="c")
+    assert cow.counters_.flags.writeable
+    cow.partial_fit(MIXED[60:], WORDS[60:])
+    model.partial_fit(MIXED[60:], WORDS[60:])
+    np.testing.assert_array_equal(cow.decision_function(MIXED), model.decision_function(MIXED))
+    assert path.read_bytes() == before  # the file is never written
+    with pytest.raises(ValueError, match="mmap_mode must be None, 'r' or 'c'"):
+        hdc.load(path, mmap_mode="w+")
+
+
 def test_associative_memory_round_trip(tmp_path):
     memory = hdc.AssociativeMemory(256)
     H = hdc.random(20, 256, random_state=0)

@@ -20,6 +20,7 @@ _EXPORTS = {
     "capacity": ["capacity", "member_similarity", "membership_error"],
     "classifier": ["HDClassifier"],
     "items": ["item_memory", "level"],
+    "persistence": ["load", "save"],
     "ops": ["bind", "flip", "pack", "permute", "random", "unbind", "unpack"],
     "resonator": ["Resonator"],
     "similarity": ["hamming", "similarity"],
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # what static analysers and IDEs read; at run time the names 
     from hdc.classifier import HDClassifier
     from hdc.items import item_memory, level
     from hdc.ops import bind, flip, pack, permute, random, unbind, unpack
+    from hdc.persistence import load, save
     from hdc.resonator import Resonator
     from hdc.similarity import hamming, similarity
     from hdc.structures import (
@@ -67,12 +69,14 @@ __all__ = [
     "hamming",
     "item_memory",
     "level",
+    "load",
     "member_similarity",
     "membership_error",
     "ngrams",
     "pack",
     "permute",
     "random",
+    "save",
     "similarity",
     "threshold",
     "unbind",

@@ -20,3 +20,17 @@ MODELS = {
     "kernel": "kernel machine: RBF SVM on scaled features (Nystroem on the large sets)",
     "gln": "Gated Linear Network, one online pass (numeric features only)",
 }
+
+#: the models of ``hdkit compare --data FILE`` (:data:`hdkit.tabular.MODELS`, same names)
+TABLE_MODELS = {
+    "hdc": "HDClassifier(): the table as it is (categories as IDs, missing values left out)",
+    "gln": "GLNClassifier(): median imputation, one-hot categoricals",
+    "kernel": "KernelMachineClassifier(): median imputation, one-hot categoricals",
+    "svc": "scikit-learn SVC(): imputation, scaling, one-hot",
+    "lr": "scikit-learn LogisticRegression(max_iter=1000): imputation, scaling, one-hot",
+    "rf": "scikit-learn RandomForestClassifier(200): imputation, one-hot",
+    "hgb": "scikit-learn HistGradientBoostingClassifier(): native missing values and categories",
+    "knn": "scikit-learn KNeighborsClassifier(): imputation, scaling, one-hot",
+}
+#: the models that ``hdkit compare --data FILE`` runs unless ``--models`` says otherwise
+TABLE_DEFAULT_MODELS = ("hdc", "gln", "kernel", "svc", "lr", "rf", "hgb")

@@ -6,8 +6,8 @@ exit status 2. Anything else is a bug and keeps its traceback. A subcommand chec
 before it starts working, so that a typo costs no minutes of fitting:
 
 - argument types (:func:`positive_int`, :func:`non_negative_int`, :func:`subset_of`,
-  :func:`existing_file`, :func:`output_file`) reject bad values while the command line is
-  parsed;
+  :func:`names_list`, :func:`text_encoding`, :func:`existing_file`, :func:`output_file`)
+  reject bad values while the command line is parsed;
 - :func:`require_module` checks an optional dependency before any work starts;
 - ``with expected(SomeError):`` turns the errors of a step that reads user input (loading a
   dataset, decoding an image) into one-line errors.
@@ -112,6 +112,26 @@ def _int(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def names_list(text: str) -> list[str]:
+    """An ``argparse`` type: a comma-separated, non-empty list of names (e.g. column names)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return list(dict.fromkeys(names))
+
+
+def text_encoding(text: str) -> str:
+    """An ``argparse`` type: the name of a text encoding that Python knows (``latin-1``)."""
+    import codecs
+
+    try:
+        return codecs.lookup(text).name
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {text!r}; e.g. utf-8, latin-1, cp1252, utf-16"
+        ) from None
 
 
 def subset_of(choices: Sequence[str]) -> Callable[[str], list[str]]:

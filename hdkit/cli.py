@@ -1,4 +1,5 @@
-"""The ``hdkit`` command: ``info``, ``data``, ``compare``, ``match`` and ``demo``.
+"""The ``hdkit`` command: ``info``, ``data``, ``compare``, ``fit``, ``predict``, ``match`` and
+``demo``.
 
 The CLI is the top layer of hdkit: it may import from every package, and nothing imports it.
 Each subcommand is an ``_add_<name>(subparsers)`` function, listed in :data:`SUBCOMMANDS`, that
@@ -25,6 +26,7 @@ from hdkit._command import (
     existing_file,
     expected,
     fail,
+    names_list,
     non_negative_int,
     output_file,
     positive_int,
@@ -32,6 +34,7 @@ from hdkit._command import (
     run,
     seconds,
     subset_of,
+    text_encoding,
     write_json,
 )
 
@@ -202,26 +205,40 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.progress:
         require_module("tqdm", option="--progress",
                        install="pip install tqdm (hdkit's 'progress' extra)")
+    if args.data is not None:
+        return _compare_table(args)
+    for option, value in (("--target", args.target), ("--cv", args.cv), ("--threads", args.threads),
+                          ("--categorical", args.categorical), ("--encoding", args.encoding)):
+        if value is not None:
+            raise CommandError(f"{option} applies to --data FILE, not to --dataset")
+    dataset = args.dataset or "digits"
+    models = args.models or list(_catalog.MODELS)
+    unknown = [m for m in models if m not in _catalog.MODELS]
+    if unknown:
+        raise CommandError(
+            f"--models {','.join(unknown)} run on --data FILE only; on a bundled dataset the "
+            f"models are {','.join(_catalog.MODELS)}"
+        )
     from hdkit import compare
     from hdkit.datasets import DatasetNotFoundError
 
     with expected(DatasetNotFoundError, ValueError, OSError):
         split = compare.load_split(
-            args.dataset, path=args.path, max_train=args.max_train,
+            dataset, path=args.path, max_train=args.max_train,
             random_state=args.random_state,
         )
-    print(f"{args.dataset}: {len(split.y_train):,} training and {len(split.y_test):,} test "
+    print(f"{dataset}: {len(split.y_train):,} training and {len(split.y_test):,} test "
           "samples, the same for every model")
-    settings = {"dim": args.dim, "random_state": args.random_state}
+    settings = {"dim": args.dim or 10000, "random_state": args.random_state}
     if args.progress:
         # the bars write to stderr while the models run; the table comes after they closed
-        rows = compare.compare_models(args.dataset, split, args.models, progress=True,
+        rows = compare.compare_models(dataset, split, models, progress=True,
                                       **settings)
         print(compare.format_table(rows))
     else:
         print(compare.format_table([]), flush=True)
         rows = compare.compare_models(
-            args.dataset, split, args.models,
+            dataset, split, models,
             log=lambda row: print(compare.format_table([row], header=False), flush=True),
             **settings,
         )
@@ -234,22 +251,129 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_user_table(args: argparse.Namespace):
+    """The table of ``--data`` with ``--target``, ``--categorical`` and ``--encoding``; an
+    entirely missing column is left out with a warning on stderr."""
+    import warnings
+
+    from hdkit import tabular
+
+    with expected(ValueError, OSError, ImportError), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        table = tabular.read_table(
+            args.data, args.target, categorical=args.categorical,
+            encoding=args.encoding or "utf-8", empty_columns="drop",
+        )
+    for warning in caught:
+        if issubclass(warning.category, UserWarning):
+            print(f"hdkit: warning: {args.data}: {warning.message}", file=sys.stderr)
+    with expected(ValueError):
+        tabular.check_classes(table.y, f"the target column {args.target!r}")
+    return table
+
+
+def _compare_table(args: argparse.Namespace) -> int:
+    for option, value in (("--dataset", args.dataset), ("--path", args.path),
+                          ("--max-train", args.max_train)):
+        if value is not None:
+            raise CommandError(f"{option} applies to the bundled datasets, not to --data FILE")
+    if args.target is None:
+        raise CommandError("--data FILE needs --target COLUMN, the name of the class column")
+    models = args.models or list(_catalog.TABLE_DEFAULT_MODELS)
+    unknown = [m for m in models if m not in _catalog.TABLE_MODELS]
+    if unknown:
+        raise CommandError(f"--models {','.join(unknown)} does not run on --data FILE; "
+                           f"expected some of {','.join(_catalog.TABLE_MODELS)}")
+    from hdkit import compare, tabular
+
+    n_splits = 5 if args.cv is None else args.cv
+    table = _read_user_table(args)
+    with expected(ValueError):
+        tabular.stratified_folds(table.y, n_splits, args.random_state)  # fails before fitting
+    n_threads = 1 if args.threads is None else args.threads
+    threads = "each library's own threads" if not n_threads else (
+        f"{n_threads} thread{'s' if n_threads > 1 else ''} per model")
+    print(f"{table.describe()}; {n_splits}-fold stratified cross-validation (seed "
+          f"{args.random_state}), the same folds for every model, {threads}; means over the "
+          "folds")
+    settings = {"n_splits": n_splits, "random_state": args.random_state, "dim": args.dim,
+                "threads": n_threads or None}
+    if args.progress:
+        rows, folds = compare.compare_table(table, models, progress=True, **settings)
+        print(compare.format_cv_table(rows))
+    else:
+        print(compare.format_cv_table([]), flush=True)
+        rows, folds = compare.compare_table(
+            table, models,
+            log=lambda row: print(compare.format_cv_table([row], header=False), flush=True),
+            **settings,
+        )
+    if args.json:
+        from dataclasses import asdict
+
+        write_json(args.json, {
+            "data": str(args.data), "target": args.target, "table": table.describe(),
+            "n_splits": n_splits, "random_state": args.random_state,
+            "models": [asdict(r) for r in rows], "folds": [asdict(f) for f in folds],
+        })
+        print(f"wrote {args.json} (every fold, every value at full precision)")
+    if args.plot:
+        tabular.plot_results(tabular.summarize(folds), args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _add_table_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    """``--data``, ``--target``, ``--categorical`` and ``--encoding``."""
+    what = "" if required else "; replaces --dataset"
+    parser.add_argument("--data", type=existing_file, metavar="FILE", required=required,
+                        help="a table: CSV with a header row (missing values as empty fields, NA, "
+                        f"NaN, ...), or Parquet (.parquet, needs pyarrow){what} "
+                        f"(default: {'required' if required else 'none'})")
+    parser.add_argument("--target", metavar="COLUMN", required=required,
+                        help="the class column of --data (default: "
+                        f"{'required' if required else 'required with --data'})")
+    parser.add_argument("--categorical", type=names_list, metavar="A,B",
+                        help="columns of --data to treat as categorical even though their values "
+                        "are numbers (default: inferred: a column is categorical when a value is "
+                        "not a number)")
+    parser.add_argument("--encoding", type=text_encoding, metavar="NAME",
+                        help="text encoding of a CSV, e.g. latin-1 or cp1252 (default: utf-8)")
+
+
 def _add_compare(sub: argparse._SubParsersAction) -> None:
+    all_models = tuple(dict.fromkeys([*_catalog.MODELS, *_catalog.TABLE_MODELS]))
     cmp = sub.add_parser(
-        "compare", help="HDC, a kernel machine and a GLN side by side on one dataset and split",
-        description="Fit each model on the same training data, score it on the same test data "
-        "and print accuracy, fit and predict seconds and the pickled model's size.",
-        epilog=f"datasets:\n{described(_catalog.DATASETS)}\n\nmodels:\n"
-        f"{described(_catalog.MODELS)}\n\n{DATA_HELP}",
+        "compare", help="HDC and its peers side by side on a dataset or on your own table",
+        description="On a bundled dataset (--dataset): fit each model on the same training data, "
+        "score it on the same test data and print accuracy, fit and predict seconds and the "
+        "pickled model's size. On your own table (--data FILE --target COLUMN): cross-validate "
+        "each model on the same stratified folds (those of benchmarks/bench_tabular.py) and "
+        "print mean accuracy +- standard deviation over folds, balanced accuracy, fit and "
+        "predict seconds per fold and model size.",
+        epilog=f"datasets:\n{described(_catalog.DATASETS)}\n\nmodels on a dataset:\n"
+        f"{described(_catalog.MODELS)}\n\nmodels on --data FILE (scikit-learn's get the "
+        f"preprocessing a user would write, in a ColumnTransformer):\n"
+        f"{described(_catalog.TABLE_MODELS)}\n\n"
+        "example:\n  hdkit compare --data table.csv --target label --models hdc,rf,hgb\n\n"
+        f"{DATA_HELP}",
     )
-    cmp.add_argument("--dataset", choices=tuple(_catalog.DATASETS), default="digits",
-                     help="the dataset, with its documented split (default: digits)")
-    cmp.add_argument("--models", type=subset_of(tuple(_catalog.MODELS)),
-                     default=list(_catalog.MODELS), metavar="LIST",
-                     help=f"comma-separated models to run (default: {','.join(_catalog.MODELS)})")
-    cmp.add_argument("--dim", type=positive_int, default=10000,
+    cmp.add_argument("--dataset", choices=tuple(_catalog.DATASETS),
+                     help="the dataset, with its documented split (default: digits, unless "
+                     "--data is given)")
+    _add_table_options(cmp, required=False)
+    cmp.add_argument("--cv", type=_folds, metavar="K",
+                     help="folds of the stratified cross-validation on --data (default: 5)")
+    cmp.add_argument("--threads", type=non_negative_int, metavar="N",
+                     help="on --data, run every model on N threads (BLAS, OpenMP, numba), as the "
+                     "tabular benchmark does; 0: each library's default (default: 1)")
+    cmp.add_argument("--models", type=subset_of(all_models), metavar="LIST",
+                     help=f"comma-separated models to run (default: {','.join(_catalog.MODELS)}; "
+                     f"with --data: {','.join(_catalog.TABLE_DEFAULT_MODELS)})")
+    cmp.add_argument("--dim", type=positive_int,
                      help="hypervector bits of the HDC models, rounded up to a multiple of 64; "
-                     "each row states the size used (default: 10000)")
+                     "each row states the size used (default: 10000; with --data: "
+                     "HDClassifier's default)")
     cmp.add_argument("--path", metavar="PATH",
                      help="the dataset's file or folder, when it is not in the shared data folder "
                      "(default: searched as `hdkit data` shows)")
@@ -257,16 +381,139 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
                      help="fit on N training samples drawn at random; the test set stays whole "
                      "(default: all)")
     cmp.add_argument("--random-state", type=non_negative_int, default=0, metavar="SEED",
-                     help="seed of every model and of --max-train's draw (default: 0)")
+                     help="seed of every model, of --max-train's draw and of the folds "
+                     "(default: 0)")
     cmp.add_argument("--json", type=output_file, metavar="OUT",
                      help="also write the rows as JSON, at full precision (default: none)")
     cmp.add_argument("--plot", type=output_file, metavar="PNG",
-                     help="also draw accuracy and fit time as bar charts; needs matplotlib "
-                     "(default: none)")
+                     help="also draw accuracy (with error bars over folds on --data) and fit "
+                     "time as bar charts; needs matplotlib (default: none)")
     cmp.add_argument("--progress", action="store_true",
                      help="show progress bars over models, encoding chunks and retraining epochs "
                      "and print the table at the end; needs tqdm (default: off)")
     cmp.set_defaults(func=_cmd_compare)
+
+
+def _folds(text: str) -> int:
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 2, got {text!r}")
+    return value
+
+
+# ------------------------------------------------------------------ fit and predict
+def _cmd_fit(args: argparse.Namespace) -> int:
+    import hdc
+    from hdkit import tabular
+
+    table = _read_user_table(args)
+    print(table.describe())
+    model = tabular.build_model("hdc", table, args.random_state)
+    if args.dim is not None:
+        model.set_params(dim=args.dim)
+    start = time.perf_counter()
+    model.fit(table.X, table.y)
+    elapsed = time.perf_counter() - start
+    accuracy = float((model.predict(table.X) == table.y).mean())
+    metadata = {
+        "written_by": "hdkit fit", "data": str(args.data), "target": args.target,
+        "columns": list(table.columns),
+        "categorical": [c for c, cat in zip(table.columns, table.categorical, strict=True) if cat],
+        "n_rows": table.n_rows,
+    }
+    hdc.save(model, args.output, metadata=metadata)
+    print(f"fitted HDClassifier(dim={model.dim_}) on {table.n_rows:,} rows in {seconds(elapsed)}; "
+          f"{len(model.classes_)} classes; accuracy on these rows {accuracy:.4f}")
+    size = args.output.stat().st_size / 1024
+    print(f"wrote {args.output} ({size:,.1f} KB; `hdkit predict --model {args.output} "
+          "--data FILE` applies it)")
+    return 0
+
+
+def _add_fit(sub: argparse._SubParsersAction) -> None:
+    fit = sub.add_parser(
+        "fit", help="fit an HDClassifier on a table and save it (safe .npz model file)",
+        description="Fit hdc.HDClassifier with its defaults on every row of a table (the model "
+        "'hdc' of `hdkit compare --data`) and save it with hdc.save: a .npz file that loading "
+        "never executes, holding the feature columns and their kinds.",
+        epilog="example:\n  hdkit fit --data train.csv --target label -o model.npz\n"
+        "  hdkit predict --model model.npz --data new.csv -o predictions.csv",
+    )
+    _add_table_options(fit, required=True)
+    fit.add_argument("-o", "--output", type=output_file, required=True, metavar="MODEL",
+                     help="the model file to write, e.g. model.npz (default: required)")
+    fit.add_argument("--dim", type=positive_int,
+                     help="hypervector bits (default: HDClassifier's default)")
+    fit.add_argument("--random-state", type=non_negative_int, default=0, metavar="SEED",
+                     help="seed of the model (default: 0)")
+    fit.set_defaults(func=_cmd_fit)
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    import csv
+
+    import numpy as np
+
+    from hdc.persistence import load, read_metadata
+    from hdkit import tabular
+
+    with expected(ValueError):
+        metadata = read_metadata(args.model)
+    columns, target = metadata.get("columns"), metadata.get("target")
+    if not isinstance(columns, list) or not isinstance(target, str):
+        raise CommandError(f"{args.model} holds no table columns: write it with `hdkit fit`")
+    with expected(ValueError):
+        model = load(args.model)
+    encoding = args.encoding or "utf-8"
+    with expected(ValueError, OSError, ImportError):
+        table = tabular.read_features(args.data, columns, metadata.get("categorical", []),
+                                      encoding=encoding)
+    predicted = model.predict(table.X)
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8") as handle:
+            _write_predictions(csv.writer(handle), target, predicted)
+    else:
+        _write_predictions(csv.writer(sys.stdout, lineterminator="\n"), target, predicted)
+    report = sys.stdout if args.output else sys.stderr
+    try:
+        truth = tabular.read_features(args.data, [target], [target], encoding=encoding).X[:, 0]
+    except ValueError:
+        truth = None  # the file has no target column
+    if truth is not None:
+        known = np.array([v is not None for v in truth])
+        if known.any():
+            accuracy = float(np.mean(predicted[known] == truth[known].astype(str)))
+            print(f"{args.data} holds the target column {target!r}: accuracy {accuracy:.4f} "
+                  f"on {int(known.sum()):,} rows", file=report)
+    if args.output:
+        print(f"wrote {len(predicted):,} predictions of {target!r} to {args.output}")
+    return 0
+
+
+def _write_predictions(writer, target: str, predicted) -> None:
+    writer.writerow([target])
+    writer.writerows([value] for value in predicted.tolist())
+
+
+def _add_predict(sub: argparse._SubParsersAction) -> None:
+    predict = sub.add_parser(
+        "predict", help="apply a model of `hdkit fit` to a table",
+        description="Load a model written by `hdkit fit` (no code is executed), read the "
+        "columns it was fitted on from a table (other columns, the target among them, are "
+        "ignored) and write one predicted class per row as CSV. When the table holds the "
+        "target column, also print the accuracy.",
+        epilog="example:\n  hdkit predict --model model.npz --data new.csv -o predictions.csv",
+    )
+    predict.add_argument("--model", type=existing_file, required=True, metavar="MODEL",
+                         help="a model file of `hdkit fit` (default: required)")
+    predict.add_argument("--data", type=existing_file, required=True, metavar="FILE",
+                         help="the rows to predict: CSV with a header row, or Parquet "
+                         "(default: required)")
+    predict.add_argument("-o", "--output", type=output_file, metavar="CSV",
+                         help="write the predictions there (default: to stdout)")
+    predict.add_argument("--encoding", type=text_encoding, metavar="NAME",
+                         help="text encoding of a CSV, e.g. latin-1 (default: utf-8)")
+    predict.set_defaults(func=_cmd_predict)
 
 
 # ------------------------------------------------------------------ match
@@ -410,7 +657,7 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
 
 # ------------------------------------------------------------------ the command
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
-    _add_info, _add_data, _add_compare, _add_match, _add_demo,
+    _add_info, _add_data, _add_compare, _add_fit, _add_predict, _add_match, _add_demo,
 )
 
 

@@ -1,8 +1,11 @@
-"""Side-by-side comparison of hdkit's classifiers on one dataset and one split.
+"""Side-by-side comparison of hdkit's classifiers on one dataset and one split, or
+cross-validated on a user's own table.
 
 Used by ``hdkit compare`` and ``hdkit demo``: every model sees the same training and test data
 (the dataset's documented split), and the table reports accuracy, fit and predict seconds and
-the size of the pickled model.
+the size of the pickled model. :func:`compare_table` (``hdkit compare --data FILE``) runs the
+models of :data:`hdkit.tabular.MODELS` on the same stratified folds of a table, as the tabular
+benchmark does.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from hdkit.datasets import DATASETS, load_dataset
 
 __all__ = [
     "MODELS",
+    "CVRow",
     "ComparisonRow",
     "Split",
     "build_model",
     "compare_models",
+    "compare_table",
+    "format_cv_table",
     "format_table",
     "load_split",
     "plot",
@@ -346,3 +352,135 @@ def plot(rows: Sequence[ComparisonRow], output: str) -> None:
     fig.tight_layout(rect=(0, 0.08 if len(datasets) > 1 else 0, 1, 1))
     fig.savefig(output, dpi=100)
     plt.close(fig)
+
+
+# ------------------------------------------------------------------- a user's own table
+@dataclass
+class CVRow:
+    """One model cross-validated on a table: means over the folds."""
+
+    dataset: str
+    model: str
+    description: str
+    accuracy: float
+    accuracy_std: float
+    balanced_accuracy: float
+    fit_seconds: float
+    predict_seconds: float
+    model_bytes: float
+    n_rows: int
+    n_folds: int
+
+
+def compare_table(
+    table: Any,
+    models: Sequence[str],
+    *,
+    n_splits: int = 5,
+    random_state: int = 0,
+    dim: int | None = None,
+    threads: int | None = 1,
+    progress: bool = False,
+    log: Callable[[CVRow], None] | None = None,
+) -> tuple[list[CVRow], list[Any]]:
+    """Cross-validate ``models`` (names of :data:`hdkit.tabular.MODELS`) on ``table``, every
+    model on the same stratified folds.
+
+    The folds and the models are those of :func:`hdkit.tabular.run_benchmark` (the tabular
+    benchmark) for the same ``n_splits`` and ``random_state``, so the numbers are the
+    benchmark's. ``dim``, when given, sets the hypervector size of the ``hdc`` model.
+    ``threads`` limits every library while fitting and predicting
+    (:func:`hdkit.tabular.limited_threads`; None: each library's default); the benchmark
+    runs on one thread.
+
+    Returns
+    -------
+    rows : list of CVRow
+        One per model: mean accuracy and its standard deviation over folds, mean balanced
+        accuracy, mean fit and predict seconds per fold, mean size of the pickled model.
+    folds : list of hdkit.tabular.FoldScore
+        Every model on every fold.
+    """
+    from dataclasses import replace
+
+    from hdkit import tabular
+
+    unknown = [m for m in models if m not in tabular.MODELS]
+    if unknown or not models:
+        raise ValueError(
+            f"models must be a non-empty subset of {', '.join(tabular.MODELS)}, got {models}"
+        )
+    folds = tabular.stratified_folds(table.y, n_splits, random_state)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(models) * len(folds), desc=f"compare on {table.name}",
+                   unit="fold")
+    rows: list[CVRow] = []
+    scores: list[Any] = []
+    try:
+        for name in models:
+            build = tabular.MODELS[name].build
+            if name == "hdc" and dim is not None:
+                build = _with_dim(build, dim)
+            if bar is not None:
+                bar.set_postfix_str(name)
+            done = []
+            for k, fold in enumerate(folds):
+                (score,) = tabular.cross_validate(build, table, [fold], random_state=random_state,
+                                                  model_name=name, threads=threads)
+                done.append(replace(score, fold=k))
+                if bar is not None:
+                    bar.update()
+            scores.extend(done)
+            rows.append(_cv_row(table, name, done, dim))
+            if log is not None:
+                log(rows[-1])
+    finally:
+        if bar is not None:
+            bar.close()
+    return rows, scores
+
+
+def _with_dim(build: Callable[[Any, int], Any], dim: int) -> Callable[[Any, int], Any]:
+    def build_with_dim(table: Any, seed: int) -> Any:
+        return build(table, seed).set_params(dim=dim)
+
+    return build_with_dim
+
+
+def _cv_row(table: Any, name: str, scores: Sequence[Any], dim: int | None) -> CVRow:
+    from hdkit import tabular
+
+    accuracy = np.array([s.accuracy for s in scores])
+    description = tabular.MODELS[name].description
+    if name == "hdc" and dim is not None:
+        description = f"HDClassifier(dim={dim})"
+    n = len(scores)
+    return CVRow(
+        table.name, name, description, float(accuracy.mean()), float(accuracy.std()),
+        float(np.mean([s.balanced_accuracy for s in scores])),
+        float(sum(s.fit_seconds for s in scores) / n),
+        float(sum(s.predict_seconds for s in scores) / n),
+        float(np.mean([s.model_bytes for s in scores])), table.n_rows, n,
+    )
+
+
+_CV_COLUMNS = (
+    f"{'model':<8}{'accuracy':>17}{'balanced':>10}{'fit s':>9}{'predict s':>11}"
+    f"{'model KB':>10}  description"
+)
+
+
+def format_cv_table(rows: Sequence[CVRow], header: bool = True) -> str:
+    """The rows as an aligned table: mean accuracy +- standard deviation over folds, mean
+    balanced accuracy, mean fit and predict seconds per fold, model size."""
+    lines = [_CV_COLUMNS] if header else []
+    for r in rows:
+        accuracy = f"{r.accuracy:.4f} ± {r.accuracy_std:.4f}"
+        lines.append(
+            f"{r.model:<8}{accuracy:>17}{r.balanced_accuracy:>10.4f}{r.fit_seconds:>9.2f}"
+            f"{r.predict_seconds:>11.3f}{r.model_bytes / 1024:>10.1f}  {r.description}"
+        )
+    return "\n".join(lines)

@@ -55,6 +55,7 @@ __all__ = [
     "ModelSpec",
     "Table",
     "build_model",
+    "check_classes",
     "cross_validate",
     "format_summary",
     "infer_categorical",
@@ -64,6 +65,7 @@ __all__ = [
     "plot_results",
     "preprocessor",
     "read_csv",
+    "read_features",
     "read_table",
     "register_model",
     "run_benchmark",
@@ -216,16 +218,37 @@ def table_from_arrays(
     name: str = "table",
     categorical: Iterable[str] | None = None,
     numeric: Iterable[str] | None = None,
+    empty_columns: str = "error",
 ) -> Table:
     """Build a :class:`Table` from column-major cells (one sequence per column).
 
     Missing cells are ``None`` (or NaN / pandas' NA). Column kinds are inferred with
     :func:`infer_categorical` unless named in ``categorical`` or ``numeric``; a column forced to
     be numeric whose values do not parse raises a ``ValueError`` naming the column and value.
+    ``empty_columns`` says what becomes of a column whose every value is missing: ``"error"``
+    (a ``ValueError`` naming it), ``"drop"`` (left out, with a ``UserWarning`` naming it) or
+    ``"keep"`` (numeric unless forced categorical: the rows to predict of a fitted model).
     """
     columns = tuple(str(c) for c in columns)
     if len(cells) != len(columns):
         raise ValueError(f"got {len(cells)} columns of cells for {len(columns)} column names")
+    if empty_columns not in ("error", "drop", "keep"):
+        raise ValueError(
+            f"empty_columns must be 'error', 'drop' or 'keep', got {empty_columns!r}"
+        )
+    if empty_columns == "drop" and len(y):
+        empty = [j for j, values in enumerate(cells)
+                 if all(v is None or _is_missing(v) for v in values)]
+        if empty:
+            import warnings
+
+            warnings.warn(
+                f"{'columns' if len(empty) > 1 else 'column'} "
+                f"{', '.join(repr(columns[j]) for j in empty)} entirely missing: left out",
+                UserWarning, stacklevel=2,
+            )
+            columns = tuple(c for j, c in enumerate(columns) if j not in empty)
+            cells = [c for j, c in enumerate(cells) if j not in empty]
     forced_cat = _column_names(categorical, columns, "categorical")
     forced_num = _column_names(numeric, columns, "numeric")
     both = forced_cat & forced_num
@@ -237,7 +260,9 @@ def table_from_arrays(
     for j, (column, values) in enumerate(zip(columns, cells, strict=True)):
         if len(values) != n_rows:
             raise ValueError(f"column {column!r} has {len(values)} values for {n_rows} rows")
-        if all(v is None or _is_missing(v) for v in values) and n_rows:
+        if empty_columns == "error" and n_rows and all(
+            v is None or _is_missing(v) for v in values
+        ):
             raise ValueError(
                 f"column {column!r} is entirely missing; drop it (it carries no information)"
             )
@@ -304,6 +329,7 @@ def read_csv(
     delimiter: str = ",",
     encoding: str = "utf-8",
     name: str | None = None,
+    empty_columns: str = "error",
 ) -> Table:
     """Read a CSV file with a header row into a :class:`Table`, without pandas.
 
@@ -322,6 +348,9 @@ def read_csv(
     encoding : str, default="utf-8"
     name : str, optional
         Name of the table; default: the file's stem.
+    empty_columns : {"error", "drop", "keep"}, default="error"
+        A feature column whose every value is missing: an error, left out with a warning, or
+        kept (see :func:`table_from_arrays`).
 
     Returns
     -------
@@ -336,13 +365,26 @@ def read_csv(
         not in ``encoding`` (the message says which option to pass).
     """
     path = Path(path)
+    header, cells = _csv_cells(path, missing_values, delimiter, encoding)
+    target_index = _check_target(header, target)
+    names, features, labels = _split_target(header, cells, target_index, str(path))
+    return table_from_arrays(
+        features, names, np.array(labels, dtype=object).astype(str), name=name or path.stem,
+        categorical=categorical, numeric=numeric, empty_columns=empty_columns,
+    )
+
+
+def _csv_cells(
+    path: Path, missing_values: Iterable[str], delimiter: str, encoding: str
+) -> tuple[list[str], list[list[Any]]]:
+    """The header and the cells (one list per column, None: missing) of a CSV file."""
     try:
         text = path.read_bytes().decode(encoding)
     except UnicodeDecodeError as exc:
         raise ValueError(
             f"{path} is not valid {encoding} text (byte {exc.start}: "
             f"{exc.object[exc.start:exc.start + 1]!r}); pass the file's encoding, e.g. "
-            "encoding='latin-1' (hdkit compare --encoding latin-1)"
+            "encoding='latin-1' in Python, --encoding latin-1 to the hdkit commands"
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]  # byte-order mark of spreadsheet exports
@@ -366,12 +408,7 @@ def read_csv(
         for j, value in enumerate(row):
             value = value.strip()
             cells[j].append(None if value in missing else value)
-    target_index = _check_target(header, target)
-    names, features, labels = _split_target(header, cells, target_index, str(path))
-    return table_from_arrays(
-        features, names, np.array(labels, dtype=object).astype(str), name=name or path.stem,
-        categorical=categorical, numeric=numeric,
-    )
+    return header, cells
 
 
 def read_table(path: str | os.PathLike, target: str | None = None, **kwargs: Any) -> Table:
@@ -381,29 +418,75 @@ def read_table(path: str | os.PathLike, target: str | None = None, **kwargs: Any
     categorical (``categorical`` / ``numeric`` still override).
     """
     path = Path(path)
-    if path.suffix.lower() not in (".parquet", ".pq"):
+    if not _is_parquet(path):
         return read_csv(path, target, **kwargs)
-    try:
-        import pyarrow.parquet as pq
-        import pyarrow.types as pat
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("reading Parquet needs pyarrow: pip install pyarrow") from exc
-    arrow = pq.read_table(path)
-    header = list(arrow.column_names)
+    header, cells, typed = _parquet_cells(path)
     target_index = _check_target(header, target)
-    cells = [arrow.column(j).to_pylist() for j in range(len(header))]
     names, features, labels = _split_target(header, cells, target_index, str(path))
-    types = [arrow.schema.field(j).type for j in range(len(header))]
-    typed_numeric = [
-        c for j, c in enumerate(header)
-        if j != target_index and (pat.is_integer(types[j]) or pat.is_floating(types[j]))
-    ]
+    typed_numeric = [c for j, c in enumerate(header) if j != target_index and typed[j]]
     forced_cat = set(kwargs.get("categorical") or ())
     numeric = set(kwargs.get("numeric") or ()) | (set(typed_numeric) - forced_cat)
     categorical = forced_cat | (set(names) - numeric)
     return table_from_arrays(
         features, names, np.array([str(v) for v in labels]), name=kwargs.get("name") or path.stem,
         categorical=categorical, numeric=numeric,
+        empty_columns=kwargs.get("empty_columns", "error"),
+    )
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+def _parquet_cells(path: Path) -> tuple[list[str], list[list[Any]], list[bool]]:
+    """The header, the cells (one list per column) and which columns have a numeric type."""
+    try:
+        import pyarrow.parquet as pq
+        import pyarrow.types as pat
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("reading Parquet needs pyarrow: pip install pyarrow") from exc
+    arrow = pq.read_table(path)
+    header = [str(c) for c in arrow.column_names]
+    cells = [arrow.column(j).to_pylist() for j in range(len(header))]
+    types = [arrow.schema.field(j).type for j in range(len(header))]
+    typed = [pat.is_integer(t) or pat.is_floating(t) for t in types]
+    return header, cells, typed
+
+
+def read_features(
+    path: str | os.PathLike,
+    columns: Sequence[str],
+    categorical: Iterable[str] = (),
+    missing_values: Iterable[str] = MISSING_VALUES,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> Table:
+    """Read the feature columns ``columns`` of a CSV or Parquet file, in that order, with
+    their kinds fixed: the rows to predict of a model fitted on a :class:`Table`.
+
+    Other columns (the target among them) are ignored; a column of ``columns`` that the file
+    lacks raises a ``ValueError`` naming it. ``categorical`` names the categorical columns, the
+    others are numeric; a column entirely missing is kept. ``y`` of the table is empty strings.
+    """
+    path = Path(path)
+    if _is_parquet(path):
+        header, cells, _ = _parquet_cells(path)
+    else:
+        header, cells = _csv_cells(path, missing_values, delimiter, encoding)
+    absent = [c for c in columns if c not in header]
+    if absent:
+        raise ValueError(
+            f"{path} lacks the {'columns' if len(absent) > 1 else 'column'} "
+            f"{', '.join(map(repr, absent))} that the model was fitted on; its columns are "
+            f"{header}"
+        )
+    chosen = [cells[header.index(c)] for c in columns]
+    categorical = set(categorical)
+    n_rows = len(cells[0]) if cells else 0
+    return table_from_arrays(
+        chosen, columns, np.full(n_rows, "", dtype=object), name=path.stem,
+        categorical=[c for c in columns if c in categorical],
+        numeric=[c for c in columns if c not in categorical], empty_columns="keep",
     )
 
 
@@ -632,6 +715,27 @@ class FoldScore:
     n_test: int
 
 
+def check_classes(y: Sequence[Any], target: str = "the target") -> np.ndarray:
+    """Raise ``ValueError`` unless ``y`` is a classification target: at least two classes, and
+    fewer classes than rows (else it looks like an identifier). Returns the rows per class.
+
+    Examples
+    --------
+    >>> check_classes(["a", "b", "a"]).tolist()
+    [2, 1]
+    """
+    y = np.asarray(y)
+    classes, counts = np.unique(y, return_counts=True)
+    if classes.size < 2:
+        shown = f" ({classes[0].item()!r})" if classes.size else ""
+        raise ValueError(f"{target} has one class{shown}; a classifier needs two")
+    if classes.size == y.size:
+        raise ValueError(
+            f"{target} has as many classes as rows ({y.size}); is it an identifier column?"
+        )
+    return counts
+
+
 def stratified_folds(
     y: np.ndarray, n_splits: int = 5, random_state: int = 0
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -642,14 +746,7 @@ def stratified_folds(
 
     if isinstance(n_splits, bool) or not isinstance(n_splits, int) or n_splits < 2:
         raise ValueError(f"n_splits must be an integer >= 2, got {n_splits!r}")
-    y = np.asarray(y)
-    classes, counts = np.unique(y, return_counts=True)
-    if classes.size < 2:
-        raise ValueError(f"the target has one class ({classes[0]!r}); a classifier needs two")
-    if classes.size == y.size:
-        raise ValueError(
-            f"the target has as many classes as rows ({y.size}); is it an identifier column?"
-        )
+    counts = check_classes(y)
     if counts.max() < n_splits:
         raise ValueError(
             f"no class has {n_splits} rows, so {n_splits}-fold stratified cross-validation "

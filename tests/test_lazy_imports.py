@@ -52,7 +52,7 @@ def test_the_command_parser_loads_not_even_numpy():
     code = (
         "from hdkit import cli\n"
         "parser = cli.build_parser()\n"
-        "for command in ('info', 'data', 'compare', 'match', 'demo'):\n"
+        "for command in ('info', 'data', 'compare', 'fit', 'predict', 'match', 'demo'):\n"
         "    try:\n"
         "        parser.parse_args([command, '--help'])\n"
         "    except SystemExit:\n"

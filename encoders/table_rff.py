@@ -10,6 +10,7 @@ from encoders import _kernels
 from encoders._base import SHARED_RULES
 from encoders._columns import ColumnSelection, TableColumns
 from encoders._table_fit import TableFit, TableStatistics
+from hdc._exact_matmul import exact_matmul
 from hdc._parameters import Options, Real
 from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
 
@@ -165,7 +166,8 @@ class TableRFFEncoder(TableFit):
         self.phase_ = rng.random(self.dim_, dtype=np.float32)
 
     def _encode_parts(self, numeric: np.ndarray, codes: np.ndarray, out: np.ndarray) -> None:
-        P = self._scaled(numeric).astype(np.float32) @ self.components_
+        # exact: a row's code depends neither on its batch nor on the BLAS threads
+        P = exact_matmul(self._scaled(numeric), self.components_).astype(np.float32)
         for k in range(codes.shape[1]):
             present = np.flatnonzero(codes[:, k] >= 0)
             if present.size:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from hdc._exact_matmul import exact_matmul
+
 # rows sampled to set the RBF width of HDClassifier's "auto" encoder
 GAMMA_SAMPLE_ROWS = 1000
 # gamma times the median squared distance from a sampled row to its nearest distinct sampled row
@@ -50,8 +52,9 @@ def neighbour_gamma(sample: np.ndarray, extra_sq_distances: np.ndarray | None = 
     """
     S = np.asarray(sample, dtype=np.float64)
     S = S - S.mean(axis=0) if S.shape[0] else S
-    squares = np.einsum("ij,ij->i", S, S)
-    d2 = squares[:, None] + squares[None, :] - 2.0 * (S @ S.T)
+    gram = exact_matmul(S, S.T)  # the same width whatever the BLAS threads
+    squares = np.diagonal(gram).copy()  # from the same products: equal rows are 0 apart
+    d2 = squares[:, None] + squares[None, :] - 2.0 * gram
     # equal rows (and each row with itself) are not neighbours; rounding leaves tiny residues
     d2[d2 <= 1e-9 * max(float(squares.max(initial=0.0)), 1e-300)] = 0.0
     if extra_sq_distances is not None:

@@ -153,6 +153,13 @@ class Resonator:
         self._stacked = np.ascontiguousarray(np.concatenate(self.codebooks))
         sizes = [book.shape[0] for book in self.codebooks]
         self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        # rows, complements and a zero row of every codebook, for the weighted majorities
+        self._pools = np.ascontiguousarray(
+            np.concatenate([_resonator_kernels.signed_pool(book) for book in self.codebooks])
+        )
+        self._pool_offsets = np.concatenate([[0], np.cumsum([2 * m + 1 for m in sizes])]).astype(
+            np.int64
+        )
 
     def __repr__(self) -> str:
         sizes = "x".join(str(b.shape[0]) for b in self.codebooks)
@@ -184,6 +191,8 @@ class Resonator:
                 batch,
                 self._stacked,
                 self._offsets,
+                self._pools,
+                self._pool_offsets,
                 self.initial,
                 self.max_iter,
                 self.history,

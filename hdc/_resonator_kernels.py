@@ -217,7 +217,7 @@ def _compare_half(planes, n_levels, total, tie_bits, out, equal):
 
 
 @njit(cache=True, nogil=True)
-def weighted_sign(pool, dots, tie_bits, out, planes, refs, scratch):
+def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
     """out = sign(sum_m dots[m] * codebook[m]) in bipolar terms, packed; exact.
 
     ``pool`` is the signed pool of the codebook (:func:`signed_pool`). With weights
@@ -227,14 +227,16 @@ def weighted_sign(pool, dots, tie_bits, out, planes, refs, scratch):
     one weight exceeds all the others together it decides every bit: the result is its
     (signed) row and nothing is counted.
 
-    Otherwise the weighted sum is built level by level into the vertical counter ``planes``:
-    the rows whose weight has bit ``k`` go through carry-save adder trees of 16 (or 8) rows,
+    Otherwise the weighted sum is built level by level into the vertical counter ``planes``,
+    with the weights in non-adjacent form (digits -1, 0, 1; a digit -1 adds the complemented
+    row and raises the threshold): the rows whose weight has a digit at level ``k`` go through carry-save adder trees of 16 (or 8) rows,
     padded with the zero row, into the window of levels ``k .. k + 5`` (or ``k + 4``), and
     each tree's carry is rippled on from there. After level ``k`` the sum is below
-    ``M * 2**(k + 1)``, so for up to 32 rows nothing is left to ripple. Each row is read once
-    per set bit of its weight.
+    ``M * 2**(k + 2)``, so for up to 16 rows nothing is left to ripple. Each row is read once
+    per nonzero digit of its weight.
 
-    Scratch: ``planes`` (levels >= bit_length(sum w) + 7, W); ``refs`` (>= M + 16,) int64;
+    Scratch: ``planes`` (levels >= bit_length(sum w) + 11, W); ``digits`` (3, >= M + 16)
+    int64;
     ``scratch`` (2, W).
     """
     n_rows = dots.shape[0]
@@ -262,10 +264,36 @@ def weighted_sign(pool, dots, tie_bits, out, planes, refs, scratch):
         for w in range(n_words):
             out[w] = tie_bits[w]
         return
+    # non-adjacent form of each weight: digits in {-1, 0, 1}, a third of them nonzero. A digit
+    # -1 at level k adds the complemented row (~r = 1 - r per lane) and 2**k to the threshold.
+    refs = digits[0]
+    plus = digits[1]
+    minus = digits[2]
+    bound = np.int64(0)
+    threshold = total
+    for m in range(n_rows):
+        weight = abs(dots[m]) >> shift
+        p = np.int64(0)
+        q = np.int64(0)
+        k = 0
+        while weight > 0:
+            if weight & 1:
+                if weight & 2:
+                    q |= np.int64(1) << k
+                    weight += 1
+                else:
+                    p |= np.int64(1) << k
+                    weight -= 1
+            weight >>= 1
+            k += 1
+        plus[m] = p
+        minus[m] = q
+        bound += p + q
+        threshold += 2 * q
     n_levels = 1
-    while (total >> n_levels) > 0:
+    while (max(bound, threshold) >> n_levels) > 0:
         n_levels += 1
-    n_levels += 1  # room for the sum, which never exceeds total
+    n_levels += 1  # room for the count, which never exceeds bound
     counter = planes[: n_levels + 6]
     for level in range(n_levels + 6):
         plane = counter[level]
@@ -275,8 +303,12 @@ def weighted_sign(pool, dots, tie_bits, out, planes, refs, scratch):
     for level in range(n_levels):
         n = 0
         for m in range(n_rows):
-            if ((abs(dots[m]) >> shift) >> level) & 1:
-                refs[n] = m + n_rows if dots[m] < 0 else m
+            negative = dots[m] < 0
+            if (plus[m] >> level) & 1:
+                refs[n] = m + n_rows if negative else m
+                n += 1
+            elif (minus[m] >> level) & 1:
+                refs[n] = m if negative else m + n_rows
                 n += 1
         start = 0
         while start < n:
@@ -291,16 +323,16 @@ def weighted_sign(pool, dots, tie_bits, out, planes, refs, scratch):
                 _tree8(pool, refs[start:], counter, level, carry)
                 _ripple(counter, level + 5, carry)
             start += size
-    _compare_half(counter, n_levels, total, tie_bits, out, scratch[1])
+    _compare_half(counter, n_levels, threshold, tie_bits, out, scratch[1])
 
 
 def weighted_sign_scratch(n_rows: int, n_words: int, max_weight: int):
     """Scratch arrays of :func:`weighted_sign` for ``n_rows`` weights of at most
     ``max_weight`` in absolute value: (planes, refs, scratch)."""
-    n_levels = (n_rows * max(1, int(max_weight))).bit_length() + 8
+    n_levels = (n_rows * max(1, int(max_weight))).bit_length() + 12
     return (
         np.empty((n_levels, n_words), dtype=np.uint64),
-        np.empty(n_rows + 16, dtype=np.int64),
+        np.empty((3, n_rows + 16), dtype=np.int64),
         np.empty((2, n_words), dtype=np.uint64),
     )
 
@@ -351,11 +383,11 @@ def _resonate_one(
     dots = np.empty(max_rows, dtype=np.int64)
     # weights are |dots| <= dim: scratch of weighted_sign for that bound
     sum_bound = max_rows * 64 * n_words
-    n_levels = 8
-    while (sum_bound >> (n_levels - 8)) > 0:
+    n_levels = 12
+    while (sum_bound >> (n_levels - 12)) > 0:
         n_levels += 1
     planes = np.empty((n_levels, n_words), dtype=np.uint64)
-    refs = np.empty(max_rows + 16, dtype=np.int64)
+    digits = np.empty((3, max_rows + 16), dtype=np.int64)
     scratch = np.empty((2, n_words), dtype=np.uint64)
     u = np.empty(n_words, dtype=np.uint64)
     new = np.empty(n_words, dtype=np.uint64)
@@ -396,7 +428,7 @@ def _resonate_one(
                 tie,
                 new,
                 planes,
-                refs,
+                digits,
                 scratch,
             )
             for w in range(n_words):

@@ -44,6 +44,10 @@ def test_weighted_sign_matches_reference(seed, n_rows, dim):
     dots = rng.integers(-scale, scale + 1, size=n_rows)
     if rng.random() < 0.3:  # one dominant weight: the shortcut
         dots[rng.integers(n_rows)] = int(rng.choice([-1, 1])) * (np.abs(dots).sum() + 1)
+    if rng.random() < 0.3:  # a common power of two, divided out
+        dots = dots << int(rng.integers(1, 5))
+    if rng.random() < 0.2:  # runs of ones: negative digits of the non-adjacent form
+        dots = np.where(rng.random(n_rows) < 0.5, -1, 1) * (2 ** rng.integers(1, 12, n_rows) - 1)
     tie_bits = hdc.random(None, dim, random_state=rng)
     expected = ref_weighted_sign(codebook, dots, tie_bits)
     assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits), expected)

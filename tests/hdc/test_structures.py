@@ -248,6 +248,48 @@ def test_sequence_matches_reference(dim):
     )
 
 
+@pytest.mark.parametrize("weight", [1, 100, 300, 40000])
+def test_multiset_counters_widen_before_they_overflow(weight):
+    """Counters start as int8 and widen to int16 / int32 exactly when a count could pass the
+    type's range; the counts and the value equal the reference on bits throughout, and
+    removals take the counts back (also below zero)."""
+    rng = np.random.default_rng(weight)
+    items = hdc.random(6, 128, random_state=rng)
+    ms = hdc.Multiset(128, random_state=3)
+    weights = np.zeros(6, dtype=np.int64)
+    for step in range(8):
+        add = rng.integers(0, weight + 1, size=6)
+        ms.add(items, add)
+        weights += add
+        if step % 3 == 2:
+            ms.remove(items[:2], weight)
+            weights[:2] -= weight
+        expected, ones = ref_majority(unpack_bits(items), weights, ms._bundle.tie_seed)
+        assert np.array_equal(ms.counts, ones) and ms.counts.dtype == np.int32
+        assert np.array_equal(ms.value, pack_bits(expected))
+        largest = np.abs(ones).max()
+        assert np.iinfo(ms._bundle.counts.dtype).max >= largest
+    stored = ms._bundle.counts.dtype
+    assert stored == (np.int8 if weight == 1 else np.int16 if weight < 1000 else np.int32)
+    assert ms.nbytes == 128 * np.dtype(stored).itemsize + 128 // 8
+
+
+def test_sequence_concatenation_widens_the_counters():
+    items = hdc.random(2, 64, random_state=0)
+    first, second = hdc.Sequence(64, random_state=1), hdc.Sequence(64, random_state=1)
+    for _ in range(150):
+        first.append(items[0])
+        second.append(items[1])
+    whole = hdc.Sequence(64, random_state=1)
+    whole.append(np.repeat(items, 150, axis=0))
+    assert first._bundle.counts.dtype == np.int8
+    assert np.abs(first.counts).max() + np.abs(second.counts).max() > 127
+    first.extend(second)
+    assert first._bundle.counts.dtype == np.int16
+    assert np.array_equal(first.counts, whole.counts)
+    assert np.array_equal(first.value, whole.value)
+
+
 @given(seeds, st.integers(1, 8), st.integers(1, 8))
 def test_sequence_concatenation_equals_appending(seed, n1, n2):
     items = hdc.random(n1 + n2, 256, random_state=seed)

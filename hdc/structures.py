@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from hdc._validation import WORD_BITS, as_hypervectors, check_dim, check_random_state
+from hdc import _structure_kernels
+from hdc._validation import (
+    PARALLEL_WORDS,
+    WORD_BITS,
+    as_hypervectors,
+    check_dim,
+    check_random_state,
+)
 from hdc.associative import AssociativeMemory
 from hdc.bundling import counts as bit_counts
 from hdc.bundling import threshold as majority_of_counts
@@ -93,8 +100,8 @@ def _similarity(queries: np.ndarray, candidates: np.ndarray, dim: int) -> np.nda
     return 1.0 - hamming(queries, candidates) / dim
 
 
-# Hamming distances held at a time by _within (int64 entries).
-_WITHIN_CHUNK = 1 << 18
+# Cells of the full adjacency matrix an undirected neighbours query may build (bytes).
+_SYMMETRIC_CELLS = 1 << 26
 
 
 def _max_distance(threshold: float, dim: int) -> int:
@@ -107,16 +114,39 @@ def _max_distance(threshold: float, dim: int) -> int:
     return d
 
 
+def _parallel(n_queries: int, n_candidates: int, n_words: int) -> bool:
+    """Whether a batched query is big enough to pay for a thread-pool launch."""
+    return n_queries > 1 and n_queries * n_candidates * n_words >= PARALLEL_WORDS
+
+
 def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: int) -> np.ndarray:
-    """(k, n) booleans ``similarity >= threshold``, compared as integer distances in chunks of
-    queries (no float matrix)."""
+    """(k, n) booleans ``similarity >= threshold``, compared as integer distances inside the
+    kernel (no distance or float matrix)."""
     limit = _max_distance(threshold, dim)
     out = np.empty((queries.shape[0], candidates.shape[0]), dtype=bool)
-    rows = max(1, _WITHIN_CHUNK // max(1, candidates.shape[0]))
-    for start in range(0, queries.shape[0], rows):
-        stop = min(queries.shape[0], start + rows)
-        np.less_equal(hamming(queries[start:stop], candidates), limit, out=out[start:stop])
+    if out.size == 0:
+        return out
+    n_words = queries.shape[1]
+    if _parallel(queries.shape[0], candidates.shape[0], n_words):
+        block = _structure_kernels.block_rows(n_words)
+        _structure_kernels.within(queries, candidates, limit, block, out)
+    else:
+        _structure_kernels.within_serial(queries, candidates, limit, out)
     return out
+
+
+def _nearest(queries: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index and Hamming distance of the nearest candidate of each query (ties: the lower
+    index, as :meth:`hdc.AssociativeMemory.query`), in candidate blocks."""
+    index = np.empty(queries.shape[0], dtype=np.int64)
+    distance = np.empty(queries.shape[0], dtype=np.int64)
+    n_words = queries.shape[1]
+    block = _structure_kernels.block_rows(n_words)
+    if _parallel(queries.shape[0], candidates.shape[0], n_words):
+        _structure_kernels.nearest(queries, candidates, block, index, distance)
+    else:
+        _structure_kernels.nearest_serial(queries, candidates, block, index, distance)
+    return index, distance
 
 
 _COUNTER_TYPES = (np.int8, np.int16, np.int32)
@@ -239,17 +269,34 @@ class _Decoded(_Bundled, ABC):
         -------
         numpy.ndarray of uint64, shape ``(W,)`` for one query, ``(n, W)`` for ``n``
         """
-        return self.memory.cleanup(self.unbind(queries))
+        items = self.unbind(queries)
+        if len(self.memory) == 0:
+            return self.memory.cleanup(items)  # raises: the memory is empty
+        index, _ = _nearest(items.reshape(-1, items.shape[-1]), self.memory.vectors)
+        return self.memory.vectors[index].reshape(items.shape)
 
     def query(self, queries: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Labels and similarities of the ``k`` nearest candidates of each query's item.
+
+        The same answer as :meth:`hdc.AssociativeMemory.query` on the unbound items; ``k = 1``
+        runs one blocked nearest-neighbour kernel call.
 
         Returns
         -------
         labels : numpy.ndarray, shape ``(n, k)`` (``(k,)`` for one query)
         similarities : numpy.ndarray of float64, same shape, best first
         """
-        return self.memory.query(self.unbind(queries), k=k)
+        items = self.unbind(queries)
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k != 1 or not len(
+            self.memory
+        ):
+            return self.memory.query(items, k=k)
+        index, distance = _nearest(items.reshape(-1, items.shape[-1]), self.memory.vectors)
+        labels = self.memory.labels[index][:, None]
+        sims = (1.0 - distance / self.dim)[:, None]
+        if items.ndim == 1:
+            return labels[0], sims[0]
+        return labels, sims
 
 
 def _default_threshold(n_items: int, dim: int) -> float:
@@ -900,9 +947,28 @@ class Graph(_Bundled):
         Node ``j`` is a neighbour of node ``i`` when its similarity to ``i``'s unbound
         neighbourhood reaches ``threshold`` (see :meth:`neighbour_similarity`).
         """
+        if direction not in ("out", "in"):
+            raise ValueError(f"direction must be 'out' or 'in', got {direction!r}")
         t = self._threshold(threshold)
-        probes = self._neighbourhoods(nodes, direction)
-        rows = _within(probes, self.nodes, t, self.dim) & (len(self) > 0)
+        n = self.nodes.shape[0]
+        idx = np.atleast_1d(self._indices(nodes, "nodes")).ravel()
+        if not self.directed and n * n <= _SYMMETRIC_CELLS and 2 * np.unique(idx).size >= n:
+            # popcount(value ^ node_i ^ node_j) is symmetric: every pair once, for all nodes
+            full = np.empty((n, n), dtype=bool)
+            if len(self) > 0:
+                _structure_kernels.within_symmetric(
+                    bind(self.value, self.nodes),
+                    self.nodes,
+                    _max_distance(t, self.dim),
+                    _structure_kernels.block_rows(self.nodes.shape[1]),
+                    full,
+                )
+            else:
+                full[:] = False
+            rows = full if np.array_equal(idx, np.arange(n)) else full[idx]
+        else:
+            probes = self._neighbourhoods(idx, direction)
+            rows = _within(probes, self.nodes, t, self.dim) & (len(self) > 0)
         return rows[0] if np.ndim(nodes) == 0 else rows
 
 

@@ -228,16 +228,15 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
     (signed) row and nothing is counted.
 
     Otherwise the weighted sum is built level by level into the vertical counter ``planes``,
-    with the weights in non-adjacent form (digits -1, 0, 1; a digit -1 adds the complemented
-    row and raises the threshold): the rows whose weight has a digit at level ``k`` go through carry-save adder trees of 16 (or 8) rows,
-    padded with the zero row, into the window of levels ``k .. k + 5`` (or ``k + 4``), and
-    each tree's carry is rippled on from there. After level ``k`` the sum is below
-    ``M * 2**(k + 2)``, so for up to 16 rows nothing is left to ripple. Each row is read once
-    per nonzero digit of its weight.
+    with the weights in non-adjacent form (digits -1, 0, 1, at most every other one nonzero;
+    a digit -1 adds the complemented row and raises the threshold): the rows whose weight has
+    a digit at level ``k`` go through carry-save adder trees of 16 (or 8) rows, padded with
+    the zero row, into the window of levels ``k .. k + 5`` (or ``k + 4``), and each tree's
+    carry is rippled on from there (a ripple stops at the first level where no lane carries).
+    Each row is read once per nonzero digit of its weight.
 
     Scratch: ``planes`` (levels >= bit_length(sum w) + 11, W); ``digits`` (3, >= M + 16)
-    int64;
-    ``scratch`` (2, W).
+    int64; ``scratch`` (2, W).
     """
     n_rows = dots.shape[0]
     n_words = out.shape[0]

@@ -11,9 +11,12 @@ unbinding the other estimates from ``s`` and cleaning the result up in its codeb
 
 with bipolar vectors (bit 0 = +1, bit 1 = -1; XOR is the product). The cleanup is the
 similarity-weighted superposition of the codebook followed by the sign, i.e. a weighted majority;
-here it is exact, computed on packed words (bit-sliced counters), with a shortcut when one
+here it is exact, computed on packed words (bit-sliced counters fed by carry-save adder trees,
+one row per nonzero digit of its weight in non-adjacent form), with a shortcut when one
 codevector's weight exceeds all the others together (then the result is that codevector).
-Factors update in turn, each using the newest estimates of the others.
+Factors update in turn, each using the newest estimates of the others; the decoded factors are
+tested against ``s`` after every factor's similarities, so a solved problem stops before its
+next cleanup.
 """
 
 from __future__ import annotations
@@ -121,7 +124,10 @@ class Resonator:
     -----
     Cost per sweep: for each factor one Hamming pass over its codebook and one weighted majority
     of it (bit-sliced, skipped when one codevector dominates), all in one compiled kernel; a
-    batch of products runs in parallel, one product per thread.
+    batch of products runs in parallel, one product per thread. The weighted majority costs a
+    few Hamming passes (each row is added once per nonzero digit of its weight): at 32-row
+    codebooks it is most of the time, and the reason the network cannot be much more than
+    about ``M**(F - 1) / (F * 6)`` times faster than exhaustive search.
 
     Thread safety: ``factorize`` draws the seeds of its products from the instance's generator;
     calls from several threads at once are safe in CPython but the seeds they draw then depend

@@ -1,9 +1,8 @@
 """Compiled kernels of the symbolic structures' batched queries (:mod:`hdc.structures`).
 
 All arrays are validated, C-contiguous packed ``uint64`` words with equal word counts. The
-candidates are walked in blocks that stay in the L2 cache while every query passes over them
-(a query row stays in L1): a plain query-by-query walk streams the whole candidate set from L3
-once per query, which for a thousand candidates at dim 10,240 costs more than the popcounts.
+candidates are walked in blocks that stay in the L2 cache while every query passes over them,
+and each distance is compared with the threshold as it is computed (no distance matrix).
 """
 
 from __future__ import annotations
@@ -49,48 +48,6 @@ def _distance(q, row):
     for w in range(q.shape[0]):
         total += popcount64(q[w] ^ row[w])
     return np.int64(total)
-
-
-@njit(inline="always")
-def _nearest_in_block(q, candidates, start, stop, best):
-    """Update ``best`` = (distance, index) with the candidates ``start .. stop - 1``; the
-    lower index wins ties (candidates are visited in increasing order, strict comparison)."""
-    d_best, i_best = best
-    stop4 = start + (stop - start) - (stop - start) % 4
-    for j in range(start, stop4, 4):
-        d0, d1, d2, d3 = _four_distances(q, candidates, j)
-        if d0 < d_best:
-            d_best, i_best = d0, j
-        if d1 < d_best:
-            d_best, i_best = d1, j + 1
-        if d2 < d_best:
-            d_best, i_best = d2, j + 2
-        if d3 < d_best:
-            d_best, i_best = d3, j + 3
-    for j in range(stop4, stop):
-        d = _distance(q, candidates[j])
-        if d < d_best:
-            d_best, i_best = d, j
-    return d_best, i_best
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def nearest(queries, candidates, block, out_index, out_distance):
-    """Nearest candidate of every query by Hamming distance (ties: the lower index), walking
-    the candidates in blocks of ``block`` rows; queries run in parallel within a block."""
-    n_q = queries.shape[0]
-    n_c = candidates.shape[0]
-    for i in range(n_q):
-        out_distance[i] = np.iinfo(np.int64).max
-        out_index[i] = -1
-    for start in range(0, n_c, block):
-        stop = min(n_c, start + block)
-        for i in prange(n_q):
-            d, j = _nearest_in_block(
-                queries[i], candidates, start, stop, (out_distance[i], out_index[i])
-            )
-            out_distance[i] = d
-            out_index[i] = j
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -152,19 +109,7 @@ def within_symmetric(probes, nodes, limit, block, out):
                 out[j, i] = b
 
 
-# Single-threaded twins: no thread-pool launch for small queries.
-@njit(cache=True, nogil=True)
-def nearest_serial(queries, candidates, block, out_index, out_distance):
-    """:func:`nearest` on one thread."""
-    n_c = candidates.shape[0]
-    for i in range(queries.shape[0]):
-        best = (np.iinfo(np.int64).max, np.int64(-1))
-        for start in range(0, n_c, block):
-            best = _nearest_in_block(queries[i], candidates, start, min(n_c, start + block), best)
-        out_distance[i] = best[0]
-        out_index[i] = best[1]
-
-
+# Single-threaded twin: no thread-pool launch for small queries.
 @njit(cache=True, nogil=True)
 def within_serial(queries, candidates, limit, out):
     """:func:`within` on one thread (for few queries: no blocks needed)."""

@@ -136,20 +136,6 @@ def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: 
     return out
 
 
-def _nearest(queries: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index and Hamming distance of the nearest candidate of each query (ties: the lower
-    index, as :meth:`hdc.AssociativeMemory.query`), in candidate blocks."""
-    index = np.empty(queries.shape[0], dtype=np.int64)
-    distance = np.empty(queries.shape[0], dtype=np.int64)
-    n_words = queries.shape[1]
-    block = _structure_kernels.block_rows(n_words)
-    if _parallel(queries.shape[0], candidates.shape[0], n_words):
-        _structure_kernels.nearest(queries, candidates, block, index, distance)
-    else:
-        _structure_kernels.nearest_serial(queries, candidates, block, index, distance)
-    return index, distance
-
-
 _COUNTER_TYPES = (np.int8, np.int16, np.int32)
 
 
@@ -270,34 +256,17 @@ class _Decoded(_Bundled, ABC):
         -------
         numpy.ndarray of uint64, shape ``(W,)`` for one query, ``(n, W)`` for ``n``
         """
-        items = self.unbind(queries)
-        if len(self.memory) == 0:
-            return self.memory.cleanup(items)  # raises: the memory is empty
-        index, _ = _nearest(items.reshape(-1, items.shape[-1]), self.memory.vectors)
-        return self.memory.vectors[index].reshape(items.shape)
+        return self.memory.cleanup(self.unbind(queries))
 
     def query(self, queries: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Labels and similarities of the ``k`` nearest candidates of each query's item.
-
-        The same answer as :meth:`hdc.AssociativeMemory.query` on the unbound items; ``k = 1``
-        runs one blocked nearest-neighbour kernel call.
 
         Returns
         -------
         labels : numpy.ndarray, shape ``(n, k)`` (``(k,)`` for one query)
         similarities : numpy.ndarray of float64, same shape, best first
         """
-        items = self.unbind(queries)
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k != 1 or not len(
-            self.memory
-        ):
-            return self.memory.query(items, k=k)
-        index, distance = _nearest(items.reshape(-1, items.shape[-1]), self.memory.vectors)
-        labels = self.memory.labels[index][:, None]
-        sims = (1.0 - distance / self.dim)[:, None]
-        if items.ndim == 1:
-            return labels[0], sims[0]
-        return labels, sims
+        return self.memory.query(self.unbind(queries), k=k)
 
 
 def _default_threshold(n_items: int, dim: int) -> float:

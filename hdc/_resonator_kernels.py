@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from hdc._kernels import popcount64
+from hdc._structure_kernels import distance, four_distances
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -50,39 +51,19 @@ def signed_pool(codebook: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
 def bipolar_dots(u, codebook, out):
-    """out[m] = bipolar dot product of u with codebook[m] = dim - 2 * hamming.
-
-    Four rows share each load of a word of ``u``; the word loops start at 0 with no inner loop
-    so that LLVM vectorises them.
-    """
+    """out[m] = bipolar dot product of u with codebook[m] = dim - 2 * hamming; four rows share
+    each load of a word of ``u``."""
     n_rows, n_words = codebook.shape
     dim = 64 * n_words
     n4 = n_rows - n_rows % 4
     for m in range(0, n4, 4):
-        r0 = codebook[m]
-        r1 = codebook[m + 1]
-        r2 = codebook[m + 2]
-        r3 = codebook[m + 3]
-        t0 = np.uint64(0)
-        t1 = np.uint64(0)
-        t2 = np.uint64(0)
-        t3 = np.uint64(0)
-        for w in range(n_words):
-            a = u[w]
-            t0 += popcount64(a ^ r0[w])
-            t1 += popcount64(a ^ r1[w])
-            t2 += popcount64(a ^ r2[w])
-            t3 += popcount64(a ^ r3[w])
-        out[m] = dim - 2 * np.int64(t0)
-        out[m + 1] = dim - 2 * np.int64(t1)
-        out[m + 2] = dim - 2 * np.int64(t2)
-        out[m + 3] = dim - 2 * np.int64(t3)
+        d0, d1, d2, d3 = four_distances(u, codebook, m)
+        out[m] = dim - 2 * d0
+        out[m + 1] = dim - 2 * d1
+        out[m + 2] = dim - 2 * d2
+        out[m + 3] = dim - 2 * d3
     for m in range(n4, n_rows):
-        row = codebook[m]
-        total = np.uint64(0)
-        for w in range(n_words):
-            total += popcount64(u[w] ^ row[w])
-        out[m] = dim - 2 * np.int64(total)
+        out[m] = dim - 2 * distance(u, codebook[m])
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def block_rows(n_words: int) -> int:
 
 
 @njit(inline="always")
-def _four_distances(q, c, j):
+def four_distances(q, c, j):
     """Hamming distances of ``q`` to the rows ``j .. j + 3`` of ``c`` (one load of q each)."""
     c0 = c[j]
     c1 = c[j + 1]
@@ -43,32 +43,36 @@ def _four_distances(q, c, j):
 
 
 @njit(inline="always")
-def _distance(q, row):
+def distance(q, row):
+    """Hamming distance of two packed rows."""
     total = np.uint64(0)
     for w in range(q.shape[0]):
         total += popcount64(q[w] ^ row[w])
     return np.int64(total)
 
 
+@njit(inline="always")
+def _within_row(q, candidates, start, stop, limit, row):
+    """row[j] = hamming(q, candidates[j]) <= limit for j in ``start .. stop - 1``."""
+    stop4 = stop - (stop - start) % 4
+    for j in range(start, stop4, 4):
+        d0, d1, d2, d3 = four_distances(q, candidates, j)
+        row[j] = d0 <= limit
+        row[j + 1] = d1 <= limit
+        row[j + 2] = d2 <= limit
+        row[j + 3] = d3 <= limit
+    for j in range(stop4, stop):
+        row[j] = distance(q, candidates[j]) <= limit
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def within(queries, candidates, limit, block, out):
     """out[i, j] = hamming(queries[i], candidates[j]) <= limit, in candidate blocks."""
-    n_q = queries.shape[0]
     n_c = candidates.shape[0]
     for start in range(0, n_c, block):
         stop = min(n_c, start + block)
-        stop4 = start + (stop - start) - (stop - start) % 4
-        for i in prange(n_q):
-            q = queries[i]
-            row = out[i]
-            for j in range(start, stop4, 4):
-                d0, d1, d2, d3 = _four_distances(q, candidates, j)
-                row[j] = d0 <= limit
-                row[j + 1] = d1 <= limit
-                row[j + 2] = d2 <= limit
-                row[j + 3] = d3 <= limit
-            for j in range(stop4, stop):
-                row[j] = _distance(q, candidates[j]) <= limit
+        for i in prange(queries.shape[0]):
+            _within_row(queries[i], candidates, start, stop, limit, out[i])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -90,7 +94,7 @@ def within_symmetric(probes, nodes, limit, block, out):
             count = stop - first
             stop4 = first + count - count % 4
             for j in range(first, stop4, 4):
-                d0, d1, d2, d3 = _four_distances(q, nodes, j)
+                d0, d1, d2, d3 = four_distances(q, nodes, j)
                 b0 = d0 <= limit
                 b1 = d1 <= limit
                 b2 = d2 <= limit
@@ -104,7 +108,7 @@ def within_symmetric(probes, nodes, limit, block, out):
                 out[i, j + 3] = b3
                 out[j + 3, i] = b3
             for j in range(stop4, stop):
-                b = _distance(q, nodes[j]) <= limit
+                b = distance(q, nodes[j]) <= limit
                 out[i, j] = b
                 out[j, i] = b
 
@@ -113,16 +117,5 @@ def within_symmetric(probes, nodes, limit, block, out):
 @njit(cache=True, nogil=True)
 def within_serial(queries, candidates, limit, out):
     """:func:`within` on one thread (for few queries: no blocks needed)."""
-    n_c = candidates.shape[0]
-    n4 = n_c - n_c % 4
     for i in range(queries.shape[0]):
-        q = queries[i]
-        row = out[i]
-        for j in range(0, n4, 4):
-            d0, d1, d2, d3 = _four_distances(q, candidates, j)
-            row[j] = d0 <= limit
-            row[j + 1] = d1 <= limit
-            row[j + 2] = d2 <= limit
-            row[j + 3] = d3 <= limit
-        for j in range(n4, n_c):
-            row[j] = _distance(q, candidates[j]) <= limit
+        _within_row(queries[i], candidates, 0, candidates.shape[0], limit, out[i])

@@ -124,10 +124,10 @@ class Resonator:
     -----
     Cost per sweep: for each factor one Hamming pass over its codebook and one weighted majority
     of it (bit-sliced, skipped when one codevector dominates), all in one compiled kernel; a
-    batch of products runs in parallel, one product per thread. The weighted majority costs a
-    few Hamming passes (each row is added once per nonzero digit of its weight): at 32-row
-    codebooks it is most of the time, and the reason the network cannot be much more than
-    about ``M**(F - 1) / (F * 6)`` times faster than exhaustive search.
+    batch of products runs in parallel, one product per thread. A full weighted majority costs
+    several Hamming passes (each row is added once per nonzero digit of its weight); with 32-row
+    codebooks it is most of the time, which bounds the speed-up over exhaustive search (``M**F``
+    distances) near ``M**(F - 1) / (passes + c * majorities)`` (see docs/symbolic.md).
 
     Thread safety: ``factorize`` draws the seeds of its products from the instance's generator;
     calls from several threads at once are safe in CPython but the seeds they draw then depend

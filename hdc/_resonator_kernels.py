@@ -2,6 +2,11 @@
 
 All arrays are validated, C-contiguous packed ``uint64`` words. Bit value 0 stands for +1 and 1
 for -1, so XOR is the bipolar product and ``dim - 2 * hamming`` the bipolar dot product.
+
+The cleanup of one factor is a weighted majority of its codebook. It is computed on *signed
+pools*: for a codebook of ``M`` rows, the pool ``(2 M + 1, W)`` holds the rows, their
+complements (a row with a negative weight enters complemented) and one zero row (the padding
+of adder trees), built once per resonator (:func:`signed_pool`).
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hdc._kernels import count_chunk, majority_from_planes, popcount64
+from hdc._kernels import popcount64
+from hdc._structure_kernels import distance, four_distances
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -24,35 +30,144 @@ def _next_random(state):
     return state, z ^ (z >> np.uint64(31))
 
 
+@njit(inline="always")
+def _csa(a, b, c):
+    """Full adder on 64 lanes: (sum, carry) bits of a + b + c."""
+    u = a ^ b
+    return u ^ c, (a & b) | (u & c)
+
+
+def signed_pool(codebook: np.ndarray) -> np.ndarray:
+    """The pool ``(2 M + 1, W)`` of a codebook ``(M, W)``: rows, complements, a zero row."""
+    m, n_words = codebook.shape
+    pool = np.zeros((2 * m + 1, n_words), dtype=np.uint64)
+    pool[:m] = codebook
+    pool[m : 2 * m] = ~codebook
+    return pool
+
+
+# --------------------------------------------------------------------------------------------
+# Similarities
+# --------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _dots(u, codebook, out):
-    """out[m] = bipolar dot product of u with codebook[m] = dim - 2 * hamming."""
-    n_words = u.shape[0]
+def bipolar_dots(u, codebook, out):
+    """out[m] = bipolar dot product of u with codebook[m] = dim - 2 * hamming; four rows share
+    each load of a word of ``u``."""
+    n_rows, n_words = codebook.shape
     dim = 64 * n_words
-    for m in range(codebook.shape[0]):
-        row = codebook[m]
-        total = np.uint64(0)
-        for w in range(n_words):
-            total += popcount64(u[w] ^ row[w])
-        out[m] = dim - 2 * np.int64(total)
+    n4 = n_rows - n_rows % 4
+    for m in range(0, n4, 4):
+        d0, d1, d2, d3 = four_distances(u, codebook, m)
+        out[m] = dim - 2 * d0
+        out[m + 1] = dim - 2 * d1
+        out[m + 2] = dim - 2 * d2
+        out[m + 3] = dim - 2 * d3
+    for m in range(n4, n_rows):
+        out[m] = dim - 2 * distance(u, codebook[m])
+
+
+# --------------------------------------------------------------------------------------------
+# Weighted majority, level by level
+# --------------------------------------------------------------------------------------------
+@njit(inline="always")
+def _half_adders(planes, level, carry):
+    """Add ``carry`` into ``planes[level : level + 2]`` by two half adders, without testing
+    for a carry; the carry of weight ``2**(level + 2)`` is left in ``carry``.
+
+    A loop of its own: fused into an adder tree's loop, the extra stores make LLVM give up
+    vectorising it."""
+    p0 = planes[level]
+    p1 = planes[level + 1]
+    for w in range(planes.shape[1]):
+        a0 = p0[w]
+        c = carry[w]
+        p0[w] = a0 ^ c
+        c1 = a0 & c
+        a1 = p1[w]
+        p1[w] = a1 ^ c1
+        carry[w] = a1 & c1
+
+
+# The adder trees read every input as pool[row, w] from the one pool array: with a single
+# input base pointer LLVM vectorises the word loop (sixteen separate row views need more
+# runtime alias checks than it makes, and the loop stays scalar).
+@njit(cache=True, nogil=True)
+def _tree16(pool, refs, planes, level, carry):
+    """Add the 16 pool rows ``refs[0:16]`` at weight ``2**level`` into the window
+    ``planes[level : level + 6]`` (a 4-level adder tree, then two half adders); the carries of
+    weight ``2**(level + 6)`` go to ``carry``."""
+    r0, r1, r2, r3 = refs[0], refs[1], refs[2], refs[3]
+    r4, r5, r6, r7 = refs[4], refs[5], refs[6], refs[7]
+    r8, r9, r10, r11 = refs[8], refs[9], refs[10], refs[11]
+    r12, r13, r14, r15 = refs[12], refs[13], refs[14], refs[15]
+    p0 = planes[level]
+    p1 = planes[level + 1]
+    p2 = planes[level + 2]
+    p3 = planes[level + 3]
+    for w in range(planes.shape[1]):
+        ones, ta = _csa(p0[w], pool[r0, w], pool[r1, w])
+        ones, tb = _csa(ones, pool[r2, w], pool[r3, w])
+        twos, fa = _csa(p1[w], ta, tb)
+        ones, ta = _csa(ones, pool[r4, w], pool[r5, w])
+        ones, tb = _csa(ones, pool[r6, w], pool[r7, w])
+        twos, fb = _csa(twos, ta, tb)
+        fours, ea = _csa(p2[w], fa, fb)
+        ones, ta = _csa(ones, pool[r8, w], pool[r9, w])
+        ones, tb = _csa(ones, pool[r10, w], pool[r11, w])
+        twos, fa = _csa(twos, ta, tb)
+        ones, ta = _csa(ones, pool[r12, w], pool[r13, w])
+        ones, tb = _csa(ones, pool[r14, w], pool[r15, w])
+        twos, fb = _csa(twos, ta, tb)
+        fours, eb = _csa(fours, fa, fb)
+        eights, sixteen = _csa(p3[w], ea, eb)
+        p0[w] = ones
+        p1[w] = twos
+        p2[w] = fours
+        p3[w] = eights
+        carry[w] = sixteen
+    _half_adders(planes, level + 4, carry)
 
 
 @njit(cache=True, nogil=True)
-def _ripple_carry(planes, carry, start):
-    """Add the bit vector ``carry`` at level ``start`` of the vertical counter ``planes``
-    (levels, W), rippling until no word carries; ``carry`` is used up.
+def _tree8(pool, refs, planes, level, carry):
+    """Add the 8 pool rows ``refs[0:8]`` at weight ``2**level`` into the window
+    ``planes[level : level + 5]`` (a 3-level adder tree, then two half adders); the carries of
+    weight ``2**(level + 5)`` go to ``carry``."""
+    r0, r1, r2, r3 = refs[0], refs[1], refs[2], refs[3]
+    r4, r5, r6, r7 = refs[4], refs[5], refs[6], refs[7]
+    p0 = planes[level]
+    p1 = planes[level + 1]
+    p2 = planes[level + 2]
+    for w in range(planes.shape[1]):
+        ones, ta = _csa(p0[w], pool[r0, w], pool[r1, w])
+        ones, tb = _csa(ones, pool[r2, w], pool[r3, w])
+        twos, fa = _csa(p1[w], ta, tb)
+        ones, ta = _csa(ones, pool[r4, w], pool[r5, w])
+        ones, tb = _csa(ones, pool[r6, w], pool[r7, w])
+        twos, fb = _csa(twos, ta, tb)
+        fours, eight = _csa(p2[w], fa, fb)
+        p0[w] = ones
+        p1[w] = twos
+        p2[w] = fours
+        carry[w] = eight
+    _half_adders(planes, level + 3, carry)
+
+
+@njit(cache=True, nogil=True)
+def _ripple(planes, level, carry):
+    """planes += carry << level, rippling until no word carries; ``carry`` is used up.
 
     The update and the test for a pending carry are separate loops: fused, LLVM does not
     vectorise them.
     """
     n_levels, n_words = planes.shape
-    for level in range(start, n_levels):
+    for lv in range(level, n_levels):
         pending = np.uint64(0)
         for w in range(n_words):
             pending |= carry[w]
         if pending == 0:
             return
-        plane = planes[level]
+        plane = planes[lv]
         for w in range(n_words):
             p = plane[w]
             plane[w] = p ^ carry[w]
@@ -60,96 +175,151 @@ def _ripple_carry(planes, carry, start):
 
 
 @njit(cache=True, nogil=True)
-def _ripple_add(planes, row, start, carry):
-    """Add the bit vector ``row`` at level ``start`` of ``planes``; ``carry`` is scratch."""
-    for w in range(planes.shape[1]):
-        carry[w] = row[w]
-    _ripple_carry(planes, carry, start)
-
-
-@njit(cache=True, nogil=True)
-def _add_counter(planes, counter, n_count_levels, start, carry):
-    """planes += counter << start, both vertical counters (levels, W): a bit-sliced ripple
-    adder over the counter's levels, then the carry rippled on."""
+def _compare_half(planes, n_levels, total, tie_bits, out, equal):
+    """out = lanes whose count in ``planes[:n_levels]`` exceeds ``total / 2`` (``tie_bits``
+    where an even total splits evenly); a bit-sliced comparison, vectorised over words."""
     n_words = planes.shape[1]
+    half = total // 2
     for w in range(n_words):
-        carry[w] = 0
-    for level in range(n_count_levels):
-        plane = planes[start + level]
-        add = counter[level]
+        out[w] = 0
+        equal[w] = _ALL_ONES
+    for level in range(n_levels - 1, -1, -1):
+        plane = planes[level]
+        if (half >> level) & 1:
+            for w in range(n_words):
+                equal[w] &= plane[w]
+        else:
+            for w in range(n_words):
+                out[w] |= equal[w] & plane[w]
+                equal[w] &= ~plane[w]
+    if total % 2 == 0:
         for w in range(n_words):
-            a = plane[w]
-            b = add[w]
-            c = carry[w]
-            half = a ^ b
-            plane[w] = half ^ c
-            carry[w] = (a & b) | (half & c)
-    _ripple_carry(planes, carry, start + n_count_levels)
+            out[w] |= equal[w] & tie_bits[w]
 
 
 @njit(cache=True, nogil=True)
-def weighted_sign(codebook, dots, tie_bits, out, planes, signed, counter, rows, carry):
+def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
     """out = sign(sum_m dots[m] * codebook[m]) in bipolar terms, packed; exact.
 
-    With weights ``w_m = |dots[m]|`` and rows ``r_m = codebook[m]`` complemented where
-    ``dots[m] < 0``, an output bit is 1 (bipolar -1) where ``2 * sum_m w_m r_m > sum_m w_m``,
-    0 where it is below and ``tie_bits`` where equal. When one weight exceeds the sum of all
-    the others it decides every bit, and the result is its (signed) row. Otherwise the weighted
-    sum is built bit-sliced in ``planes`` (levels >= bit_length(sum w) + 1, W): for each bit k
-    of the weights, the signed rows whose weight has bit k are counted 16 at a time by
-    carry-save adder trees (:func:`hdc._kernels.count_chunk`) into ``counter`` (levels >=
-    bit_length(M) + 4, W), which is added at level k; the rest (fewer than 16) are rippled in
-    at level k one by one. No per-bit counts are formed.
+    ``pool`` is the signed pool of the codebook (:func:`signed_pool`). With weights
+    ``w_m = |dots[m]|`` (divided by their common power of two, which changes no sign) and rows
+    ``r_m`` complemented where ``dots[m] < 0``, an output bit is 1 (bipolar -1) where
+    ``2 * sum_m w_m r_m > sum_m w_m``, 0 where it is below and ``tie_bits`` where equal. When
+    one weight exceeds all the others together it decides every bit: the result is its
+    (signed) row and nothing is counted.
 
-    Scratch: ``signed`` (M, W), ``rows`` (M,) int64, ``carry`` (W,).
+    Otherwise the weighted sum is built level by level into the vertical counter ``planes``,
+    with the weights in non-adjacent form (digits -1, 0, 1, at most every other one nonzero;
+    a digit -1 adds the complemented row and raises the threshold): the rows whose weight has
+    a digit at level ``k`` go through carry-save adder trees of 16 (or 8) rows, padded with
+    the zero row, into the window of levels ``k .. k + 5`` (or ``k + 4``), and each tree's
+    carry is rippled on from there (a ripple stops at the first level where no lane carries).
+    Each row is read once per nonzero digit of its weight.
+
+    Scratch: ``planes`` (levels >= bit_length(sum w) + 11, W); ``digits`` (3, >= M + 16)
+    int64; ``scratch`` (2, W).
     """
-    n_rows = codebook.shape[0]
-    n_levels, n_words = planes.shape
+    n_rows = dots.shape[0]
+    n_words = out.shape[0]
+    zero_row = 2 * n_rows
     best = 0
+    bits_or = np.int64(0)
+    for m in range(n_rows):
+        bits_or |= abs(dots[m])
+        if abs(dots[m]) > abs(dots[best]):
+            best = m
+    shift = 0
+    while bits_or != 0 and ((bits_or >> shift) & 1) == 0:
+        shift += 1
     total = np.int64(0)
     for m in range(n_rows):
-        w = abs(dots[m])
-        total += w
-        if w > abs(dots[best]):
-            best = m
-    top = abs(dots[best])
+        total += abs(dots[m]) >> shift
+    top = abs(dots[best]) >> shift
     if top > total - top:
-        mask = _ALL_ONES if dots[best] < 0 else np.uint64(0)
-        row = codebook[best]
+        src = pool[best + n_rows] if dots[best] < 0 else pool[best]
         for w in range(n_words):
-            out[w] = row[w] ^ mask
+            out[w] = src[w]
         return
-    for level in range(n_levels):
+    if total == 0:
         for w in range(n_words):
-            planes[level, w] = 0
+            out[w] = tie_bits[w]
+        return
+    # non-adjacent form of each weight: digits in {-1, 0, 1}, a third of them nonzero. A digit
+    # -1 at level k adds the complemented row (~r = 1 - r per lane) and 2**k to the threshold.
+    refs = digits[0]
+    plus = digits[1]
+    minus = digits[2]
+    bound = np.int64(0)
+    threshold = total
     for m in range(n_rows):
-        mask = _ALL_ONES if dots[m] < 0 else np.uint64(0)
-        row = codebook[m]
-        dst = signed[m]
+        weight = abs(dots[m]) >> shift
+        p = np.int64(0)
+        q = np.int64(0)
+        k = 0
+        while weight > 0:
+            if weight & 1:
+                if weight & 2:
+                    q |= np.int64(1) << k
+                    weight += 1
+                else:
+                    p |= np.int64(1) << k
+                    weight -= 1
+            weight >>= 1
+            k += 1
+        plus[m] = p
+        minus[m] = q
+        bound += p + q
+        threshold += 2 * q
+    n_levels = 1
+    while (max(bound, threshold) >> n_levels) > 0:
+        n_levels += 1
+    n_levels += 1  # room for the count, which never exceeds bound
+    counter = planes[: n_levels + 6]
+    for level in range(n_levels + 6):
+        plane = counter[level]
         for w in range(n_words):
-            dst[w] = row[w] ^ mask
-    k = 0
-    while (top >> k) > 0:
-        n_set = 0
+            plane[w] = 0
+    carry = scratch[0]
+    for level in range(n_levels):
+        n = 0
         for m in range(n_rows):
-            if (abs(dots[m]) >> k) & 1:
-                rows[n_set] = m
-                n_set += 1
-        in_trees = n_set - n_set % 16
-        if in_trees:
-            n_count_levels = 0
-            while (in_trees >> n_count_levels) > 0:
-                n_count_levels += 1
-            counter[:] = 0
-            count_chunk(signed, rows[:in_trees], counter)
-            _add_counter(planes, counter, n_count_levels, k, carry)
-        for i in range(in_trees, n_set):
-            _ripple_add(planes, signed[rows[i]], k, carry)
-        k += 1
-    # an odd total cannot tie; an even one takes tie_bits where 2 * count == total
-    majority_from_planes(planes, total, tie_bits, out)
+            negative = dots[m] < 0
+            if (plus[m] >> level) & 1:
+                refs[n] = m + n_rows if negative else m
+                n += 1
+            elif (minus[m] >> level) & 1:
+                refs[n] = m if negative else m + n_rows
+                n += 1
+        start = 0
+        while start < n:
+            left = n - start
+            size = 16 if left > 8 else 8
+            for i in range(left, size):  # pad with the zero row
+                refs[start + i] = zero_row
+            if size == 16:
+                _tree16(pool, refs[start:], counter, level, carry)
+                _ripple(counter, level + 6, carry)
+            else:
+                _tree8(pool, refs[start:], counter, level, carry)
+                _ripple(counter, level + 5, carry)
+            start += size
+    _compare_half(counter, n_levels, threshold, tie_bits, out, scratch[1])
 
 
+def weighted_sign_scratch(n_rows: int, n_words: int, max_weight: int):
+    """Scratch arrays of :func:`weighted_sign` for ``n_rows`` weights of at most
+    ``max_weight`` in absolute value: (planes, refs, scratch)."""
+    n_levels = (n_rows * max(1, int(max_weight))).bit_length() + 12
+    return (
+        np.empty((n_levels, n_words), dtype=np.uint64),
+        np.empty((3, n_rows + 16), dtype=np.int64),
+        np.empty((2, n_words), dtype=np.uint64),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The network
+# --------------------------------------------------------------------------------------------
 @njit(inline="always")
 def _state_hash(estimates):
     h = np.uint64(0xCBF29CE484222325)
@@ -161,13 +331,29 @@ def _state_hash(estimates):
 
 
 @njit(cache=True, nogil=True)
+def _solves(product, codebooks, offsets, indices):
+    """Whether the codevectors ``indices`` bind to ``product`` exactly."""
+    n_factors = offsets.shape[0] - 1
+    for w in range(product.shape[0]):
+        x = product[w]
+        for f in range(n_factors):
+            x ^= codebooks[offsets[f] + indices[f], w]
+        if x != 0:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _resonate_one(
-    product, codebooks, offsets, init, max_iter, history, seed, indices, estimates, scratch
+    product, codebooks, offsets, pools, pool_offsets, init, max_iter, history, seed, indices,
+    estimates,
 ):
     """One factorization. Returns (iterations, converged, solved, restarts).
 
     ``indices`` holds the decoded factors when ``solved`` (their product equals ``product``);
-    otherwise the caller decodes ``estimates``.
+    otherwise the caller decodes ``estimates``. The decoded factors are tested after every
+    factor's similarities (once each factor has been decoded once): a solution stops the
+    network before its cleanup.
     """
     n_factors = offsets.shape[0] - 1
     n_words = product.shape[0]
@@ -175,23 +361,24 @@ def _resonate_one(
     for f in range(n_factors):
         max_rows = max(max_rows, offsets[f + 1] - offsets[f])
     dots = np.empty(max_rows, dtype=np.int64)
-    rows = np.empty(max_rows, dtype=np.int64)
-    signed = np.empty((max_rows, n_words), dtype=np.uint64)
-    count_levels = 4
-    while (max_rows >> (count_levels - 4)) > 0:
-        count_levels += 1
-    counter = np.empty((count_levels, n_words), dtype=np.uint64)
-    u, new, tie, carry = scratch[0], scratch[1], scratch[2], scratch[3]
-    n_levels = 2
-    while (np.int64(1) << (n_levels - 1)) <= max_rows * 64 * n_words:
+    # weights are |dots| <= dim: scratch of weighted_sign for that bound
+    sum_bound = max_rows * 64 * n_words
+    n_levels = 12
+    while (sum_bound >> (n_levels - 12)) > 0:
         n_levels += 1
     planes = np.empty((n_levels, n_words), dtype=np.uint64)
+    digits = np.empty((3, max_rows + 16), dtype=np.int64)
+    scratch = np.empty((2, n_words), dtype=np.uint64)
+    u = np.empty(n_words, dtype=np.uint64)
+    new = np.empty(n_words, dtype=np.uint64)
+    tie = np.empty(n_words, dtype=np.uint64)
     seen = np.zeros(max(history, 1), dtype=np.uint64)
     state = np.uint64(seed)
     for f in range(n_factors):
         for w in range(n_words):
             estimates[f, w] = init[f, w]
     restarts = 0
+    decoded = 0  # factors decoded at least once since the (re)start
     for iteration in range(1, max_iter + 1):
         changed = False
         for f in range(n_factors):
@@ -202,31 +389,34 @@ def _resonate_one(
                     for w in range(n_words):
                         u[w] ^= estimates[g, w]
             book = codebooks[offsets[f] : offsets[f + 1]]
-            _dots(u, book, dots)
+            n_rows = book.shape[0]
+            bipolar_dots(u, book, dots)
             best = 0
-            for m in range(book.shape[0]):
+            for m in range(n_rows):
                 if abs(dots[m]) > abs(dots[best]):
                     best = m
             indices[f] = best
+            decoded = max(decoded, f + 1)
+            if decoded == n_factors and _solves(product, codebooks, offsets, indices):
+                return iteration, True, True, restarts
             for w in range(n_words):
-                state, bits = _next_random(state)
-                tie[w] = bits
+                state, random_bits = _next_random(state)
+                tie[w] = random_bits
             weighted_sign(
-                book, dots[: book.shape[0]], tie, new, planes, signed, counter, rows, carry
+                pools[pool_offsets[f] : pool_offsets[f + 1]],
+                dots[:n_rows],
+                tie,
+                new,
+                planes,
+                digits,
+                scratch,
             )
             for w in range(n_words):
                 if new[w] != estimates[f, w]:
                     changed = True
                 estimates[f, w] = new[w]
-        # the decoded factors reproduce the product exactly: a solution, and a fixed point
-        distance = np.uint64(0)
-        for w in range(n_words):
-            x = product[w]
-            for f in range(n_factors):
-                x ^= codebooks[offsets[f] + indices[f], w]
-            distance += popcount64(x)
-        if distance == 0 or not changed:
-            return iteration, True, distance == 0, restarts
+        if not changed:
+            return iteration, True, False, restarts
         if history == 0:
             continue
         h = _state_hash(estimates)
@@ -237,10 +427,11 @@ def _resonate_one(
         if cycle:
             # a limit cycle: restart from random estimates
             restarts += 1
+            decoded = 0
             for f in range(n_factors):
                 for w in range(n_words):
-                    state, bits = _next_random(state)
-                    estimates[f, w] = bits
+                    state, random_bits = _next_random(state)
+                    estimates[f, w] = random_bits
             for k in range(history):
                 seen[k] = 0
         else:
@@ -268,6 +459,8 @@ def resonate(
     products,
     codebooks,
     offsets,
+    pools,
+    pool_offsets,
     init,
     max_iter,
     history,
@@ -279,25 +472,26 @@ def resonate(
 ):
     """Factorize every product (n, W) over the codebooks; one problem per thread at a time.
 
-    Each problem has its own random stream (``seeds[i]``), so results do not depend on the
-    number of threads.
+    ``pools`` stacks the signed pool of every codebook (:func:`signed_pool`), factor ``f`` at
+    rows ``pool_offsets[f] : pool_offsets[f + 1]``. Each problem has its own random stream
+    (``seeds[i]``), so results do not depend on the number of threads.
     """
     n_factors = offsets.shape[0] - 1
     n_words = products.shape[1]
     for i in prange(products.shape[0]):
         estimates = np.empty((n_factors, n_words), dtype=np.uint64)
-        scratch = np.empty((4, n_words), dtype=np.uint64)
         it, ok, solved, n_restarts = _resonate_one(
             products[i],
             codebooks,
             offsets,
+            pools,
+            pool_offsets,
             init,
             max_iter,
             history,
             seeds[i],
             indices[i],
             estimates,
-            scratch,
         )
         if not solved:
             _decode(codebooks, offsets, estimates, indices[i])

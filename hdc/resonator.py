@@ -11,9 +11,12 @@ unbinding the other estimates from ``s`` and cleaning the result up in its codeb
 
 with bipolar vectors (bit 0 = +1, bit 1 = -1; XOR is the product). The cleanup is the
 similarity-weighted superposition of the codebook followed by the sign, i.e. a weighted majority;
-here it is exact, computed on packed words (bit-sliced counters), with a shortcut when one
+here it is exact, computed on packed words (bit-sliced counters fed by carry-save adder trees,
+one row per nonzero digit of its weight in non-adjacent form), with a shortcut when one
 codevector's weight exceeds all the others together (then the result is that codevector).
-Factors update in turn, each using the newest estimates of the others.
+Factors update in turn, each using the newest estimates of the others; the decoded factors are
+tested against ``s`` after every factor's similarities, so a solved problem stops before its
+next cleanup.
 """
 
 from __future__ import annotations
@@ -121,7 +124,10 @@ class Resonator:
     -----
     Cost per sweep: for each factor one Hamming pass over its codebook and one weighted majority
     of it (bit-sliced, skipped when one codevector dominates), all in one compiled kernel; a
-    batch of products runs in parallel, one product per thread.
+    batch of products runs in parallel, one product per thread. A full weighted majority costs
+    several Hamming passes (each row is added once per nonzero digit of its weight); with 32-row
+    codebooks it is most of the time, which bounds the speed-up over exhaustive search (``M**F``
+    distances) near ``M**(F - 1) / (passes + c * majorities)`` (see docs/symbolic.md).
 
     Thread safety: ``factorize`` draws the seeds of its products from the instance's generator;
     calls from several threads at once are safe in CPython but the seeds they draw then depend
@@ -153,6 +159,13 @@ class Resonator:
         self._stacked = np.ascontiguousarray(np.concatenate(self.codebooks))
         sizes = [book.shape[0] for book in self.codebooks]
         self._offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        # rows, complements and a zero row of every codebook, for the weighted majorities
+        self._pools = np.ascontiguousarray(
+            np.concatenate([_resonator_kernels.signed_pool(book) for book in self.codebooks])
+        )
+        self._pool_offsets = np.concatenate([[0], np.cumsum([2 * m + 1 for m in sizes])]).astype(
+            np.int64
+        )
 
     def __repr__(self) -> str:
         sizes = "x".join(str(b.shape[0]) for b in self.codebooks)
@@ -184,6 +197,8 @@ class Resonator:
                 batch,
                 self._stacked,
                 self._offsets,
+                self._pools,
+                self._pool_offsets,
                 self.initial,
                 self.max_iter,
                 self.history,

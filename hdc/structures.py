@@ -3,9 +3,11 @@
 Each structure is one bundle (or, for :class:`DistinctSequence`, one binding) of packed binary
 hypervectors: sets (:class:`Multiset`), key-value records (:class:`HashTable`), sequences
 (:class:`Sequence` by permutation, :class:`DistinctSequence` by binding) and graphs
-(:class:`Graph`), plus :func:`analogy` and :func:`ngrams`. Bundles keep their ``int32`` per-bit
-counters, so items can be added and removed exactly; the binary hypervector is the majority of
-the counters, computed on demand (ties decided by fixed tie bits drawn from ``random_state``).
+(:class:`Graph`), plus :func:`analogy` and :func:`ngrams`. Bundles keep per-bit integer
+counters (one byte per bit up to 127 terms, widened to ``int16`` or ``int32`` before a count
+could overflow), so items can be added and removed exactly; the binary hypervector is the
+majority of the counters, computed on demand (ties decided by fixed tie bits drawn from
+``random_state``).
 
 Queries are batched: many keys, items, positions or nodes go through one bind or permute call and
 one Hamming kernel call against the candidates. How reliable a query is at a given size is given
@@ -22,7 +24,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from hdc._validation import WORD_BITS, as_hypervectors, check_dim, check_random_state
+from hdc import _structure_kernels
+from hdc._validation import (
+    PARALLEL_WORDS,
+    WORD_BITS,
+    as_hypervectors,
+    check_dim,
+    check_random_state,
+)
 from hdc.associative import AssociativeMemory
 from hdc.bundling import counts as bit_counts
 from hdc.bundling import threshold as majority_of_counts
@@ -92,8 +101,8 @@ def _similarity(queries: np.ndarray, candidates: np.ndarray, dim: int) -> np.nda
     return 1.0 - hamming(queries, candidates) / dim
 
 
-# Hamming distances held at a time by _within (int64 entries).
-_WITHIN_CHUNK = 1 << 18
+# Cells of the full adjacency matrix an undirected neighbours query may build (bytes).
+_SYMMETRIC_CELLS = 1 << 26
 
 
 def _max_distance(threshold: float, dim: int) -> int:
@@ -106,27 +115,65 @@ def _max_distance(threshold: float, dim: int) -> int:
     return d
 
 
+def _parallel(n_queries: int, n_candidates: int, n_words: int) -> bool:
+    """Whether a batched query is big enough to pay for a thread-pool launch."""
+    return n_queries > 1 and n_queries * n_candidates * n_words >= PARALLEL_WORDS
+
+
 def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: int) -> np.ndarray:
-    """(k, n) booleans ``similarity >= threshold``, compared as integer distances in chunks of
-    queries (no float matrix)."""
+    """(k, n) booleans ``similarity >= threshold``, compared as integer distances inside the
+    kernel (no distance or float matrix)."""
     limit = _max_distance(threshold, dim)
     out = np.empty((queries.shape[0], candidates.shape[0]), dtype=bool)
-    rows = max(1, _WITHIN_CHUNK // max(1, candidates.shape[0]))
-    for start in range(0, queries.shape[0], rows):
-        stop = min(queries.shape[0], start + rows)
-        np.less_equal(hamming(queries[start:stop], candidates), limit, out=out[start:stop])
+    if out.size == 0:
+        return out
+    n_words = queries.shape[1]
+    if _parallel(queries.shape[0], candidates.shape[0], n_words):
+        block = _structure_kernels.block_rows(n_words)
+        _structure_kernels.within(queries, candidates, limit, block, out)
+    else:
+        _structure_kernels.within_serial(queries, candidates, limit, out)
     return out
 
 
+_COUNTER_TYPES = (np.int8, np.int16, np.int32)
+
+
+def _counter_type(bound: int) -> type:
+    """The narrowest counter type holding every value in ``[-bound, bound]``."""
+    for kind in _COUNTER_TYPES:
+        if bound <= np.iinfo(kind).max:
+            return kind
+    raise ValueError("too many items for int32 counters (more than 2**31 - 1 in total)")
+
+
 class _Bundle:
-    """Per-bit ``int32`` counters of a bundle, their total weight, and the cached majority."""
+    """Per-bit counters of a bundle, their total weight, and the cached majority.
+
+    The counters take the narrowest of ``int8``, ``int16`` and ``int32`` that holds them, and
+    widen before an addition could overflow (a bound from the current extremes and the
+    weight added): one byte per bit for up to 127 items, with identical results.
+    """
 
     def __init__(self, dim: int, random_state: Any) -> None:
         self.dim = dim
-        self.counts = np.zeros(dim, dtype=np.int32)
+        self.counts = np.zeros(dim, dtype=_COUNTER_TYPES[0])
         self.total = 0
         self.tie_seed = int(check_random_state(random_state).integers(0, 2**63))
         self._value: np.ndarray | None = None
+
+    def _largest(self) -> int:
+        if self.counts.size == 0:
+            return 0
+        return max(int(self.counts.max()), -int(self.counts.min()))
+
+    def _reserve(self, reach: int) -> None:
+        """Widen the counters so that adding terms of total absolute weight ``reach`` fits."""
+        if abs(self.total) + reach > _INT32_MAX:
+            raise ValueError("too many items for int32 counters (more than 2**31 - 1 in total)")
+        kind = _counter_type(self._largest() + reach)
+        if np.iinfo(kind).max > np.iinfo(self.counts.dtype).max:
+            self.counts = self.counts.astype(kind)
 
     def add(self, hvs: np.ndarray, weights: np.ndarray | None = None) -> None:
         batch = hvs.reshape(-1, hvs.shape[-1])
@@ -134,15 +181,15 @@ class _Bundle:
             return
         added = int(batch.shape[0] if weights is None else weights.sum())
         reach = int(batch.shape[0] if weights is None else np.abs(weights).sum())
-        if abs(self.total) + reach > _INT32_MAX or np.abs(self.counts).max() + reach > _INT32_MAX:
-            raise ValueError("too many items for int32 counters (more than 2**31 - 1 in total)")
-        self.counts += bit_counts(batch, weights)
+        self._reserve(reach)
+        self.counts += bit_counts(batch, weights).astype(self.counts.dtype)
         self.total += added
         self._value = None
 
     def roll_in(self, other: _Bundle, shift: int) -> None:
         """Add another bundle's counters rotated by ``shift`` bits (as :func:`hdc.permute`)."""
-        self.counts += np.roll(other.counts, shift)
+        self._reserve(other._largest())
+        self.counts += np.roll(other.counts, shift).astype(self.counts.dtype)
         self.total += other.total
         self._value = None
 
@@ -172,10 +219,11 @@ class _Bundled:
 
     @property
     def counts(self) -> np.ndarray:
-        """Per-bit ``int32`` counters of ones over the bundled terms (a read-only view)."""
-        view = self._bundle.counts.view()
-        view.setflags(write=False)
-        return view
+        """Per-bit counters of ones over the bundled terms, as ``int32`` (a read-only copy: the
+        structure stores them in the narrowest integer type that holds them)."""
+        out = self._bundle.counts.astype(np.int32)
+        out.setflags(write=False)
+        return out
 
     @property
     def nbytes(self) -> int:
@@ -237,7 +285,7 @@ def _single_or_batch(result: np.ndarray, given: np.ndarray) -> Any:
 class Multiset(_Bundled):
     """A multiset of hypervectors: the majority bundle of its members.
 
-    Members are added and removed exactly: the per-bit ``int32`` counters are kept, and the
+    Members are added and removed exactly: the per-bit integer counters are kept, and the
     binary hypervector (:attr:`value`) is their majority, computed on demand. Membership is a
     similarity test: a member's similarity to the bundle is about
     :func:`hdc.member_similarity` ``(len(self))``, a non-member's about 0.5; the default
@@ -255,7 +303,8 @@ class Multiset(_Bundled):
     value : numpy.ndarray of uint64, shape ``(dim // 64,)``
         The binary hypervector of the multiset (read-only).
     counts : numpy.ndarray of int32, shape ``(dim,)``
-        Per-bit number of ones over the members (with multiplicity); a read-only view.
+        Per-bit number of ones over the members (with multiplicity); a read-only copy. The
+        multiset stores them as ``int8`` up to 127 members, widening to ``int16`` and ``int32``.
 
     Notes
     -----
@@ -868,9 +917,28 @@ class Graph(_Bundled):
         Node ``j`` is a neighbour of node ``i`` when its similarity to ``i``'s unbound
         neighbourhood reaches ``threshold`` (see :meth:`neighbour_similarity`).
         """
+        if direction not in ("out", "in"):
+            raise ValueError(f"direction must be 'out' or 'in', got {direction!r}")
         t = self._threshold(threshold)
-        probes = self._neighbourhoods(nodes, direction)
-        rows = _within(probes, self.nodes, t, self.dim) & (len(self) > 0)
+        n = self.nodes.shape[0]
+        idx = np.atleast_1d(self._indices(nodes, "nodes")).ravel()
+        if not self.directed and n * n <= _SYMMETRIC_CELLS and 2 * np.unique(idx).size >= n:
+            # popcount(value ^ node_i ^ node_j) is symmetric: every pair once, for all nodes
+            full = np.empty((n, n), dtype=bool)
+            if len(self) > 0:
+                _structure_kernels.within_symmetric(
+                    bind(self.value, self.nodes),
+                    self.nodes,
+                    _max_distance(t, self.dim),
+                    _structure_kernels.block_rows(self.nodes.shape[1]),
+                    full,
+                )
+            else:
+                full[:] = False
+            rows = full if np.array_equal(idx, np.arange(n)) else full[idx]
+        else:
+            probes = self._neighbourhoods(idx, direction)
+            rows = _within(probes, self.nodes, t, self.dim) & (len(self) > 0)
         return rows[0] if np.ndim(nodes) == 0 else rows
 
 

@@ -28,19 +28,11 @@ def ref_weighted_sign(codebook, dots, tie_bits):
 
 def run_weighted_sign(codebook, dots, tie_bits):
     n_rows, n_words = codebook.shape
-    levels = int(np.abs(dots).sum()).bit_length() + 2
+    dots = np.asarray(dots, dtype=np.int64)
     out = np.empty(n_words, dtype=np.uint64)
-    _resonator_kernels.weighted_sign(
-        codebook,
-        np.asarray(dots, dtype=np.int64),
-        tie_bits,
-        out,
-        np.empty((levels, n_words), dtype=np.uint64),
-        np.empty((n_rows, n_words), dtype=np.uint64),
-        np.empty((n_rows.bit_length() + 4, n_words), dtype=np.uint64),
-        np.empty(n_rows, dtype=np.int64),
-        np.empty(n_words, dtype=np.uint64),
-    )
+    scratch = _resonator_kernels.weighted_sign_scratch(n_rows, n_words, int(np.abs(dots).max()))
+    pool = _resonator_kernels.signed_pool(codebook)
+    _resonator_kernels.weighted_sign(pool, dots, tie_bits, out, *scratch)
     return out
 
 
@@ -48,10 +40,14 @@ def run_weighted_sign(codebook, dots, tie_bits):
 def test_weighted_sign_matches_reference(seed, n_rows, dim):
     rng = np.random.default_rng(seed)
     codebook = hdc.random(n_rows, dim, random_state=rng)
-    scale = int(rng.choice([1, 3, 50, dim]))
+    scale = int(rng.choice([1, 3, 50, dim, 2**20]))
     dots = rng.integers(-scale, scale + 1, size=n_rows)
     if rng.random() < 0.3:  # one dominant weight: the shortcut
         dots[rng.integers(n_rows)] = int(rng.choice([-1, 1])) * (np.abs(dots).sum() + 1)
+    if rng.random() < 0.3:  # a common power of two, divided out
+        dots = dots << int(rng.integers(1, 5))
+    if rng.random() < 0.2:  # runs of ones: negative digits of the non-adjacent form
+        dots = np.where(rng.random(n_rows) < 0.5, -1, 1) * (2 ** rng.integers(1, 12, n_rows) - 1)
     tie_bits = hdc.random(None, dim, random_state=rng)
     expected = ref_weighted_sign(codebook, dots, tie_bits)
     assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits), expected)

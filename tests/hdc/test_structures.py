@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import hdc
 from hdc.bundling import _tie_bits
 
+from ._reference import hamming as ref_hamming
 from ._reference import pack_bits, unpack_bits
 
 settings.register_profile("hdkit", deadline=None, max_examples=60)
@@ -248,6 +249,48 @@ def test_sequence_matches_reference(dim):
     )
 
 
+@pytest.mark.parametrize("weight", [1, 100, 300, 40000])
+def test_multiset_counters_widen_before_they_overflow(weight):
+    """Counters start as int8 and widen to int16 / int32 exactly when a count could pass the
+    type's range; the counts and the value equal the reference on bits throughout, and
+    removals take the counts back (also below zero)."""
+    rng = np.random.default_rng(weight)
+    items = hdc.random(6, 128, random_state=rng)
+    ms = hdc.Multiset(128, random_state=3)
+    weights = np.zeros(6, dtype=np.int64)
+    for step in range(8):
+        add = rng.integers(0, weight + 1, size=6)
+        ms.add(items, add)
+        weights += add
+        if step % 3 == 2:
+            ms.remove(items[:2], weight)
+            weights[:2] -= weight
+        expected, ones = ref_majority(unpack_bits(items), weights, ms._bundle.tie_seed)
+        assert np.array_equal(ms.counts, ones) and ms.counts.dtype == np.int32
+        assert np.array_equal(ms.value, pack_bits(expected))
+        largest = np.abs(ones).max()
+        assert np.iinfo(ms._bundle.counts.dtype).max >= largest
+    stored = ms._bundle.counts.dtype
+    assert stored == (np.int8 if weight == 1 else np.int16 if weight < 1000 else np.int32)
+    assert ms.nbytes == 128 * np.dtype(stored).itemsize + 128 // 8
+
+
+def test_sequence_concatenation_widens_the_counters():
+    items = hdc.random(2, 64, random_state=0)
+    first, second = hdc.Sequence(64, random_state=1), hdc.Sequence(64, random_state=1)
+    for _ in range(150):
+        first.append(items[0])
+        second.append(items[1])
+    whole = hdc.Sequence(64, random_state=1)
+    whole.append(np.repeat(items, 150, axis=0))
+    assert first._bundle.counts.dtype == np.int8
+    assert np.abs(first.counts).max() + np.abs(second.counts).max() > 127
+    first.extend(second)
+    assert first._bundle.counts.dtype == np.int16
+    assert np.array_equal(first.counts, whole.counts)
+    assert np.array_equal(first.value, whole.value)
+
+
 @given(seeds, st.integers(1, 8), st.integers(1, 8))
 def test_sequence_concatenation_equals_appending(seed, n1, n2):
     items = hdc.random(n1 + n2, 256, random_state=seed)
@@ -485,9 +528,48 @@ def test_integer_distance_threshold_equals_float_similarity_test(seed, t, dim):
     assert np.array_equal(structures._within(q, c, t, dim), expected)
 
 
-def test_within_in_chunks(monkeypatch):
+@given(
+    seeds,
+    st.integers(1, 9),
+    st.integers(1, 13),
+    st.sampled_from([64, 192]),
+    st.sampled_from([4, 8, 1000]),
+)
+def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, dim, block):
+    """The blocked kernels (parallel and serial) against distances on unpacked bits:
+    thresholds, and the symmetric adjacency."""
+    from hdc import _structure_kernels as sk
+
+    rng = np.random.default_rng(seed)
+    candidates = hdc.random(n_candidates, dim, random_state=rng)
+    queries = hdc.random(n_queries, dim, random_state=rng)
+    queries[: n_queries // 2] = candidates[rng.integers(0, n_candidates, n_queries // 2)]
+    d = ref_hamming(queries, candidates)
+    limit = int(rng.integers(0, dim))
+    out = np.empty((n_queries, n_candidates), dtype=bool)
+    sk.within(queries, candidates, limit, block, out)
+    assert np.array_equal(out, d <= limit)
+    out[:] = False
+    sk.within_serial(queries, candidates, limit, out)
+    assert np.array_equal(out, d <= limit)
+    value = hdc.random(None, dim, random_state=rng)
+    probes = candidates ^ value
+    full = np.empty((n_candidates, n_candidates), dtype=bool)
+    sk.within_symmetric(probes, candidates, limit, block, full)
+    assert np.array_equal(full, ref_hamming(probes, candidates) <= limit)
+
+
+def test_graph_neighbours_of_many_nodes_use_the_symmetric_kernel():
+    """Every node, a subset with repeats and one node give the same rows as the generic
+    threshold test (undirected graphs)."""
     from hdc import structures
 
-    monkeypatch.setattr(structures, "_WITHIN_CHUNK", 5)
-    q, c = hdc.random(9, 128, random_state=0), hdc.random(4, 128, random_state=1)
-    assert np.array_equal(structures._within(q, c, 0.5, 128), hdc.similarity(q, c) >= 0.5)
+    nodes = hdc.item_memory(40, 1024, random_state=0)
+    g = hdc.Graph.from_edges([[0, 1], [1, 2], [5, 7], [7, 39], [20, 21]], nodes, random_state=0)
+    t = g._threshold(None)
+    generic = structures._within(g._neighbourhoods(np.arange(40), "out"), nodes, t, 1024)
+    assert np.array_equal(g.neighbours(np.arange(40)), generic)
+    picked = np.r_[np.arange(25), 7, 7, 3]
+    assert np.array_equal(g.neighbours(picked), generic[picked])
+    assert np.array_equal(g.neighbours(7), generic[7])
+    assert g.neighbours(7).nonzero()[0].tolist() == [5, 39]

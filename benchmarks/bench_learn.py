@@ -14,8 +14,10 @@ Threads are set explicitly on both sides (``numba.set_num_threads`` /
 process (what a user running a script sees), ``--compare-repeats`` times, interleaved; the
 records carry the load average and minor page faults. Reported: accuracy of every pipeline,
 encode / fit / predict seconds (min / median / max) and the ratios torchhd / hdkit paired by
-repeat. Rows: all of digits (1,347 / 450), the first ``--letter-train`` training and
-``--letter-test`` test rows of letter, ``--fashion-train`` / ``--fashion-test`` of Fashion-MNIST.
+repeat. D is ``--compare-dim`` (default 2,048: the shipped AdaptHD's cost per run). Rows: the
+first ``--digits-train`` training rows of digits and all its 450 test rows, the first
+``--letter-train`` training and ``--letter-test`` test rows of letter, ``--fashion-train`` /
+``--fashion-test`` of Fashion-MNIST.
 
 ``peers``: ``encode_record`` (``RecordEncoder`` vs a numpy implementation on unpacked int8 bits),
 ``encode_rff`` (no peer), ``encode_conv`` on image datasets (``ConvolutionEncoder`` vs numpy
@@ -64,8 +66,10 @@ from hdkit.datasets import DatasetNotFoundError, load_dataset
 
 FULL = "(full data, no peer)"
 # torchhd section: rows of the datasets larger than a run can afford on the torchhd side
+DIGITS_TRAIN = 500
 LETTER_TRAIN, LETTER_TEST = 1000, 2000
-FASHION_TRAIN, FASHION_TEST = 500, 2000
+FASHION_TRAIN, FASHION_TEST = 200, 2000
+COMPARE_DIM = 2048
 IMAGE_DATASETS = ("digits", "fashion-mnist")  # letter's 16 features are not a 4x4 image
 
 
@@ -274,7 +278,7 @@ def comparison_rows(args) -> dict:
     """{dataset: (training rows, test rows)} of the torchhd section (None: all)."""
     if args.quick:
         return {name: (120, 60) for name in args.datasets}
-    return {"digits": (None, None), "letter": (args.letter_train, args.letter_test),
+    return {"digits": (args.digits_train, None), "letter": (args.letter_train, args.letter_test),
             "fashion-mnist": (args.fashion_train, args.fashion_test)}
 
 
@@ -284,7 +288,7 @@ def run_torchhd(args) -> dict:
     if versions is None:
         print("torchhd section skipped: torch and torch-hd are not importable")
         return {"skipped": "torch / torch-hd not importable"}
-    dim, epochs, repeats = args.dim, args.epochs, args.compare_repeats
+    dim, epochs, repeats = args.compare_dim, args.epochs, args.compare_repeats
     threads, fit_batches = args.threads, _comparison.FIT_BATCHES
     if args.quick:
         dim, epochs, repeats, threads, fit_batches = 1024, 2, 1, [1], (32,)
@@ -326,6 +330,12 @@ def main(argv: list[str] | None = None) -> None:
                              "(peers: numba's default, torch at the largest)")
     parser.add_argument("--compare-repeats", type=int, default=3,
                         help="torchhd section: fresh-process measurements per side and setting")
+    parser.add_argument("--compare-dim", type=int, default=COMPARE_DIM,
+                        help="torchhd section: D (torchhd's shipped AdaptHD re-encodes every "
+                             "epoch at about 5 ms per digits row at D=2048 on a busy 2-core "
+                             "machine)")
+    parser.add_argument("--digits-train", type=int, default=DIGITS_TRAIN,
+                        help="torchhd section: digits training rows (its 450 test rows all)")
     parser.add_argument("--letter-train", type=int, default=LETTER_TRAIN)
     parser.add_argument("--letter-test", type=int, default=LETTER_TEST)
     parser.add_argument("--fashion-train", type=int, default=FASHION_TRAIN)

@@ -366,13 +366,14 @@ def torchhd_available() -> str | None:
 
 def compare(datasets: list[str], *, threads: list[int], repeats: int, dim: int, levels: int,
             epochs: int, rows: dict, seed: int = 0, fit_batches=FIT_BATCHES,
-            log=print) -> dict:
+            log=None) -> dict:
     """Batch selection then the interleaved measurements of every dataset; the raw records.
 
     ``rows`` maps a dataset to ``(n_train, n_test)`` (None: all rows).
     """
     import tempfile
 
+    log = log or (lambda text: print(text, flush=True))
     with tempfile.TemporaryDirectory(prefix="hdkit-compare-") as folder:
         return _compare(datasets, threads, repeats, dim, levels, epochs, rows, seed,
                         fit_batches, log, Path(folder))

@@ -143,15 +143,20 @@ def _torch(spec: dict):
     return torch
 
 
+def _tensors(torch, data):
+    """Training rows, test rows (both scaled by the training rows) and training labels."""
+    X_train, X_test, y_train = data[:3]
+    return (torch.from_numpy(to_unit_range(X_train, X_train)),
+            torch.from_numpy(to_unit_range(X_train, X_test)), torch.from_numpy(y_train))
+
+
 def run_torchhd_shipped(spec: dict, data) -> dict:
     torch = _torch(spec)
     from torch.utils.data import DataLoader, TensorDataset
     from torchhd.classifiers import AdaptHD
 
-    X_train, X_test, y_train, y_test, n_classes = data
-    Xtr = torch.from_numpy(to_unit_range(X_train, X_train))
-    Xte = torch.from_numpy(to_unit_range(X_train, X_test))
-    ytr = torch.from_numpy(y_train)
+    X_train, _, _, y_test, n_classes = data
+    Xtr, Xte, ytr = _tensors(torch, data)
     n_features, dim, levels = X_train.shape[1], spec["dim"], spec["levels"]
     b = spec.get("shipped_batch", SHIPPED_BATCH)
 
@@ -216,20 +221,16 @@ class TorchPipeline:
         return model, epochs_run
 
     def predict_encoded(self, model, H, batch: int):
+        """Class indices: the most cosine-similar prototype of each row of ``H``."""
         with self.torch.no_grad():
-            return torch_cat_argmax(self.torch, model, H, batch)
-
-
-def torch_cat_argmax(torch, model, H, batch: int):
-    return torch.cat([model(H[s : s + batch]).argmax(1) for s in range(0, len(H), batch)])
+            return self.torch.cat([model(H[s : s + batch]).argmax(1)
+                                   for s in range(0, len(H), batch)])
 
 
 def run_torchhd_pipeline(spec: dict, data) -> dict:
     torch = _torch(spec)
-    X_train, X_test, y_train, y_test, n_classes = data
-    Xtr = torch.from_numpy(to_unit_range(X_train, X_train))
-    Xte = torch.from_numpy(to_unit_range(X_train, X_test))
-    ytr = torch.from_numpy(y_train)
+    X_train, _, _, y_test, n_classes = data
+    Xtr, Xte, ytr = _tensors(torch, data)
     eb, fb = spec["encode_batch"], spec["fit_batch"]
     pipe = TorchPipeline(torch, X_train.shape[1], n_classes, spec)
     w = WARMUP_ROWS
@@ -499,7 +500,7 @@ def _acc(values: list[float]) -> str:
 def markdown_table(summary: list[dict]) -> str:
     """One row per (dataset, threads): accuracies, hdkit's seconds, the ratio ranges."""
     head = ("| dataset | threads | rows train / test | accuracy hdkit / shipped / pipeline "
-            "| hdkit encode / fit / predict (s) | shipped AdaptHD: fit, predict (x) "
+            "| hdkit encode / fit / predict (s) | shipped AdaptHD: encode, fit, predict (x) "
             "| pipeline: encode, fit, predict (x) | load (1 min) |")
     lines = [head, "|" + "---|" * 8]
     for e in summary:
@@ -511,7 +512,7 @@ def markdown_table(summary: list[dict]) -> str:
         secs = " / ".join(_range(ours["seconds"][ph], ".3g") for ph in PHASES)
         shipped = ratios.get("torchhd_shipped")
         pipe = ratios.get("torchhd_pipeline")
-        shipped_txt = (", ".join(_range(shipped[ph], ".0f") + "x" for ph in ("fit", "predict"))
+        shipped_txt = (", ".join(_range(shipped[ph], ".0f") + "x" for ph in PHASES)
                        if shipped else "-")
         pipe_txt = (", ".join(_range(pipe[ph], ".0f") + "x" for ph in PHASES) if pipe else "-")
         load = _range(ours["loadavg_1min"], ".1f")

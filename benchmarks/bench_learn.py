@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> None:
                         choices=["torchhd", "peers"])
     parser.add_argument("--datasets", nargs="+", default=["digits", "letter"],
                         choices=["digits", "letter", "fashion-mnist"])
-    parser.add_argument("--dim", type=int, default=10000)
+    parser.add_argument("--dim", type=int, default=10000, help="peers: D")
     parser.add_argument("--levels", type=int, default=32, help="record encoding levels")
     parser.add_argument("--epochs", type=int, default=10, help="AdaptHD retraining epochs")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],

@@ -1,53 +1,42 @@
-"""Benchmark of hdkit's learning half: encoders and HDClassifier, beside peers in the same run.
+"""Benchmark of hdkit's learning half: HDClassifier beside torchhd, and the encoders beside peers.
 
-For each dataset (sklearn digits, UCI letter, Fashion-MNIST) it measures
+Two sections (``--sections``, default both):
 
-1. ``encode_record``: record encoding at ``--dim`` bits with ``encoders.RecordEncoder`` vs
-   torchhd's identical encoding (``hash_table(keys, levels(x)).sign()``, the encoder of its
-   AdaptHD/Vanilla classifiers) and a plain numpy implementation on unpacked bipolar bits (int8);
-   ``encode_rff``: ``ProjectionEncoder(kind="rff")`` (no peer); ``encode_conv`` (image datasets:
-   digits 8x8, Fashion-MNIST 28x28): ``ConvolutionEncoder`` vs the same encoding in numpy
-   (sliding windows, einsum, max-pooling, ``packbits``) and in torch (``conv2d`` +
-   ``max_pool2d(ceil_mode=True)``), with the share of bits that differ from ours (float sums in
-   another order: responses within rounding of a threshold);
-2. ``adapthd_fit`` / ``adapthd_predict``: the same method end to end, record encoding + AdaptHD
-   retraining for ``--epochs`` passes: ``HDClassifier(encoder=RecordEncoder(...), margin=0)`` vs
-   ``torchhd.classifiers.AdaptHD`` with the same dim, levels and epochs (fit and predict time,
-   accuracy of both on the same test samples);
-3. ``centroid``: a centroid classifier on the same packed encodings: ``HDClassifier(epochs=0)``
-   vs scikit-learn's ``NearestCentroid`` on the unpacked bits (fit + predict, unpacking included);
-4. ``default_fit`` / ``default_predict``: ``HDClassifier()`` with its defaults (one run, no peer).
+``torchhd``: hdkit's ``HDClassifier`` (record encoding + AdaptHD retraining) beside two torchhd
+baselines on the same rows, each with its accuracy (``benchmarks/_comparison.py`` says exactly
+what each side runs): torchhd's shipped ``AdaptHD`` called as torchhd's own example calls it, and
+the pipeline a careful torchhd user writes (encode once, ``Centroid.add``, ``add_adapt`` passes;
+its batches chosen per dataset on a validation split, torch's huge-page allocation on). Same
+encoding, D (``--dim``), levels and epochs (``--epochs``) on every side; hdkit and the pipeline
+stop after an epoch without updates and report the epochs run, the shipped AdaptHD runs all.
+Threads are set explicitly on both sides (``numba.set_num_threads`` /
+``torch.set_num_threads``) at each of ``--threads``. Every measurement runs in a fresh Python
+process (what a user running a script sees), ``--compare-repeats`` times, interleaved; the
+records carry the load average and minor page faults. Reported: accuracy of every pipeline,
+encode / fit / predict seconds (min / median / max) and the ratios torchhd / hdkit paired by
+repeat. D is ``--compare-dim`` (default 2,048: the shipped AdaptHD's cost per run). Rows: the
+first ``--digits-train`` training rows of digits and all its 450 test rows, the first
+``--letter-train`` training and ``--letter-test`` test rows of letter, ``--fashion-train`` /
+``--fashion-test`` of Fashion-MNIST.
 
-How the two sides are compared:
+``peers``: ``encode_record`` (``RecordEncoder`` vs a numpy implementation on unpacked int8 bits),
+``encode_rff`` (no peer), ``encode_conv`` on image datasets (``ConvolutionEncoder`` vs numpy
+einsum + max-pooling and torch ``conv2d`` + ``max_pool2d``, with the share of differing bits),
+``adapthd`` fit / predict on all the data (no peer), ``centroid`` (``HDClassifier(epochs=0)`` vs
+scikit-learn's ``NearestCentroid`` on the unpacked bits) and ``HDClassifier()`` defaults. Both
+sides of a row run on the same samples (the first ``--peer-samples`` rows) in this process, the
+best of ``--repeat`` after one untimed warm-up; ``(full data, no peer)`` rows are ours alone.
 
-- every row with a peer runs both sides on the same samples: the first ``n`` training rows
-  (encoding, fit) and the first ``min(n, n_test)`` test rows (predict, accuracy), both fitted on
-  those training rows only. ``n`` is ``--peer-samples`` (default 2000) for the numpy and sklearn
-  peers, ``--conv-peer-samples`` (default 10000 images) for the convolution peers and
-  ``--torchhd-samples`` for torchhd (default: ``--peer-samples``, but at most 200 on
-  Fashion-MNIST, where torchhd takes 30-50 ms per image and epoch). The speed-up is
-  ``peer_s / ours_s`` on those samples;
-- rows whose peer column reads ``(full data, no peer)`` are ours alone on the whole training
-  and test sets (encoding rows: train + test), with their accuracy on the whole test set;
-- both sides are timed the same way: the best of ``--repeat`` (default 3) runs after one untimed
-  warm-up call on a few rows (numba compilation, torch thread start-up); each timed fit builds a
-  fresh model;
-- torchhd's batch size (rows per ``(batch, features, dim)`` float32 tensor, which torchhd
-  materialises twice: the levels, then their binding with the keys) is chosen per dataset by
-  measuring the encoding on one batch of rows at ``cap``, ``cap / 4`` and ``cap / 16`` rows and
-  keeping the fastest, where ``cap`` keeps that tensor within 1 GiB and at most 1024 rows
-  (letter 1024, digits 419, Fashion-MNIST 34 at ``dim=10000``). The measured times per sample
-  are printed and stored (``torch_batch``). Encoding, AdaptHD fit and predict use that batch.
+torch and torch-hd are optional (``pip install torch==2.13.0`` then ``pip install --no-deps
+torch-hd`` plus pandas and requests); without them the torchhd section and the torch row say so.
 
-torchhd is optional (``pip install torch==2.13.0`` then ``pip install torch-hd`` plus pandas and
-requests; add ``--no-deps`` if it would pull another torch); without it those rows say so and
-the numpy / sklearn peers still run.
+    python benchmarks/bench_learn.py --sections torchhd        # the torchhd comparison
+    python benchmarks/bench_learn.py --sections peers --datasets digits letter fashion-mnist
+    python benchmarks/bench_learn.py --sections torchhd --quick  # tiny end-to-end check
+    python benchmarks/_comparison.py --ranges A.json B.json      # ranges over two runs
 
-    python benchmarks/bench_learn.py                        # digits and letter
-    python benchmarks/bench_learn.py --datasets digits letter fashion-mnist
-
-Writes ``benchmarks/results/bench_learn.json`` (``--out``): the arguments, versions, the torchhd
-batch-size measurements and one record per table row.
+Writes ``benchmarks/results/bench_learn.json`` (``--out``): the arguments, versions, machine
+state, the torchhd records and summary, and the peer rows.
 """
 
 from __future__ import annotations
@@ -55,9 +44,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import time
 import warnings
 
+import _comparison  # benchmarks/ on path
 import numpy as np
 from _common import (  # benchmarks/ on path
     RESULTS_DIR,
@@ -73,26 +64,22 @@ from encoders import ConvolutionEncoder, ProjectionEncoder, RecordEncoder
 from hdc import HDClassifier
 from hdkit.datasets import DatasetNotFoundError, load_dataset
 
-# torchhd's default sample count per dataset, below --peer-samples (seconds per image and epoch)
-TORCHHD_SAMPLES = {"fashion-mnist": 200}
-TORCH_BATCH_BYTES = 2**30  # budget for one (batch, features, dim) float32 tensor
-TORCH_BATCH_MAX = 1024
 FULL = "(full data, no peer)"
+# torchhd section: rows of the datasets larger than a run can afford on the torchhd side
+DIGITS_TRAIN = 500
+LETTER_TRAIN, LETTER_TEST = 1000, 2000
+FASHION_TRAIN, FASHION_TEST = 200, 2000
+COMPARE_DIM = 2048
 IMAGE_DATASETS = ("digits", "fashion-mnist")  # letter's 16 features are not a 4x4 image
 
 
-def load_torchhd():
-    os.environ.setdefault("TQDM_DISABLE", "1")  # AdaptHD.fit's per-epoch progress bar
+def load_torch():
+    """(torch, its version) or (None, why not)."""
     try:
         import torch
-        import torchhd  # noqa: F401
-        from torchhd import functional
-        from torchhd.classifiers import AdaptHD
     except ImportError as exc:
-        return None, f"torchhd not available ({exc}); torchhd rows skipped"
-    version = (f"torch {torch.__version__}, torch-hd {torchhd.__version__}, "
-               f"threads {torch.get_num_threads()}")
-    return (torch, functional, AdaptHD), version
+        return None, f"torch not available ({exc})"
+    return torch, f"torch {torch.__version__}"
 
 
 # ------------------------------------------------------------------------------------ peers
@@ -149,43 +136,6 @@ def torch_conv(torch, X: np.ndarray, enc: ConvolutionEncoder) -> np.ndarray:
     return np.concatenate(out)
 
 
-def to_unit_range(X_fit: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Per-feature min-max scaling (from ``X_fit``) to [-1, 1] (torchhd's Level range), clipped."""
-    low, high = X_fit.min(axis=0), X_fit.max(axis=0)
-    span = np.where(high > low, high - low, 1.0)
-    return np.clip(2 * (X - low) / span - 1, -1, 1).astype(np.float32)
-
-
-def torch_batch_candidates(n_features: int, dim: int) -> list[int]:
-    """``cap``, ``cap // 4``, ``cap // 16`` rows, ``cap`` keeping (rows, features, dim) float32
-    within ``TORCH_BATCH_BYTES`` and at most ``TORCH_BATCH_MAX`` rows."""
-    cap = int(max(1, min(TORCH_BATCH_MAX, TORCH_BATCH_BYTES // (4 * n_features * dim))))
-    return sorted({cap, max(1, cap // 4), max(1, cap // 16)}, reverse=True)
-
-
-def torch_encode(th, keys, levels, Xt, bs: int):
-    torch, functional, _ = th
-    with torch.no_grad():
-        return [functional.hash_table(keys.weight, levels(Xt[s : s + bs])).sign()
-                for s in range(0, len(Xt), bs)]
-
-
-def pick_torch_batch(th, keys, levels, X: np.ndarray, dim: int, repeat: int):
-    """Time torchhd's encoding of one ``cap``-row batch at each candidate batch size; the fastest
-    and {batch: seconds per sample}."""
-    torch = th[0]
-    candidates = torch_batch_candidates(X.shape[1], dim)
-    Xt = torch.from_numpy(X[: candidates[0]])
-    torch_encode(th, keys, levels, Xt[:2], 2)  # warm-up
-    per_sample = {}
-    for bs in candidates:
-        t, _ = best_seconds_with_result(
-            lambda bs=bs: torch_encode(th, keys, levels, Xt, bs), min(repeat, 2)
-        )
-        per_sample[bs] = t / len(Xt)
-    return min(per_sample, key=per_sample.get), per_sample
-
-
 def best_of(fn, repeat: int, warmup=None) -> tuple[float, object]:
     """``best_seconds_with_result(fn, repeat)`` after one untimed call of ``warmup`` (a cheap
     call on a few rows)."""
@@ -195,18 +145,15 @@ def best_of(fn, repeat: int, warmup=None) -> tuple[float, object]:
 
 
 # ------------------------------------------------------------------------------------ rows
-def bench_dataset(name: str, args, th, rows: list, batches: dict) -> None:
+def bench_dataset(name: str, args, torch, rows: list) -> None:
     X_train, X_test, y_train, y_test = load_dataset(name)
     X_train = np.asarray(X_train, dtype=np.float64)
     X_test = np.asarray(X_test, dtype=np.float64)
-    classes, y_train_idx = np.unique(y_train, return_inverse=True)
-    y_test_idx = np.searchsorted(classes, y_test)
     X_all = np.vstack([X_train, X_test])
     n_levels, dim, rep = args.levels, args.dim, args.repeat
     n_peer = min(len(X_train), args.peer_samples)
-    n_th = min(len(X_train), args.torchhd_samples or TORCHHD_SAMPLES.get(name, n_peer), n_peer)
     print(f"\n== {name}: train {X_train.shape}, test {X_test.shape}, dim {dim}; "
-          f"peers on {n_peer} training samples, torchhd on {n_th}")
+          f"peers on {n_peer} training samples")
 
     def row(task, n, ours_s, peer=FULL, peer_s=None, **extra):
         entry = {"dataset": name, "task": task, "samples": n, "ours_s": ours_s,
@@ -229,25 +176,6 @@ def bench_dataset(name: str, args, th, rows: list, batches: dict) -> None:
     t_np, _ = best_of(lambda: numpy_record(X_train[:n_peer], enc), rep,
                       lambda: numpy_record(X_train[:10], enc))
     row("encode_record", n_peer, t_ours, "numpy int8 bits", t_np)
-    if th is not None:
-        from torchhd.embeddings import Level, Random
-
-        torch = th[0]
-        torch.manual_seed(0)
-        keys = Random(X_train.shape[1], dim)
-        levels = Level(n_levels, dim, low=-1, high=1)
-        X_unit = to_unit_range(X_train, X_train[:n_th])
-        bs, probe = pick_torch_batch(th, keys, levels, X_unit, dim, rep)
-        batches[name] = {"chosen": bs, "seconds_per_sample": probe}
-        print("  torchhd batch (rows: ms per sample encoding): "
-              + ", ".join(f"{b}: {1e3 * t:.2f}" for b, t in probe.items()) + f" -> {bs}")
-        Xt = torch.from_numpy(X_unit)
-        t_ours, _ = best_of(lambda: enc.transform(X_train[:n_th]), rep, warm_enc)
-        t_th, _ = best_of(lambda: torch_encode(th, keys, levels, Xt, bs), rep,
-                          lambda: torch_encode(th, keys, levels, Xt[:2], bs))
-        row("encode_record", n_th, t_ours, f"torchhd hash_table (b={bs})", t_th)
-    else:
-        row("encode_record", n_th, None, "torchhd (not installed)")
     rff = ProjectionEncoder(dim=dim, kind="rff", random_state=0).fit(X_train)
     t_rff, _ = best_of(lambda: rff.transform(X_all), rep, lambda: rff.transform(X_train[:10]))
     row("encode_rff", len(X_all), t_rff)
@@ -268,9 +196,9 @@ def bench_dataset(name: str, args, th, rows: list, batches: dict) -> None:
                              lambda: numpy_conv(X_conv[:10], conv))
         row("encode_conv", n_conv, t_conv, "numpy einsum + max-pool", t_np,
             bits_differing=differing(H_np))
-        if th is not None:
-            t_th, H_th = best_of(lambda: torch_conv(th[0], X_conv, conv), rep,
-                                 lambda: torch_conv(th[0], X_conv[:10], conv))
+        if torch is not None:
+            t_th, H_th = best_of(lambda: torch_conv(torch, X_conv, conv), rep,
+                                 lambda: torch_conv(torch, X_conv[:10], conv))
             row("encode_conv", n_conv, t_conv, "torch conv2d + max_pool2d", t_th,
                 bits_differing=differing(H_th))
 
@@ -284,39 +212,6 @@ def bench_dataset(name: str, args, th, rows: list, batches: dict) -> None:
     t_pred, pred = best_of(lambda: clf.predict(X_test), rep, lambda: clf.predict(X_test[:10]))
     row("adapthd_fit", len(X_train), t_fit, accuracy_ours=float(np.mean(pred == y_test)))
     row("adapthd_predict", len(X_test), t_pred)
-    m_th = min(len(X_test), n_th)
-    if th is not None:
-        torch, _, AdaptHD = th
-        t_fit, clf = best_of(lambda: ours_adapt(n_th), rep, lambda: ours_adapt(20))
-        t_pred, pred = best_of(lambda: clf.predict(X_test[:m_th]), rep,
-                               lambda: clf.predict(X_test[:10]))
-        Xt = torch.from_numpy(to_unit_range(X_train[:n_th], X_train[:n_th]))
-        yt = torch.from_numpy(y_train_idx[:n_th].astype(np.int64))
-        loader = [(Xt[s : s + bs], yt[s : s + bs]) for s in range(0, len(Xt), bs)]
-
-        def torch_fit(data):
-            torch.manual_seed(0)
-            model = AdaptHD(X_train.shape[1], dim, len(classes), n_levels=n_levels,
-                            epochs=args.epochs)
-            return model.fit(data)
-
-        t_th_fit, model = best_of(lambda: torch_fit(loader), rep,
-                                  lambda: torch_fit([(Xt[:2], yt[:2])]))
-        Xq = torch.from_numpy(to_unit_range(X_train[:n_th], X_test[:m_th]))
-
-        def torch_predict(X):
-            with torch.no_grad():
-                return torch.cat([model.predict(X[s : s + bs]) for s in range(0, len(X), bs)])
-
-        t_th_pred, th_pred = best_of(lambda: torch_predict(Xq), rep, lambda: torch_predict(Xq[:2]))
-        peer = f"torchhd AdaptHD (b={bs})"
-        row("adapthd_fit", n_th, t_fit, peer, t_th_fit,
-            accuracy_ours=float(np.mean(pred == y_test[:m_th])),
-            accuracy_peer=float(np.mean(th_pred.numpy() == y_test_idx[:m_th])))
-        row("adapthd_predict", m_th, t_pred, peer, t_th_pred)
-    else:
-        row("adapthd_fit", n_th, None, "torchhd (not installed)")
-        row("adapthd_predict", m_th, None, "torchhd (not installed)")
 
     # 3. centroid classifier on the same packed encodings
     H_train, H_test = enc.transform(X_train), enc.transform(X_test)
@@ -354,37 +249,21 @@ COLUMNS = ["dataset", "task", "samples", "ours_s", "ours_per_s", "peer", "peer_s
            "accuracy_ours", "accuracy_peer", "bits_differing"]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["digits", "letter"],
-                        choices=["digits", "letter", "fashion-mnist"])
-    parser.add_argument("--dim", type=int, default=10000)
-    parser.add_argument("--levels", type=int, default=32, help="record encoding levels")
-    parser.add_argument("--epochs", type=int, default=10, help="AdaptHD retraining epochs")
-    parser.add_argument("--peer-samples", type=int, default=2000,
-                        help="training (and test) samples of the numpy / sklearn peer rows")
-    parser.add_argument("--torchhd-samples", type=int, default=None,
-                        help="training (and test) samples of the torchhd rows (default: "
-                             "--peer-samples, at most 200 on fashion-mnist)")
-    parser.add_argument("--conv-peer-samples", type=int, default=10000,
-                        help="images given to both sides of the convolution peer rows")
-    parser.add_argument("--repeat", type=int, default=3, help="best of N, for both sides")
-    parser.add_argument("--skip-default", action="store_true", help="skip HDClassifier()")
-    parser.add_argument("--out", default="bench_learn.json", help="file in benchmarks/results/")
-    args = parser.parse_args(argv)
+COLUMNS = ["dataset", "task", "samples", "ours_s", "ours_per_s", "peer", "peer_s", "speedup",
+           "accuracy_ours", "accuracy_peer", "bits_differing"]
 
-    # torchhd warns about its zero-initialised prototypes, NearestCentroid about constant bits
-    warnings.filterwarnings("ignore", category=UserWarning)
+
+def run_peers(args) -> dict:
+    """The ``peers`` section: rows, printed as a table."""
+    # NearestCentroid warns about constant bits
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="sklearn")
-    th, th_msg = load_torchhd()
-    print(f"hdkit bench_learn: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cpus; {th_msg}")
+    torch, torch_msg = load_torch()
+    if torch is not None:
+        torch.set_num_threads(max(args.threads))
     rows: list = []
-    batches: dict = {}
-    start = time.perf_counter()
     for name in args.datasets:
         try:
-            bench_dataset(name, args, th, rows, batches)
+            bench_dataset(name, args, torch, rows)
         except DatasetNotFoundError as exc:
             print(f"{name}: skipped, {exc}")
     print(f"\nbest of {args.repeat} per side; speedup = peer_s / ours_s on the same samples; "
@@ -392,10 +271,101 @@ def main(argv: list[str] | None = None) -> None:
     print_table([{**r, "ours_per_s": None if r["ours_per_s"] is None else round(r["ours_per_s"]),
                   "speedup": None if r["speedup"] is None else f"{r['speedup']:.1f}x"}
                  for r in rows], COLUMNS)
-    out = write_json({"args": vars(args), "machine": machine_info(), "torchhd": th_msg,
-                      "torch_batch": batches, "wall_s": time.perf_counter() - start,
-                      "rows": rows}, RESULTS_DIR / args.out)
-    print(f"\nwrote {out}")
+    return {"torch": torch_msg, "rows": rows}
+
+
+def comparison_rows(args) -> dict:
+    """{dataset: (training rows, test rows)} of the torchhd section (None: all)."""
+    if args.quick:
+        return {name: (120, 60) for name in args.datasets}
+    return {"digits": (args.digits_train, None), "letter": (args.letter_train, args.letter_test),
+            "fashion-mnist": (args.fashion_train, args.fashion_test)}
+
+
+def run_torchhd(args) -> dict:
+    """The ``torchhd`` section: records, summary and the markdown table of ranges."""
+    versions = _comparison.torchhd_available()
+    if versions is None:
+        print("torchhd section skipped: torch and torch-hd are not importable")
+        return {"skipped": "torch / torch-hd not importable"}
+    dim, epochs, repeats = args.compare_dim, args.epochs, args.compare_repeats
+    threads, fit_batches = args.threads, _comparison.FIT_BATCHES
+    if args.quick:
+        dim, epochs, repeats, threads, fit_batches = 1024, 2, 1, [1], (32,)
+    rows = comparison_rows(args)
+    datasets = []
+    for name in args.datasets:
+        try:
+            _comparison.load_rows(name, 1, 1)
+            datasets.append(name)
+        except DatasetNotFoundError as exc:
+            print(f"{name}: skipped, {exc}")
+    print(f"\n== torchhd comparison ({versions}): dim {dim}, {args.levels} levels, {epochs} "
+          f"epochs, threads {threads}, {repeats} repeats, a fresh process per measurement")
+    out = _comparison.compare(datasets, threads=threads, repeats=repeats, dim=dim,
+                              levels=args.levels, epochs=epochs, rows=rows,
+                              fit_batches=fit_batches)
+    summary = _comparison.summarize(out["records"])
+    table = _comparison.markdown_table(summary)
+    print("\nratios = torchhd seconds / hdkit seconds in the same repeat (min-max over repeats); "
+          "accuracies of every repeat\n")
+    print(table)
+    return {"versions": versions, "dim": dim, "epochs": epochs, "repeats": repeats,
+            "threads": threads, "rows": {k: rows[k] for k in datasets},
+            "selection": out["selection"], "summary": summary, "table": table,
+            "records": out["records"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", nargs="+", default=["torchhd", "peers"],
+                        choices=["torchhd", "peers"])
+    parser.add_argument("--datasets", nargs="+", default=["digits", "letter"],
+                        choices=["digits", "letter", "fashion-mnist"])
+    parser.add_argument("--dim", type=int, default=10000, help="peers: D")
+    parser.add_argument("--levels", type=int, default=32, help="record encoding levels")
+    parser.add_argument("--epochs", type=int, default=10, help="AdaptHD retraining epochs")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="torchhd section: numba and torch threads, each setting measured "
+                             "(peers: numba's default, torch at the largest)")
+    parser.add_argument("--compare-repeats", type=int, default=3,
+                        help="torchhd section: fresh-process measurements per side and setting")
+    parser.add_argument("--compare-dim", type=int, default=COMPARE_DIM,
+                        help="torchhd section: D (torchhd's shipped AdaptHD re-encodes every "
+                             "epoch at about 5 ms per digits row at D=2048 on a busy 2-core "
+                             "machine)")
+    parser.add_argument("--digits-train", type=int, default=DIGITS_TRAIN,
+                        help="torchhd section: digits training rows (its 450 test rows all)")
+    parser.add_argument("--letter-train", type=int, default=LETTER_TRAIN)
+    parser.add_argument("--letter-test", type=int, default=LETTER_TEST)
+    parser.add_argument("--fashion-train", type=int, default=FASHION_TRAIN)
+    parser.add_argument("--fashion-test", type=int, default=FASHION_TEST)
+    parser.add_argument("--quick", action="store_true",
+                        help="torchhd section on tiny sizes (dim 1024, 120 / 60 rows, 2 epochs, "
+                             "1 thread, 1 repeat): checks that it runs")
+    parser.add_argument("--peer-samples", type=int, default=2000,
+                        help="peers: training (and test) samples of the numpy / sklearn rows")
+    parser.add_argument("--conv-peer-samples", type=int, default=10000,
+                        help="peers: images given to both sides of the convolution rows")
+    parser.add_argument("--repeat", type=int, default=3, help="peers: best of N, both sides")
+    parser.add_argument("--skip-default", action="store_true", help="peers: skip HDClassifier()")
+    parser.add_argument("--out", default="bench_learn.json", help="file in benchmarks/results/")
+    args = parser.parse_args(argv)
+
+    print(f"hdkit bench_learn: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cpus, load average {os.getloadavg()}")
+    start = time.perf_counter()
+    result: dict = {"args": vars(args), "machine": machine_info(), "date": time.strftime("%F"),
+                    "loadavg_start": os.getloadavg(),
+                    "minor_faults_parent": resource.getrusage(resource.RUSAGE_SELF).ru_minflt}
+    if "torchhd" in args.sections:
+        result["torchhd"] = run_torchhd(args)
+    if "peers" in args.sections:
+        result["peers"] = run_peers(args)
+    result["loadavg_end"] = os.getloadavg()
+    result["wall_s"] = time.perf_counter() - start
+    out = write_json(result, RESULTS_DIR / args.out)
+    print(f"\nwrote {out} ({result['wall_s']:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import intrinsic
 
 from hdc._bitslice import add16_rows, add_counters, majority, ripple
@@ -36,7 +36,7 @@ _ = ir  # llvmlite is imported to make the dependency of the intrinsic explicit
 # --------------------------------------------------------------------------------------------
 # Hamming distances
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _hamming_row(ai, b, out_row):
     """out_row[j] = popcount(ai XOR b[j]).
 
@@ -72,21 +72,17 @@ def _hamming_row(ai, b, out_row):
         out_row[j] = total
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def hamming_matrix(a, b, out):
-    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W)."""
-    for i in prange(a.shape[0]):
-        _hamming_row(a[i], b, out[i])
-
-
 @njit(cache=True, nogil=True)
-def hamming_matrix_serial(a, b, out):
-    """:func:`hamming_matrix` on one thread (no thread-pool launch for small inputs)."""
+def hamming_matrix(a, b, out):
+    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W).
+
+    Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of rows on several threads.
+    """
     for i in range(a.shape[0]):
         _hamming_row(a[i], b, out[i])
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _select_top_k(dist, k, out_index, out_distance):
     """The k smallest entries of dist (ties: lower index first), by insertion into a k-list."""
     for m in range(k):
@@ -104,18 +100,13 @@ def _select_top_k(dist, k, out_index, out_distance):
             out_index[pos] = j
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def hamming_top_k(queries, stored, k, out_index, out_distance):
-    """k nearest stored rows of every query by Hamming distance (ties: lower index first)."""
-    for i in prange(queries.shape[0]):
-        dist = np.empty(stored.shape[0], dtype=np.int64)
-        _hamming_row(queries[i], stored, dist)
-        _select_top_k(dist, k, out_index[i], out_distance[i])
-
-
 @njit(cache=True, nogil=True)
-def hamming_top_k_serial(queries, stored, k, out_index, out_distance):
-    """:func:`hamming_top_k` on one thread (no thread-pool launch for small inputs)."""
+def hamming_top_k(queries, stored, k, out_index, out_distance):
+    """k nearest stored rows of every query by Hamming distance (ties: lower index first).
+
+    Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of queries on several
+    threads.
+    """
     dist = np.empty(stored.shape[0], dtype=np.int64)
     for i in range(queries.shape[0]):
         _hamming_row(queries[i], stored, dist)
@@ -207,21 +198,6 @@ def count_chunk(x, rows, planes):
         carries = next_carries
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def count_rows(x, rows, planes):
-    """Vertical bit counts of ``x[rows]``: chunk c of the rows goes to ``planes[c]``.
-
-    planes (n_chunks, levels, W) must be zeroed and have levels >= bit_length(len(rows)) + 4.
-    The chunks are summed afterwards by :func:`merge_planes` or :func:`planes_to_counts`.
-    """
-    n_chunks = planes.shape[0]
-    step = (rows.shape[0] + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        stop = min(rows.shape[0], (c + 1) * step)
-        if c * step < stop:
-            count_chunk(x, rows[c * step : stop], planes[c])
-
-
 @njit(cache=True, nogil=True)
 def merge_planes(planes):
     """Add the vertical counters planes[1:] into planes[0] with bit-sliced ripple adders."""
@@ -242,8 +218,8 @@ def majority_from_planes(planes, total, tie_bits, out):
 def planes_to_counts(planes, scale, out):
     """out[64 w + b] += scale * (sum over chunks of the count held for bit b of word w).
 
-    planes (n_chunks, levels, W) as filled by :func:`count_rows`; all-zero words (most of the
-    high levels) are skipped.
+    planes (n_chunks, levels, W), each chunk a counter filled by :func:`count_chunk`; all-zero
+    words (most of the high levels) are skipped.
     """
     n_chunks, n_levels, n_words = planes.shape
     for c in range(n_chunks):

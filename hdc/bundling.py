@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 
 from hdc import _kernels
+from hdc._parallel import CHUNK_WORDS, n_workers, run_chunks
 from hdc._validation import WORD_BITS, as_hypervectors, check_dim, check_random_state
 
 __all__ = ["counts", "threshold", "bundle"]
@@ -40,20 +40,20 @@ def _levels_for(n: int) -> int:
     return int(n).bit_length() + 4
 
 
-def _n_chunks(n_rows: int) -> int:
-    # one chunk of rows per thread once there is enough work to share
-    return max(1, min(numba.get_num_threads(), n_rows // 2048))
-
-
 def _count_planes(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Vertical counters (n_chunks, levels, W) of x[rows], one chunk of rows per thread."""
-    n_chunks = _n_chunks(rows.size)
-    planes = np.zeros((n_chunks, _levels_for(rows.size), x.shape[1]), dtype=np.uint64)
-    if n_chunks == 1:
-        _kernels.count_chunk(x, rows, planes[0])
-    else:
-        _kernels.count_rows(x, rows, planes)
-    return planes
+    """Vertical counters (n_workers, levels, W) of x[rows], summed over the first axis.
+
+    Chunks of rows are claimed by the workers of :func:`hdc._parallel.run_chunks`; each worker
+    adds its chunks into its own counter with :func:`hdc._kernels.count_chunk`.
+    """
+    workers = n_workers()
+    planes = np.zeros((workers, _levels_for(rows.size), x.shape[1]), dtype=np.uint64)
+    # whole 16-row trees per chunk
+    chunk = max(64, (CHUNK_WORDS // max(1, x.shape[1])) // 16 * 16)
+    used = run_chunks(
+        lambda w, s, e: _kernels.count_chunk(x, rows[s:e], planes[w]), rows.size, chunk, workers
+    )
+    return planes[: max(1, used)]
 
 
 def _weighted_counts(x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:

@@ -5,9 +5,33 @@ from __future__ import annotations
 import numpy as np
 
 from hdc import _kernels
-from hdc._validation import PARALLEL_WORDS, WORD_BITS, as_hypervectors, check_same_width
+from hdc._parallel import CHUNK_WORDS, run_chunks
+from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
 
 __all__ = ["hamming", "similarity"]
+
+
+def hamming_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out (nA, nB) = Hamming distances of the validated C-contiguous batches a and b.
+
+    Chunks of about ``CHUNK_WORDS`` word comparisons are claimed by the workers of
+    :func:`hdc._parallel.run_chunks`: chunks of query rows, or chunks of stored rows (into a
+    contiguous scratch block) when there are too few queries to share.
+    """
+    n_a, n_b, n_words = a.shape[0], b.shape[0], a.shape[1]
+    per_row = max(1, n_b * n_words)
+    if n_a >= 4 or n_a * per_row < 2 * CHUNK_WORDS:
+        rows = max(1, CHUNK_WORDS // per_row)
+        run_chunks(lambda w, s, e: _kernels.hamming_matrix(a[s:e], b, out[s:e]), n_a, rows)
+        return
+    cols = max(4, CHUNK_WORDS // max(1, n_a * n_words))
+
+    def block(worker: int, start: int, stop: int) -> None:
+        part = np.empty((n_a, stop - start), dtype=np.int64)
+        _kernels.hamming_matrix(a, b[start:stop], part)
+        out[:, start:stop] = part
+
+    run_chunks(block, n_b, cols)
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
@@ -38,11 +62,7 @@ def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
     yb = y.reshape(-1, y.shape[-1])
     out = np.empty((xa.shape[0], yb.shape[0]), dtype=np.int64)
     if out.size:
-        # a thread-pool launch costs more than it saves on small problems
-        if out.size * xa.shape[1] >= PARALLEL_WORDS and xa.shape[0] > 1:
-            _kernels.hamming_matrix(xa, yb, out)
-        else:
-            _kernels.hamming_matrix_serial(xa, yb, out)
+        hamming_rows(xa, yb, out)
     out = out.reshape(x.shape[:-1] + y.shape[:-1])
     return out[()] if out.ndim == 0 else out
 

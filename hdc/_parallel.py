@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 
-__all__ = ["CHUNK_WORDS", "n_workers", "run_chunks"]
+__all__ = ["CHUNK_WORDS", "n_workers", "rows_per_chunk", "run_chunks"]
 
 #: Work per chunk, in 64-bit words touched: a fraction of a millisecond, small enough that a
 #: worker on a busy core delays the call by little, large enough to amortise a claim.
@@ -36,6 +36,11 @@ _pool_size = 0
 def n_workers() -> int:
     """Workers a parallel call may use: numba's thread setting of the calling thread."""
     return max(1, numba.get_num_threads())
+
+
+def rows_per_chunk(words_per_row: float) -> int:
+    """Rows in a chunk of about :data:`CHUNK_WORDS` words of work (at least one)."""
+    return max(1, int(CHUNK_WORDS // max(1.0, float(words_per_row))))
 
 
 def _get_pool(size: int) -> ThreadPoolExecutor:

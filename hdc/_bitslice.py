@@ -72,11 +72,49 @@ def add16_rows(planes, level, x, rows, carry):
     p1 = planes[level + 1]
     p2 = planes[level + 2]
     p3 = planes[level + 3]
+    # add16 written out as flat full adders (sum u ^ c, carry (a & b) | (u & c)): the same
+    # logic without nested inlining, which numba's front end compiles several times faster
     for w in range(planes.shape[1]):
-        p0[w], p1[w], p2[w], p3[w], carry[w] = add16(
-            p0[w], p1[w], p2[w], p3[w], x0[w], x1[w], x2[w], x3[w], x4[w], x5[w], x6[w], x7[w],
-            x8[w], x9[w], x10[w], x11[w], x12[w], x13[w], x14[w], x15[w],
-        )
+        o, t, f, e = p0[w], p1[w], p2[w], p3[w]
+        a, b = x0[w], x1[w]
+        u = a ^ b
+        ta, o = (a & b) | (u & o), u ^ o
+        a, b = x2[w], x3[w]
+        u = a ^ b
+        tb, o = (a & b) | (u & o), u ^ o
+        u = ta ^ tb
+        fa, t = (ta & tb) | (u & t), u ^ t
+        a, b = x4[w], x5[w]
+        u = a ^ b
+        ta, o = (a & b) | (u & o), u ^ o
+        a, b = x6[w], x7[w]
+        u = a ^ b
+        tb, o = (a & b) | (u & o), u ^ o
+        u = ta ^ tb
+        fb, t = (ta & tb) | (u & t), u ^ t
+        u = fa ^ fb
+        ea, f = (fa & fb) | (u & f), u ^ f
+        a, b = x8[w], x9[w]
+        u = a ^ b
+        ta, o = (a & b) | (u & o), u ^ o
+        a, b = x10[w], x11[w]
+        u = a ^ b
+        tb, o = (a & b) | (u & o), u ^ o
+        u = ta ^ tb
+        fa, t = (ta & tb) | (u & t), u ^ t
+        a, b = x12[w], x13[w]
+        u = a ^ b
+        ta, o = (a & b) | (u & o), u ^ o
+        a, b = x14[w], x15[w]
+        u = a ^ b
+        tb, o = (a & b) | (u & o), u ^ o
+        u = ta ^ tb
+        fb, t = (ta & tb) | (u & t), u ^ t
+        u = fa ^ fb
+        eb, f = (fa & fb) | (u & f), u ^ f
+        u = ea ^ eb
+        carry[w], e = (ea & eb) | (u & e), u ^ e
+        p0[w], p1[w], p2[w], p3[w] = o, t, f, e
 
 
 @njit(inline="always")

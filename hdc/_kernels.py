@@ -161,7 +161,7 @@ def rotate_rows(x, shifts, out):
 # --------------------------------------------------------------------------------------------
 # Bit-sliced counting (vertical counters) for bundling
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _tree16(x, rows, planes, low, carries):
     """Add rows ``x[rows]`` into levels ``low .. low + 3`` of the vertical counter ``planes``.
 
@@ -183,19 +183,21 @@ def _tree16(x, rows, planes, low, carries):
 
 @njit(cache=True, nogil=True)
 def count_chunk(x, rows, planes):
-    """Vertical counts of ``x[rows]`` into ``planes``: the carries of each 16-row tree are
-    themselves counted by the next tree, 4 levels up, until fewer than 16 remain."""
+    """Add the vertical counts of ``x[rows]`` into ``planes`` (levels, W): the carries of each
+    16-row tree are themselves counted by the next tree, 4 levels up, until fewer than 16
+    remain. Calls accumulate, so one counter can take several chunks of rows."""
     low = 0
-    n_groups = rows.shape[0] // 16
-    carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
-    _tree16(x, rows, planes, low, carries)
-    while n_groups > 0:
+    src = x
+    src_rows = rows
+    while True:
+        n_groups = src_rows.shape[0] // 16
+        carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
+        _tree16(src, src_rows, planes, low, carries)
+        if n_groups == 0:
+            break
+        src = carries
+        src_rows = np.arange(n_groups)
         low += 4
-        level_rows = np.arange(n_groups)
-        n_groups = n_groups // 16
-        next_carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
-        _tree16(carries, level_rows, planes, low, next_carries)
-        carries = next_carries
 
 
 @njit(cache=True, nogil=True)

@@ -77,7 +77,8 @@ def _majority(x: np.ndarray, tie_bits: np.ndarray) -> np.ndarray:
     """Unweighted majority straight from the vertical counters (no per-bit counts)."""
     n = x.shape[0]
     planes = _count_planes(x, np.arange(n, dtype=np.int64))
-    _kernels.merge_planes(planes)
+    if planes.shape[0] > 1:
+        _kernels.merge_planes(planes)
     out = np.empty(x.shape[1], dtype=np.uint64)
     _kernels.majority_from_planes(planes[0], n, tie_bits, out)
     return out

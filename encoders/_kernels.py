@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from hdc._bitslice import add16, majority, ripple_word
+from hdc._compile_note import note_if_cold
 
 
 @njit(cache=True, nogil=True)
@@ -135,3 +136,6 @@ def pack_projection(Z, phase, periodic, out):
                 if on:
                     word |= np.uint64(1) << np.uint64(b)
             out[i, w] = word
+
+
+note_if_cold(record_bundle_present)  # one log line if numba is about to compile this module

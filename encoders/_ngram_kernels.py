@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from hdc._bitslice import add16_rows, majority, ripple
+from hdc._compile_note import note_if_cold
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MUL1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -277,3 +278,6 @@ def ngram_bundle(symbols, offsets, codepoints, table, n_min, n_max, distinct, se
         _count_grams(symbols, start, length, table, n_min, n_max, weight, planes, grams, filled)
         _flush_grams(grams, filled, planes)
         majority(planes, total, tie, out[i])
+
+
+note_if_cold(ngram_bundle)  # one log line if numba is about to compile this module

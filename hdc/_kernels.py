@@ -17,6 +17,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from hdc._bitslice import add16_rows, add_counters, majority, ripple
+from hdc._compile_note import note_if_cold
 
 
 @intrinsic
@@ -258,3 +259,6 @@ def threshold_rows(counts, total, tie_bits, out):
                 if c2 > t or (c2 == t and (tie & bit)):
                     word |= bit
             out[r, w] = word
+
+
+note_if_cold(count_chunk)  # one log line if numba is about to compile this module

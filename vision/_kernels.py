@@ -18,7 +18,9 @@ Conventions
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 
 import numpy as np
 from numba import njit
@@ -682,3 +684,20 @@ def sift_descriptors(mag, ang, xs, ys, sigmas, angles, n_hist, n_ori, scale_fact
         _vote(mag, ang, xs[k], ys[k], scale_factor * sigmas[k], angles[k], grid, hist, wx, bufs)
         _fold(hist, size, n_ori)
         _normalise(hist, d, n_ori, stride_r, stride_c, clamp, vec, out[k])
+
+
+def _note_if_cold(kernel) -> None:
+    """Log once (``hdkit`` logger, INFO) that kernels compile on first use when ``kernel`` has no
+    cache entry yet; the same note as :mod:`hdc._compile_note`, which vision does not import."""
+    try:
+        path = kernel._cache._cache_file._index_path  # numba's FunctionCache internals
+    except AttributeError:
+        return
+    if not os.path.exists(path):
+        logging.getLogger("hdkit").info(
+            "compiling numba kernels on first use: this happens once, they are cached on disk "
+            "(`hdkit warmup` compiles them all ahead)"
+        )
+
+
+_note_if_cold(sift_descriptors)

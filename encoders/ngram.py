@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from encoders import _ngram_kernels
 from encoders._base import SHARED_RULES, BaseEncoder, is_dask_collection
 from hdc import permute
-from hdc._parallel import rows_per_chunk, run_chunks
+from hdc._parallel import rows_per_chunk, run_chunks, run_rows
 from hdc._parameters import Boolean, Options
 from hdc._progress import progress
 from hdc._validation import WORD_BITS, check_random_state
@@ -84,11 +83,27 @@ def _check_ngram_range(ngram_range: Any) -> tuple[int, int]:
     return int(ngram_range[0]), int(ngram_range[1])
 
 
-def _bucket_chunk(symbols, offsets, distinct, n_min, n_max, seed, first, buckets,
-                  worker: int, start: int, stop: int) -> None:
-    """:func:`encoders._ngram_kernels.ngram_buckets` on texts ``start:stop`` (absolute slots)."""
-    _ngram_kernels.ngram_buckets(symbols, offsets[start : stop + 1], distinct, n_min, n_max, seed,
-                                 _HASH_BITS, first[start : stop + 1], buckets)
+def _distinct_buckets(symbols, offsets, distinct, n_min, n_max, seed, first,
+                      buckets: np.ndarray) -> None:
+    """:func:`encoders._ngram_kernels.ngram_buckets` over chunks of texts (text ``i`` fills
+    ``buckets[first[i]:first[i + 1]]``)."""
+
+    def kernel(start: int, stop: int, slots: np.ndarray) -> None:
+        _ngram_kernels.ngram_buckets(symbols, offsets[start : stop + 1], distinct, n_min, n_max,
+                                     seed, _HASH_BITS, first[start : stop + 1] - first[start],
+                                     slots)
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        slots = np.empty(first[stop] - first[start], dtype=np.int64)
+        kernel(start, stop, slots)
+        return slots
+
+    def commit(start: int, stop: int, slots: np.ndarray) -> None:
+        buckets[first[start] : first[stop]] = slots
+
+    n_texts = first.shape[0] - 1
+    run_chunks(compute, commit, n_texts, rows_per_chunk(first[-1] / max(1, n_texts)),
+               direct=lambda start, stop: kernel(start, stop, buckets))
 
 
 class NGramEncoder(BaseEncoder):
@@ -355,12 +370,8 @@ class NGramEncoder(BaseEncoder):
             first = np.zeros(len(m) + 1, dtype=np.int64)
             np.cumsum(m, out=first[1:])
             buckets = np.empty(first[-1], dtype=np.int64)
-            run_chunks(
-                partial(_bucket_chunk, symbols, offsets, distinct, n_min, n_max,
-                        self._key_seed(), first, buckets),
-                len(m),
-                rows_per_chunk(first[-1] / max(1, len(m))),
-            )
+            _distinct_buckets(symbols, offsets, distinct, n_min, n_max, self._key_seed(), first,
+                              buckets)
             df += np.bincount(buckets, minlength=df.size)
         n = len(texts)
         idf = np.log((1.0 + n) / (1.0 + df[:-1])) + 1.0
@@ -383,12 +394,12 @@ class NGramEncoder(BaseEncoder):
         distinct_votes = weighting != "count"
         seed, tie = self._key_seed(), self._tie()
         n_texts = offsets.shape[0] - 1
-        run_chunks(
-            lambda w, s, e: _ngram_kernels.ngram_bundle(
+        run_rows(
+            lambda s, e, dest: _ngram_kernels.ngram_bundle(
                 symbols, offsets[s : e + 1], distinct, table, n_min, n_max, distinct_votes, seed,
-                weights, hash_bits, tie, out[s:e],
+                weights, hash_bits, tie, dest,
             ),
-            n_texts,
+            out,
             rows_per_chunk((offsets[-1] - offsets[0]) * (n_max - n_min + 1) * table.shape[-1]
                            / max(1, n_texts)),
         )

@@ -15,7 +15,7 @@ from encoders import _kernels
 from encoders._base import SHARED_RULES
 from encoders._columns import ColumnSelection, TableColumns
 from encoders._table_fit import TableFit, TableStatistics, sample_size
-from hdc._parallel import rows_per_chunk, run_chunks
+from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Integer, Options
 from hdc._validation import WORD_BITS
 from hdc.items import item_memory, level
@@ -279,11 +279,11 @@ class RecordEncoder(TableFit):
         X = np.ascontiguousarray(numeric, dtype=np.float64)
         if self._quantization == "uniform":
             q = np.empty(X.shape, dtype=np.int64)
-            run_chunks(
-                lambda w, s, e: _kernels.quantize_uniform(
-                    X[s:e], self.low_, self.high_, self._scale, self._n_levels, q[s:e]
+            run_rows(
+                lambda s, e, dest: _kernels.quantize_uniform(
+                    X[s:e], self.low_, self.high_, self._scale, self._n_levels, dest
                 ),
-                X.shape[0],
+                q,
                 rows_per_chunk(X.shape[1]),
             )
         else:
@@ -309,11 +309,11 @@ class RecordEncoder(TableFit):
         if local.size and ((local < -1) | (local >= self._sizes)).any():
             raise ValueError("level or category index out of the fitted tables' bounds")
         index = np.where(local >= 0, local + self._offsets, -1)
-        run_chunks(
-            lambda w, s, e: _kernels.record_bundle_present(
-                index[s:e], self._keys_t, self._table_t, self.tie_, self._n_planes, out[s:e]
+        run_rows(
+            lambda s, e, dest: _kernels.record_bundle_present(
+                index[s:e], self._keys_t, self._table_t, self.tie_, self._n_planes, dest
             ),
-            index.shape[0],
+            out,
             rows_per_chunk(index.shape[1] * out.shape[1]),
         )
 

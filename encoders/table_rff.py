@@ -10,7 +10,7 @@ from encoders import _kernels
 from encoders._base import SHARED_RULES
 from encoders._columns import ColumnSelection, TableColumns
 from encoders._table_fit import TableFit, TableStatistics
-from hdc._parallel import rows_per_chunk, run_chunks
+from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Options, Real
 from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
 
@@ -172,8 +172,5 @@ class TableRFFEncoder(TableFit):
             if present.size:
                 P[present] += self.ids_[codes[present, k]] * self.signs_[k]
         P = np.ascontiguousarray(P)
-        run_chunks(
-            lambda w, s, e: _kernels.pack_projection(P[s:e], self.phase_, True, out[s:e]),
-            P.shape[0],
-            rows_per_chunk(P.shape[1]),
-        )
+        run_rows(lambda s, e, dest: _kernels.pack_projection(P[s:e], self.phase_, True, dest),
+                 out, rows_per_chunk(P.shape[1]))

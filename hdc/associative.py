@@ -104,11 +104,18 @@ class AssociativeMemory:
         stored = self._vectors
         rows = max(1, CHUNK_WORDS // max(1, stored.shape[0] * stored.shape[1]))
         rows = min(rows, _QUERY_CHUNK)
-        run_chunks(
-            lambda w, s, e: _kernels.hamming_top_k(batch[s:e], stored, k, index[s:e], dist[s:e]),
-            batch.shape[0],
-            rows,
-        )
+
+        def compute(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+            idx = np.empty((stop - start, k), dtype=np.int64)
+            dst = np.empty((stop - start, k), dtype=np.int64)
+            _kernels.hamming_top_k(batch[start:stop], stored, k, idx, dst)
+            return idx, dst
+
+        def commit(start: int, stop: int, part: tuple[np.ndarray, np.ndarray]) -> None:
+            index[start:stop], dist[start:stop] = part
+
+        run_chunks(compute, commit, batch.shape[0], rows,
+                   direct=lambda s, e: _kernels.hamming_top_k(batch, stored, k, index, dist))
         return index, dist
 
     def query(self, hvs: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from hdc import _kernels
-from hdc._parallel import CHUNK_WORDS, n_workers, run_chunks
+from hdc._parallel import CHUNK_WORDS, run_chunks
 from hdc._validation import WORD_BITS, as_hypervectors, check_dim, check_random_state
 
 __all__ = ["counts", "threshold", "bundle"]
@@ -41,19 +41,26 @@ def _levels_for(n: int) -> int:
 
 
 def _count_planes(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Vertical counters (n_workers, levels, W) of x[rows], summed over the first axis.
+    """Vertical counters (n_parts, levels, W) of x[rows], summed over the first axis.
 
-    Chunks of rows are claimed by the workers of :func:`hdc._parallel.run_chunks`; each worker
-    adds its chunks into its own counter with :func:`hdc._kernels.count_chunk`.
+    Chunks of rows are counted by the workers of :func:`hdc._parallel.run_chunks`, each into a
+    counter of its own (:func:`hdc._kernels.count_chunk`); the serial path counts everything
+    into one.
     """
-    workers = n_workers()
-    planes = np.zeros((workers, _levels_for(rows.size), x.shape[1]), dtype=np.uint64)
+    levels = _levels_for(rows.size)
+    parts: list[np.ndarray] = []
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        planes = np.zeros((levels, x.shape[1]), dtype=np.uint64)
+        _kernels.count_chunk(x, rows[start:stop], planes)
+        return planes
+
     # whole 16-row trees per chunk
     chunk = max(64, (CHUNK_WORDS // max(1, x.shape[1])) // 16 * 16)
-    used = run_chunks(
-        lambda w, s, e: _kernels.count_chunk(x, rows[s:e], planes[w]), rows.size, chunk, workers
-    )
-    return planes[: max(1, used)]
+    run_chunks(compute, lambda start, stop, planes: parts.append(planes), rows.size, chunk)
+    if not parts:
+        return np.zeros((1, levels, x.shape[1]), dtype=np.uint64)
+    return np.stack(parts) if len(parts) > 1 else parts[0][None]
 
 
 def _weighted_counts(x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hdc import _kernels
-from hdc._parallel import CHUNK_WORDS, run_chunks
+from hdc._parallel import rows_per_chunk, run_rows
 from hdc._validation import (
     WORD_BITS,
     as_hypervectors,
@@ -193,11 +193,8 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
         batch = x.reshape(-1, x.shape[-1])
         out = np.empty_like(batch)
         bits = int(shift) % dim
-        run_chunks(
-            lambda w, s, e: _kernels.rotate_bits(batch[s:e], bits, out[s:e]),
-            batch.shape[0],
-            max(1, CHUNK_WORDS // max(1, batch.shape[1])),
-        )
+        run_rows(lambda s, e, dest: _kernels.rotate_bits(batch[s:e], bits, dest), out,
+                 rows_per_chunk(batch.shape[1]))
         return out.reshape(x.shape)
     shifts = np.asarray(shift)
     if shifts.dtype == bool or not np.issubdtype(shifts.dtype, np.integer):
@@ -217,11 +214,8 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
     # numpy's modulo of signed integers is non-negative for a positive divisor
     rows = np.ascontiguousarray(rows)
     shifts = shifts.astype(np.int64) % dim
-    run_chunks(
-        lambda w, s, e: _kernels.rotate_rows(rows[s:e], shifts[s:e], out[s:e]),
-        rows.shape[0],
-        max(1, CHUNK_WORDS // max(1, rows.shape[1])),
-    )
+    run_rows(lambda s, e, dest: _kernels.rotate_rows(rows[s:e], shifts[s:e], dest), out,
+             rows_per_chunk(rows.shape[1]))
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hdc import _kernels
-from hdc._parallel import CHUNK_WORDS, run_chunks
+from hdc._parallel import CHUNK_WORDS, run_rows
 from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
 
 __all__ = ["hamming", "similarity"]
@@ -15,23 +15,20 @@ def hamming_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out (nA, nB) = Hamming distances of the validated C-contiguous batches a and b.
 
     Chunks of about ``CHUNK_WORDS`` word comparisons are claimed by the workers of
-    :func:`hdc._parallel.run_chunks`: chunks of query rows, or chunks of stored rows (into a
-    contiguous scratch block) when there are too few queries to share.
+    :func:`hdc._parallel.run_rows`: chunks of query rows, or chunks of stored rows (distances
+    are symmetric) when there are too few queries to share.
     """
     n_a, n_b, n_words = a.shape[0], b.shape[0], a.shape[1]
     per_row = max(1, n_b * n_words)
     if n_a >= 4 or n_a * per_row < 2 * CHUNK_WORDS:
         rows = max(1, CHUNK_WORDS // per_row)
-        run_chunks(lambda w, s, e: _kernels.hamming_matrix(a[s:e], b, out[s:e]), n_a, rows)
+        run_rows(lambda s, e, dest: _kernels.hamming_matrix(a[s:e], b, dest), out, rows)
         return
     cols = max(4, CHUNK_WORDS // max(1, n_a * n_words))
-
-    def block(worker: int, start: int, stop: int) -> None:
-        part = np.empty((n_a, stop - start), dtype=np.int64)
-        _kernels.hamming_matrix(a, b[start:stop], part)
-        out[:, start:stop] = part
-
-    run_chunks(block, n_b, cols)
+    # few queries against many stored rows: chunks of stored rows, as rows of out.T
+    out_t = np.empty((n_b, n_a), dtype=np.int64)
+    run_rows(lambda s, e, dest: _kernels.hamming_matrix(b[s:e], a, dest), out_t, cols)
+    out[...] = out_t.T
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:

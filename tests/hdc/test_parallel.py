@@ -6,6 +6,7 @@ so every chunked path of the core is compared bit for bit with the serial refere
 
 import importlib
 import threading
+import time
 
 import numba
 import numpy as np
@@ -24,42 +25,73 @@ from ._reference import top_k as ref_top_k
 @pytest.mark.parametrize("n_items", [0, 1, 5, 16, 17, 100])
 @pytest.mark.parametrize("chunk", [1, 3, 16])
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_run_chunks_covers_every_item_once(n_items, chunk, workers):
+def test_run_chunks_commits_every_item_once(n_items, chunk, workers):
     seen = np.zeros(n_items, dtype=np.int64)
-    owners = set()
-    lock = threading.Lock()
 
-    def call(worker, start, stop):
+    def compute(start, stop):
         assert 0 <= start < stop <= n_items
-        with lock:
-            seen[start:stop] += 1
-            owners.add(worker)
+        return np.arange(start, stop)
 
-    used = _parallel.run_chunks(call, n_items, chunk, workers)
+    def commit(start, stop, items):
+        seen[items] += 1  # under the scheduler's lock
+
+    used = _parallel.run_chunks(compute, commit, n_items, chunk, workers)
     assert (seen == 1).all()
     assert used == (0 if n_items == 0 else min(workers, -(-n_items // chunk)))
-    assert owners <= set(range(max(used, 1)))
 
 
-def test_run_chunks_serial_path_is_one_call():
+def test_run_chunks_serial_path_is_one_direct_call():
     calls = []
-    assert _parallel.run_chunks(lambda w, a, b: calls.append((w, a, b)), 7, 2, workers=1) == 1
-    assert calls == [(0, 0, 7)]
+    used = _parallel.run_chunks(lambda a, b: 1 / 0, None, 7, 2, workers=1,
+                                direct=lambda a, b: calls.append((a, b)))
+    assert used == 1 and calls == [(0, 7)]
 
 
-def test_run_chunks_reraises_worker_errors():
-    def call(worker, start, stop):
+def test_run_chunks_never_waits_for_a_stalled_worker():
+    """A chunk stuck on another thread is computed again by the caller; the late result is
+    dropped, so nothing is written after the call returned."""
+    release = threading.Event()
+    out = np.zeros(8, dtype=np.int64)
+    caller = threading.get_ident()
+
+    def compute(start, stop):
+        if threading.get_ident() != caller:
+            release.wait(10)  # a pool thread whose core is taken
+            return np.full(stop - start, -1)
+        return np.arange(start, stop)
+
+    def commit(start, stop, part):
+        out[start:stop] = part
+
+    _parallel.run_chunks(compute, commit, 8, 1, workers=2)
+    assert out.tolist() == list(range(8))
+    release.set()
+    time.sleep(0.05)
+    assert out.tolist() == list(range(8))
+
+
+def test_run_rows_writes_rows_in_place_or_through_scratch():
+    for workers in (1, 2):
+        out = np.zeros((7, 3), dtype=np.int64)
+        _parallel.run_rows(lambda a, b, dest: dest.__setitem__(Ellipsis, np.arange(a, b)[:, None]),
+                           out, 2, workers)
+        assert (out == np.arange(7)[:, None]).all()
+
+
+def test_run_chunks_reraises_errors():
+    def compute(start, stop):
         if start >= 4:
             raise ValueError("chunk failed")
+        return None
 
     with pytest.raises(ValueError, match="chunk failed"):
-        _parallel.run_chunks(call, 10, 1, workers=2)
+        _parallel.run_chunks(compute, lambda a, b, r: None, 10, 1, workers=2)
 
 
 @pytest.fixture
 def tiny_chunks(monkeypatch):
     """Chunks of a few words and two workers, so that every call is split many times."""
-    for name in ("similarity", "associative", "bundling", "ops"):
+    for name in ("similarity", "associative", "bundling", "_parallel"):
         monkeypatch.setattr(importlib.import_module(f"hdc.{name}"), "CHUNK_WORDS", 8)
     threads = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))

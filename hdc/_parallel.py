@@ -11,14 +11,17 @@ into private scratch and are committed once, under a lock).
 
 The chunk kernels are serial numba functions compiled with ``nogil=True``: the pool threads run
 them truly in parallel. The number of workers follows :func:`numba.get_num_threads` (so
-``numba.set_num_threads(1)`` makes every call serial), and work below two chunks runs serially
-on the calling thread, in place, with no pool at all.
+``numba.set_num_threads(1)`` makes every call serial), capped by the cores that are idle at the
+moment of the call (the instantaneous count of runnable tasks in ``/proc/loadavg``: threads on
+taken cores would only add hand-offs of the GIL), and work below two chunks runs serially on the
+calling thread, in place, with no pool at all.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -41,6 +44,28 @@ _pool_size = 0
 def n_workers() -> int:
     """Workers a parallel call may use: numba's thread setting of the calling thread."""
     return max(1, numba.get_num_threads())
+
+
+#: Cap the default number of workers by the cores idle at the moment of the call.
+ADAPT_TO_LOAD = True
+_load_sample = [-1.0, None]  # (time.monotonic() of the last reading, idle cores)
+
+
+def _idle_cores() -> int | None:
+    """Cores not running another task right now, from the instantaneous count of runnable
+    tasks in ``/proc/loadavg`` (this thread included; read at most every 10 ms); None where
+    that file does not exist."""
+    now = time.monotonic()
+    if now - _load_sample[0] < 0.01:
+        return _load_sample[1]
+    try:
+        with open("/proc/loadavg", "rb") as handle:
+            running = int(handle.read().split()[3].split(b"/")[0])
+        idle = (os.cpu_count() or 1) - (running - 1)
+    except (OSError, ValueError, IndexError):
+        idle = None
+    _load_sample[0], _load_sample[1] = now, idle
+    return idle
 
 
 def rows_per_chunk(words_per_row: float) -> int:
@@ -74,7 +99,9 @@ def run_chunks(compute: Callable[[int, int], Any], commit: Callable[[int, int, A
     is written once this function has returned.
 
     ``direct(0, n_items)``, when given, does the whole job in place on the serial path (one
-    worker or one chunk), without the scratch copy. Returns the number of workers used.
+    worker or one chunk), without the scratch copy. ``workers`` defaults to numba's thread
+    setting capped by the idle cores (see the module docstring). Returns the number of workers
+    used.
 
     Examples
     --------
@@ -89,7 +116,13 @@ def run_chunks(compute: Callable[[int, int], Any], commit: Callable[[int, int, A
         return 0
     chunk = max(1, int(chunk))
     n_chunks = -(-n_items // chunk)
+    adapt = workers is None and ADAPT_TO_LOAD
     workers = min(n_workers() if workers is None else max(1, workers), n_chunks)
+    if adapt and workers > 1:
+        # a thread on a core that another task is running would only add hand-offs
+        idle = _idle_cores()
+        if idle is not None:
+            workers = max(1, min(workers, idle))
     if workers == 1:
         if direct is not None:
             direct(0, n_items)

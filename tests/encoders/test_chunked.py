@@ -11,6 +11,7 @@ from hdc import _parallel
 def _encode_both(make, fit_data, data, monkeypatch):
     whole = make().fit(fit_data).transform(data)
     monkeypatch.setattr(_parallel, "CHUNK_WORDS", 1)  # one row or text per chunk
+    monkeypatch.setattr(_parallel, "ADAPT_TO_LOAD", False)  # two workers even on a busy machine
     threads = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
     try:

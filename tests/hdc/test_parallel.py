@@ -70,6 +70,17 @@ def test_run_chunks_never_waits_for_a_stalled_worker():
     assert out.tolist() == list(range(8))
 
 
+def test_default_workers_capped_by_idle_cores(monkeypatch):
+    monkeypatch.setattr(_parallel, "_idle_cores", lambda: 1)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        assert _parallel.run_chunks(lambda a, b: None, lambda a, b, r: None, 10, 1) == 1
+        assert _parallel.run_chunks(lambda a, b: None, lambda a, b, r: None, 10, 1, 2) == 2
+    finally:
+        numba.set_num_threads(threads)
+
+
 def test_run_rows_writes_rows_in_place_or_through_scratch():
     for workers in (1, 2):
         out = np.zeros((7, 3), dtype=np.int64)
@@ -93,6 +104,7 @@ def tiny_chunks(monkeypatch):
     """Chunks of a few words and two workers, so that every call is split many times."""
     for name in ("similarity", "associative", "bundling", "_parallel"):
         monkeypatch.setattr(importlib.import_module(f"hdc.{name}"), "CHUNK_WORDS", 8)
+    monkeypatch.setattr(_parallel, "ADAPT_TO_LOAD", False)  # two workers even on a busy machine
     threads = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
     yield

@@ -114,14 +114,17 @@ def stop_competitor(proc: subprocess.Popen) -> None:
 
 
 def interleaved_medians(fns: dict, repeats: int) -> dict:
-    """Median seconds of every function, timed in turn within each repeat (one warm-up each).
+    """Median seconds of every function, timed in turn within each repeat (one warm-up round).
 
     Entries whose key ends in ``@1`` run with one numba thread, the others with ``threads``.
     """
     threads = numba.get_num_threads()
     times: dict = {name: [] for name in fns}
+    names = list(fns)
     for r in range(repeats + 1):
-        for name, fn in fns.items():
+        # rotate the order, so that no entry always runs right after the peer evicted the caches
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            fn = fns[name]
             numba.set_num_threads(1 if name.endswith("@1") else threads)
             try:
                 start = time.perf_counter()

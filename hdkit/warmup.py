@@ -21,17 +21,19 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 __all__ = ["GROUPS", "run_group", "warmup"]
 
 
 def _core() -> None:
+    import numpy as np
+
     import hdc
+    from hdc import _kernels
 
     x = hdc.random(2100, 1024, random_state=0)
     hdc.bundle(x[:33], tie="random", random_state=0)
-    hdc.bundle(x)  # several workers: merge_planes
+    hdc.bundle(x)
+    _kernels.merge_planes(np.zeros((2, 4, 16), dtype=np.uint64))  # used when several workers ran
     hdc.counts(x[:40], weights=np.arange(40) - 20)
     hdc.threshold(hdc.counts(x[:5]), 5)
     hdc.hamming(x, x[:26])
@@ -44,6 +46,7 @@ def _core() -> None:
 
 
 def _symbolic() -> None:
+
     import hdc
 
     books = [hdc.item_memory(4, 1024, random_state=s) for s in range(3)]
@@ -58,6 +61,8 @@ def _symbolic() -> None:
 
 
 def _learn() -> None:
+    import numpy as np
+
     import hdc
 
     rng = np.random.default_rng(0)
@@ -70,6 +75,8 @@ def _learn() -> None:
 
 
 def _encoders() -> None:
+    import numpy as np
+
     import encoders
 
     rng = np.random.default_rng(0)
@@ -91,6 +98,8 @@ def _encoders() -> None:
 
 
 def _baselines() -> None:
+    import numpy as np
+
     from hdc.baselines import GLNClassifier, KernelMachineClassifier
 
     rng = np.random.default_rng(0)
@@ -101,6 +110,8 @@ def _baselines() -> None:
 
 
 def _vision() -> None:
+    import numpy as np
+
     import vision
 
     rng = np.random.default_rng(0)

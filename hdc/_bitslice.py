@@ -50,9 +50,38 @@ def add16(ones, twos, fours, eights, x0, x1, x2, x3, x4, x5, x6, x7,
     Returns the new ``(ones, twos, fours, eights)`` and the carry of weight 16 (one bit per lane:
     a 4-bit counter plus 16 inputs stays below 32).
     """
-    ones, twos, fours, eight_a = add8(ones, twos, fours, x0, x1, x2, x3, x4, x5, x6, x7)
-    ones, twos, fours, eight_b = add8(ones, twos, fours, x8, x9, x10, x11, x12, x13, x14, x15)
-    eights, sixteen = csa(eights, eight_a, eight_b)
+    # add8 twice and a full adder, written out flat (the same logic): nested inlining of csa
+    # and add8 made numba's front end several times slower on every kernel using this
+    u = x0 ^ x1
+    ta, ones = (x0 & x1) | (u & ones), u ^ ones
+    u = x2 ^ x3
+    tb, ones = (x2 & x3) | (u & ones), u ^ ones
+    u = ta ^ tb
+    fa, twos = (ta & tb) | (u & twos), u ^ twos
+    u = x4 ^ x5
+    ta, ones = (x4 & x5) | (u & ones), u ^ ones
+    u = x6 ^ x7
+    tb, ones = (x6 & x7) | (u & ones), u ^ ones
+    u = ta ^ tb
+    fb, twos = (ta & tb) | (u & twos), u ^ twos
+    u = fa ^ fb
+    eight_a, fours = (fa & fb) | (u & fours), u ^ fours
+    u = x8 ^ x9
+    ta, ones = (x8 & x9) | (u & ones), u ^ ones
+    u = x10 ^ x11
+    tb, ones = (x10 & x11) | (u & ones), u ^ ones
+    u = ta ^ tb
+    fa, twos = (ta & tb) | (u & twos), u ^ twos
+    u = x12 ^ x13
+    ta, ones = (x12 & x13) | (u & ones), u ^ ones
+    u = x14 ^ x15
+    tb, ones = (x14 & x15) | (u & ones), u ^ ones
+    u = ta ^ tb
+    fb, twos = (ta & tb) | (u & twos), u ^ twos
+    u = fa ^ fb
+    eight_b, fours = (fa & fb) | (u & fours), u ^ fours
+    u = eight_a ^ eight_b
+    sixteen, eights = (eight_a & eight_b) | (u & eights), u ^ eights
     return ones, twos, fours, eights, sixteen
 
 

@@ -4,6 +4,13 @@ Run::
 
     python benchmarks/bench_core.py            # full sizes (issue #2), ~1 minute
     python benchmarks/bench_core.py --quick    # smaller sizes, a few seconds
+    python benchmarks/bench_core.py --busy     # 1 and 2 threads, idle and with one core taken
+
+``--busy`` times hdkit at one thread and at the default thread setting against its peers (bhv's
+native majority at 8,192 bits, numpy ``bitwise_count`` and shift-and-carry at ``--dim``), first
+with no competitor, then with a process the benchmark starts itself that spins on one core (and
+stops at the end). Runs of hdkit and its peers are interleaved repeat by repeat; the table gives
+the ratios, and the JSON records the load average, since "idle" on a shared machine is not idle.
 
 Every operation is timed for hdkit and its peers in the same run (median of repeats), and the
 table reports the ratios. bhv is compiled for a fixed width (8,192 bits), so the comparisons with
@@ -13,7 +20,11 @@ bhv run at that width; the numpy comparisons run at ``--dim`` (10,240 by default
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
 import sys
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -82,6 +93,120 @@ def peak_extra_bytes(fn) -> int:
     return peak
 
 
+# ------------------------------------------------------------------ --busy: load robustness
+_SPIN = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True:\n    pass\n"
+
+
+def start_competitor(cpu: int) -> subprocess.Popen:
+    """A process spinning on core ``cpu`` (stopped by :func:`stop_competitor`)."""
+    proc = subprocess.Popen([sys.executable, "-c", _SPIN, str(cpu)])
+    time.sleep(0.5)  # let it start spinning
+    return proc
+
+
+def stop_competitor(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def interleaved_medians(fns: dict, repeats: int) -> dict:
+    """Median seconds of every function, timed in turn within each repeat (one warm-up round).
+
+    Entries whose key ends in ``@1`` run with one numba thread, the others with ``threads``.
+    """
+    threads = numba.get_num_threads()
+    times: dict = {name: [] for name in fns}
+    names = list(fns)
+    for r in range(repeats + 1):
+        # rotate the order, so that no entry always runs right after the peer evicted the caches
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            fn = fns[name]
+            numba.set_num_threads(1 if name.endswith("@1") else threads)
+            try:
+                start = time.perf_counter()
+                fn()
+                elapsed = time.perf_counter() - start
+            finally:
+                numba.set_num_threads(threads)
+            if r:
+                times[name].append(elapsed)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def busy_main(args: argparse.Namespace) -> dict:
+    n, dim, rep = args.n, args.dim, args.repeats
+    rng = np.random.default_rng(0)
+    threads = numba.get_num_threads()
+    x = hdc.random(n, dim, random_state=rng)
+    stored = hdc.random(args.stored, dim, random_state=rng)
+    shift = 1234567
+    assert np.array_equal(hdc.hamming(x, stored), numpy_hamming(x, stored))
+    assert np.array_equal(hdc.permute(x, shift), numpy_permute(x, shift))
+    cls, bhv_dim = load_bhv()
+    ops = {
+        "hamming": (
+            f"Hamming {n}x{args.stored}, D={dim}", "numpy bitwise_count",
+            lambda: hdc.hamming(x, stored), lambda: numpy_hamming(x, stored),
+        ),
+        "permute": (
+            f"permute {n} by {shift}, D={dim}", "numpy shift-and-carry",
+            lambda: hdc.permute(x, shift), lambda: numpy_permute(x, shift),
+        ),
+    }
+    if cls is not None:
+        xb = hdc.random(n - 1 + n % 2, bhv_dim, random_state=rng)  # bhv needs an odd count
+        xs = to_bhv(cls, xb)
+        assert np.array_equal(hdc.bundle(xb), np.frombuffer(cls.majority(xs).to_bytes(), "<u8"))
+        ops = {"bundle": (f"bundle {xb.shape[0]}, D={bhv_dim}", "bhv native majority",
+                          lambda: hdc.bundle(xb), lambda: cls.majority(xs)), **ops}
+    else:
+        xn = x[: n - 1 + n % 2]
+        ops = {"bundle": (f"bundle {xn.shape[0]}, D={dim}", "numpy unpackbits+sum",
+                          lambda: hdc.bundle(xn, tie="zero"), lambda: numpy_majority(xn)), **ops}
+        print("bhv is not installed (pip install '.[bench]'): bundle runs against numpy")
+
+    rows = []
+    settings = [("idle", None), ("one core busy", args.busy_cpu)]
+    for setting, cpu in settings:
+        competitor = None if cpu is None else start_competitor(cpu)
+        load_before = os.getloadavg()
+        try:
+            for key, (label, peer, ours, theirs) in ops.items():
+                t = interleaved_medians(
+                    {"default": ours, "one@1": ours, "peer": theirs}, rep
+                )
+                rows.append({
+                    "setting": setting, "operation": key, "workload": label, "peer": peer,
+                    "hdkit_default_ms": t["default"] * 1e3, "hdkit_1thread_ms": t["one@1"] * 1e3,
+                    "peer_ms": t["peer"] * 1e3,
+                    "ratio_1thread": t["peer"] / t["one@1"],
+                    "ratio_default": t["peer"] / t["default"],
+                    "default_over_1thread": t["one@1"] / t["default"],
+                    "loadavg_1min_before": load_before[0],
+                })
+                print(f"{setting:14s} {key:8s} default/1-thread speed "
+                      f"{rows[-1]['default_over_1thread']:.2f}", flush=True)
+        finally:
+            if competitor is not None:
+                stop_competitor(competitor)
+    print()
+    print_table(rows, ["setting", "operation", "peer", "hdkit_default_ms", "hdkit_1thread_ms",
+                       "peer_ms", "ratio_1thread", "ratio_default", "default_over_1thread"])
+    result = {
+        "machine": machine_info(), "args": vars(args), "default_threads": threads,
+        "loadavg_end": os.getloadavg(),
+        "note": "shared machine: other jobs ran alongside ('idle' is not idle), see loadavg",
+        "rows": rows,
+    }
+    path = write_json(result, args.out)
+    print(f"\nwrote {path}")
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dim", type=int, default=10240, help="width for the numpy comparisons")
@@ -89,10 +214,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--stored", type=int, default=26, help="stored vectors for Hamming search")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="n=2000, 3 repeats")
-    parser.add_argument("--out", default=str(RESULTS_DIR / "core.json"))
+    parser.add_argument("--busy", action="store_true",
+                        help="1 and default threads, idle and with a spinning competitor")
+    parser.add_argument("--busy-cpu", type=int, default=1, help="core the competitor spins on")
+    parser.add_argument("--out", default=None, help="JSON output (default: results/core.json, "
+                        "results/core_busy.json with --busy)")
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.repeats = 2000, 3
+    if args.busy:
+        args.out = args.out or str(RESULTS_DIR / "core_busy.json")
+        return busy_main(args)
+    args.out = args.out or str(RESULTS_DIR / "core.json")
     n, dim, rep = args.n, args.dim, args.repeats
     rng = np.random.default_rng(0)
     threads = numba.get_num_threads()

@@ -1,5 +1,8 @@
 """Compiled kernels of the encoders (numba), over plain, already validated arrays.
 
+Kernels are serial and ``nogil``: the Python wrappers run them over chunks of rows with the
+load-tolerant scheduler of :mod:`hdc._parallel`.
+
 Counting is bit-sliced with the helpers of :mod:`hdc._bitslice`: 64 bits of a word go through
 carry-save adders into vertical counters, so no hypervector is expanded to one byte per bit.
 
@@ -10,12 +13,13 @@ Bounds: kernels index only within bounds the Python wrapper established from val
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hdc._bitslice import add16, majority, ripple_word
+from hdc._compile_note import note_if_cold
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def record_bundle_present(index, keys_t, table_t, tie, n_planes, out):
     """Majority over the present features of ``keys[f] XOR table[index[i, f]]``, per row ``i``.
 
@@ -34,12 +38,12 @@ def record_bundle_present(index, keys_t, table_t, tie, n_planes, out):
     n_words = out.shape[1]
     n_full = n_features - n_features % 16
     zero = np.uint64(0)
-    for i in prange(n):
-        planes = np.empty((n_planes, n_words), dtype=np.uint64)
-        v = np.empty(16, dtype=np.uint64)
-        # a missing feature reads column 0 and is masked out: no branch in the word loop
-        row = np.empty(n_features, dtype=np.int64)
-        keep = np.empty(n_features, dtype=np.uint64)
+    planes = np.empty((n_planes, n_words), dtype=np.uint64)
+    v = np.empty(16, dtype=np.uint64)
+    # a missing feature reads column 0 and is masked out: no branch in the word loop
+    row = np.empty(n_features, dtype=np.int64)
+    keep = np.empty(n_features, dtype=np.uint64)
+    for i in range(n):
         present = 0
         for f in range(n_features):
             q = index[i, f]
@@ -71,7 +75,7 @@ def record_bundle_present(index, keys_t, table_t, tie, n_planes, out):
         majority(planes, present, tie, out[i])
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def quantize_uniform(X, low, high, scale, n_levels, out):
     """out[i, f] = round((X[i, f] - low[f]) * scale[f]) clipped to [0, n_levels - 1].
 
@@ -84,7 +88,7 @@ def quantize_uniform(X, low, high, scale, n_levels, out):
     """
     n, n_features = X.shape
     top = n_levels - 1
-    for i in prange(n):
+    for i in range(n):
         for f in range(n_features):
             x = X[i, f]
             lo = low[f]
@@ -110,7 +114,7 @@ def quantize_uniform(X, low, high, scale, n_levels, out):
                     out[i, f] = 0
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def pack_projection(Z, phase, periodic, out):
     """Pack the bits of projected rows Z (n, 64 W) into out (n, W).
 
@@ -119,7 +123,7 @@ def pack_projection(Z, phase, periodic, out):
     it holds exactly when the fractional part of ``Z + phase + 1/4`` is below 1/2.
     """
     n, n_words = out.shape
-    for i in prange(n):
+    for i in range(n):
         for w in range(n_words):
             word = np.uint64(0)
             base = 64 * w
@@ -132,3 +136,6 @@ def pack_projection(Z, phase, periodic, out):
                 if on:
                     word |= np.uint64(1) << np.uint64(b)
             out[i, w] = word
+
+
+note_if_cold(record_bundle_present)  # one log line if numba is about to compile this module

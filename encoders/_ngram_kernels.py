@@ -9,6 +9,9 @@
   16 at a time into bit-sliced vertical counters (:mod:`hdc._bitslice`), so nothing is ever one
   byte per bit.
 
+Kernels are serial and ``nogil``: :class:`encoders.NGramEncoder` runs them over chunks of texts
+with the load-tolerant scheduler of :mod:`hdc._parallel`.
+
 Repeated n-grams of a text are found with a small open-addressing hash set, not by sorting.
 
 Bounds: kernels index only within bounds the Python wrapper established from validated input
@@ -19,9 +22,10 @@ Bounds: kernels index only within bounds the Python wrapper established from val
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hdc._bitslice import add16_rows, majority, ripple
+from hdc._compile_note import note_if_cold
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MUL1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -118,7 +122,7 @@ def _mark_first(values, m, first):
         slots[h] = value
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def ngram_buckets(symbols, offsets, codepoints, n_min, n_max, seed, hash_bits, first, out):
     """Distinct weight-table buckets of the n-grams of every text (for document frequencies).
 
@@ -128,7 +132,7 @@ def ngram_buckets(symbols, offsets, codepoints, n_min, n_max, seed, hash_bits, f
     """
     n = offsets.shape[0] - 1
     sentinel = np.int64(1) << hash_bits
-    for i in prange(n):
+    for i in range(n):
         start = offsets[i]
         length = offsets[i + 1] - start
         m = first[i + 1] - first[i]
@@ -222,7 +226,7 @@ def _flush_grams(grams, filled, planes):
             ripple(planes, level, carry)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def ngram_bundle(symbols, offsets, codepoints, table, n_min, n_max, distinct, seed, weights,
                  hash_bits, tie, out):
     """(Weighted) majority bundle of the character n-grams of every text.
@@ -259,7 +263,7 @@ def ngram_bundle(symbols, offsets, codepoints, table, n_min, n_max, distinct, se
     for b in range(weights.shape[0]):
         max_weight = max(max_weight, np.int64(weights[b]))
     n_levels = _bit_length(max_weight)
-    for i in prange(n):
+    for i in range(n):
         start = offsets[i]
         length = offsets[i + 1] - start
         m = _n_grams(length, n_min, n_max)
@@ -274,3 +278,6 @@ def ngram_bundle(symbols, offsets, codepoints, table, n_min, n_max, distinct, se
         _count_grams(symbols, start, length, table, n_min, n_max, weight, planes, grams, filled)
         _flush_grams(grams, filled, planes)
         majority(planes, total, tie, out[i])
+
+
+note_if_cold(ngram_bundle)  # one log line if numba is about to compile this module

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from encoders import _ngram_kernels
 from encoders._base import SHARED_RULES, BaseEncoder, is_dask_collection
 from hdc import permute
+from hdc._parallel import rows_per_chunk, run_chunks, run_rows
 from hdc._parameters import Boolean, Options
 from hdc._progress import progress
 from hdc._validation import WORD_BITS, check_random_state
@@ -80,6 +81,29 @@ def _check_ngram_range(ngram_range: Any) -> tuple[int, int]:
             f"got {ngram_range!r}"
         )
     return int(ngram_range[0]), int(ngram_range[1])
+
+
+def _distinct_buckets(symbols, offsets, distinct, n_min, n_max, seed, first,
+                      buckets: np.ndarray) -> None:
+    """:func:`encoders._ngram_kernels.ngram_buckets` over chunks of texts (text ``i`` fills
+    ``buckets[first[i]:first[i + 1]]``)."""
+
+    def kernel(start: int, stop: int, slots: np.ndarray) -> None:
+        _ngram_kernels.ngram_buckets(symbols, offsets[start : stop + 1], distinct, n_min, n_max,
+                                     seed, _HASH_BITS, first[start : stop + 1] - first[start],
+                                     slots)
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        slots = np.empty(first[stop] - first[start], dtype=np.int64)
+        kernel(start, stop, slots)
+        return slots
+
+    def commit(start: int, stop: int, slots: np.ndarray) -> None:
+        buckets[first[start] : first[stop]] = slots
+
+    n_texts = first.shape[0] - 1
+    run_chunks(compute, commit, n_texts, rows_per_chunk(first[-1] / max(1, n_texts)),
+               direct=lambda start, stop: kernel(start, stop, buckets))
 
 
 class NGramEncoder(BaseEncoder):
@@ -346,17 +370,8 @@ class NGramEncoder(BaseEncoder):
             first = np.zeros(len(m) + 1, dtype=np.int64)
             np.cumsum(m, out=first[1:])
             buckets = np.empty(first[-1], dtype=np.int64)
-            _ngram_kernels.ngram_buckets(
-                symbols,
-                offsets,
-                distinct,
-                n_min,
-                n_max,
-                self._key_seed(),
-                _HASH_BITS,
-                first,
-                buckets,
-            )
+            _distinct_buckets(symbols, offsets, distinct, n_min, n_max, self._key_seed(), first,
+                              buckets)
             df += np.bincount(buckets, minlength=df.size)
         n = len(texts)
         idf = np.log((1.0 + n) / (1.0 + df[:-1])) + 1.0
@@ -376,19 +391,17 @@ class NGramEncoder(BaseEncoder):
             weights, hash_bits = self.ngram_weights_, _HASH_BITS
         else:
             weights, hash_bits = np.ones(1, dtype=np.uint8), 0
-        _ngram_kernels.ngram_bundle(
-            symbols,
-            offsets,
-            distinct,
-            table,
-            n_min,
-            n_max,
-            weighting != "count",
-            self._key_seed(),
-            weights,
-            hash_bits,
-            self._tie(),
+        distinct_votes = weighting != "count"
+        seed, tie = self._key_seed(), self._tie()
+        n_texts = offsets.shape[0] - 1
+        run_rows(
+            lambda s, e, dest: _ngram_kernels.ngram_bundle(
+                symbols, offsets[s : e + 1], distinct, table, n_min, n_max, distinct_votes, seed,
+                weights, hash_bits, tie, dest,
+            ),
             out,
+            rows_per_chunk((offsets[-1] - offsets[0]) * (n_max - n_min + 1) * table.shape[-1]
+                           / max(1, n_texts)),
         )
 
     def __sklearn_tags__(self):

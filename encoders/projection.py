@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from encoders import _kernels
 from encoders._base import SHARED_RULES, BaseEncoder
+from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Options, Real
 from hdc._validation import check_random_state
 
@@ -143,7 +144,10 @@ class ProjectionEncoder(BaseEncoder):
 
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
         Z = (X - self.mean_).astype(np.float32) @ self.components_
-        _kernels.pack_projection(Z, self.phase_, self.kind_ == "rff", out)
+        Z = np.ascontiguousarray(Z)
+        periodic = self.kind_ == "rff"
+        run_rows(lambda s, e, dest: _kernels.pack_projection(Z[s:e], self.phase_, periodic, dest),
+                 out, rows_per_chunk(Z.shape[1]))
 
     def transform(self, X: Any) -> np.ndarray:
         """Encode ``X`` into packed hypervectors, shape ``(n_samples, dim_ // 64)`` uint64."""

@@ -15,6 +15,7 @@ from encoders import _kernels
 from encoders._base import SHARED_RULES
 from encoders._columns import ColumnSelection, TableColumns
 from encoders._table_fit import TableFit, TableStatistics, sample_size
+from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Integer, Options
 from hdc._validation import WORD_BITS
 from hdc.items import item_memory, level
@@ -278,7 +279,13 @@ class RecordEncoder(TableFit):
         X = np.ascontiguousarray(numeric, dtype=np.float64)
         if self._quantization == "uniform":
             q = np.empty(X.shape, dtype=np.int64)
-            _kernels.quantize_uniform(X, self.low_, self.high_, self._scale, self._n_levels, q)
+            run_rows(
+                lambda s, e, dest: _kernels.quantize_uniform(
+                    X[s:e], self.low_, self.high_, self._scale, self._n_levels, dest
+                ),
+                q,
+                rows_per_chunk(X.shape[1]),
+            )
         else:
             count = np.zeros(X.shape, dtype=np.int64)
             for k in range(self.edges_.shape[1]):
@@ -302,8 +309,13 @@ class RecordEncoder(TableFit):
         if local.size and ((local < -1) | (local >= self._sizes)).any():
             raise ValueError("level or category index out of the fitted tables' bounds")
         index = np.where(local >= 0, local + self._offsets, -1)
-        _kernels.record_bundle_present(index, self._keys_t, self._table_t, self.tie_,
-                                       self._n_planes, out)
+        run_rows(
+            lambda s, e, dest: _kernels.record_bundle_present(
+                index[s:e], self._keys_t, self._table_t, self.tie_, self._n_planes, dest
+            ),
+            out,
+            rows_per_chunk(index.shape[1] * out.shape[1]),
+        )
 
     def quantize(self, X: Any) -> np.ndarray:
         """Level (numeric column) or category index (categorical column) of every value of

@@ -11,6 +11,7 @@ from encoders._base import SHARED_RULES
 from encoders._columns import ColumnSelection, TableColumns
 from encoders._table_fit import TableFit, TableStatistics
 from hdc._exact_matmul import exact_matmul
+from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Options, Real
 from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
 
@@ -172,4 +173,6 @@ class TableRFFEncoder(TableFit):
             present = np.flatnonzero(codes[:, k] >= 0)
             if present.size:
                 P[present] += self.ids_[codes[present, k]] * self.signs_[k]
-        _kernels.pack_projection(np.ascontiguousarray(P), self.phase_, True, out)
+        P = np.ascontiguousarray(P)
+        run_rows(lambda s, e, dest: _kernels.pack_projection(P[s:e], self.phase_, True, dest),
+                 out, rows_per_chunk(P.shape[1]))

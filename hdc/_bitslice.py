@@ -50,9 +50,38 @@ def add16(ones, twos, fours, eights, x0, x1, x2, x3, x4, x5, x6, x7,
     Returns the new ``(ones, twos, fours, eights)`` and the carry of weight 16 (one bit per lane:
     a 4-bit counter plus 16 inputs stays below 32).
     """
-    ones, twos, fours, eight_a = add8(ones, twos, fours, x0, x1, x2, x3, x4, x5, x6, x7)
-    ones, twos, fours, eight_b = add8(ones, twos, fours, x8, x9, x10, x11, x12, x13, x14, x15)
-    eights, sixteen = csa(eights, eight_a, eight_b)
+    # add8 twice and a full adder, written out flat (the same logic): nested inlining of csa
+    # and add8 made numba's front end several times slower on every kernel using this
+    u = x0 ^ x1
+    ta, ones = (x0 & x1) | (u & ones), u ^ ones
+    u = x2 ^ x3
+    tb, ones = (x2 & x3) | (u & ones), u ^ ones
+    u = ta ^ tb
+    fa, twos = (ta & tb) | (u & twos), u ^ twos
+    u = x4 ^ x5
+    ta, ones = (x4 & x5) | (u & ones), u ^ ones
+    u = x6 ^ x7
+    tb, ones = (x6 & x7) | (u & ones), u ^ ones
+    u = ta ^ tb
+    fb, twos = (ta & tb) | (u & twos), u ^ twos
+    u = fa ^ fb
+    eight_a, fours = (fa & fb) | (u & fours), u ^ fours
+    u = x8 ^ x9
+    ta, ones = (x8 & x9) | (u & ones), u ^ ones
+    u = x10 ^ x11
+    tb, ones = (x10 & x11) | (u & ones), u ^ ones
+    u = ta ^ tb
+    fa, twos = (ta & tb) | (u & twos), u ^ twos
+    u = x12 ^ x13
+    ta, ones = (x12 & x13) | (u & ones), u ^ ones
+    u = x14 ^ x15
+    tb, ones = (x14 & x15) | (u & ones), u ^ ones
+    u = ta ^ tb
+    fb, twos = (ta & tb) | (u & twos), u ^ twos
+    u = fa ^ fb
+    eight_b, fours = (fa & fb) | (u & fours), u ^ fours
+    u = eight_a ^ eight_b
+    sixteen, eights = (eight_a & eight_b) | (u & eights), u ^ eights
     return ones, twos, fours, eights, sixteen
 
 
@@ -72,11 +101,49 @@ def add16_rows(planes, level, x, rows, carry):
     p1 = planes[level + 1]
     p2 = planes[level + 2]
     p3 = planes[level + 3]
+    # add16 written out as flat full adders (sum u ^ c, carry (a & b) | (u & c)): the same
+    # logic without nested inlining, which numba's front end compiles several times faster
     for w in range(planes.shape[1]):
-        p0[w], p1[w], p2[w], p3[w], carry[w] = add16(
-            p0[w], p1[w], p2[w], p3[w], x0[w], x1[w], x2[w], x3[w], x4[w], x5[w], x6[w], x7[w],
-            x8[w], x9[w], x10[w], x11[w], x12[w], x13[w], x14[w], x15[w],
-        )
+        o, t, f, e = p0[w], p1[w], p2[w], p3[w]
+        a, b = x0[w], x1[w]
+        u = a ^ b
+        ta, o = (a & b) | (u & o), u ^ o
+        a, b = x2[w], x3[w]
+        u = a ^ b
+        tb, o = (a & b) | (u & o), u ^ o
+        u = ta ^ tb
+        fa, t = (ta & tb) | (u & t), u ^ t
+        a, b = x4[w], x5[w]
+        u = a ^ b
+        ta, o = (a & b) | (u & o), u ^ o
+        a, b = x6[w], x7[w]
+        u = a ^ b
+        tb, o = (a & b) | (u & o), u ^ o
+        u = ta ^ tb
+        fb, t = (ta & tb) | (u & t), u ^ t
+        u = fa ^ fb
+        ea, f = (fa & fb) | (u & f), u ^ f
+        a, b = x8[w], x9[w]
+        u = a ^ b
+        ta, o = (a & b) | (u & o), u ^ o
+        a, b = x10[w], x11[w]
+        u = a ^ b
+        tb, o = (a & b) | (u & o), u ^ o
+        u = ta ^ tb
+        fa, t = (ta & tb) | (u & t), u ^ t
+        a, b = x12[w], x13[w]
+        u = a ^ b
+        ta, o = (a & b) | (u & o), u ^ o
+        a, b = x14[w], x15[w]
+        u = a ^ b
+        tb, o = (a & b) | (u & o), u ^ o
+        u = ta ^ tb
+        fb, t = (ta & tb) | (u & t), u ^ t
+        u = fa ^ fb
+        eb, f = (fa & fb) | (u & f), u ^ f
+        u = ea ^ eb
+        carry[w], e = (ea & eb) | (u & e), u ^ e
+        p0[w], p1[w], p2[w], p3[w] = o, t, f, e
 
 
 @njit(inline="always")

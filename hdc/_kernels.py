@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import intrinsic
 
 from hdc._bitslice import add16_rows, add_counters, majority, ripple
+from hdc._compile_note import note_if_cold
 
 
 @intrinsic
@@ -36,7 +37,7 @@ _ = ir  # llvmlite is imported to make the dependency of the intrinsic explicit
 # --------------------------------------------------------------------------------------------
 # Hamming distances
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _hamming_row(ai, b, out_row):
     """out_row[j] = popcount(ai XOR b[j]).
 
@@ -72,21 +73,17 @@ def _hamming_row(ai, b, out_row):
         out_row[j] = total
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def hamming_matrix(a, b, out):
-    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W)."""
-    for i in prange(a.shape[0]):
-        _hamming_row(a[i], b, out[i])
-
-
 @njit(cache=True, nogil=True)
-def hamming_matrix_serial(a, b, out):
-    """:func:`hamming_matrix` on one thread (no thread-pool launch for small inputs)."""
+def hamming_matrix(a, b, out):
+    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W).
+
+    Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of rows on several threads.
+    """
     for i in range(a.shape[0]):
         _hamming_row(a[i], b, out[i])
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _select_top_k(dist, k, out_index, out_distance):
     """The k smallest entries of dist (ties: lower index first), by insertion into a k-list."""
     for m in range(k):
@@ -104,18 +101,13 @@ def _select_top_k(dist, k, out_index, out_distance):
             out_index[pos] = j
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def hamming_top_k(queries, stored, k, out_index, out_distance):
-    """k nearest stored rows of every query by Hamming distance (ties: lower index first)."""
-    for i in prange(queries.shape[0]):
-        dist = np.empty(stored.shape[0], dtype=np.int64)
-        _hamming_row(queries[i], stored, dist)
-        _select_top_k(dist, k, out_index[i], out_distance[i])
-
-
 @njit(cache=True, nogil=True)
-def hamming_top_k_serial(queries, stored, k, out_index, out_distance):
-    """:func:`hamming_top_k` on one thread (no thread-pool launch for small inputs)."""
+def hamming_top_k(queries, stored, k, out_index, out_distance):
+    """k nearest stored rows of every query by Hamming distance (ties: lower index first).
+
+    Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of queries on several
+    threads.
+    """
     dist = np.empty(stored.shape[0], dtype=np.int64)
     for i in range(queries.shape[0]):
         _hamming_row(queries[i], stored, dist)
@@ -170,7 +162,7 @@ def rotate_rows(x, shifts, out):
 # --------------------------------------------------------------------------------------------
 # Bit-sliced counting (vertical counters) for bundling
 # --------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _tree16(x, rows, planes, low, carries):
     """Add rows ``x[rows]`` into levels ``low .. low + 3`` of the vertical counter ``planes``.
 
@@ -192,34 +184,21 @@ def _tree16(x, rows, planes, low, carries):
 
 @njit(cache=True, nogil=True)
 def count_chunk(x, rows, planes):
-    """Vertical counts of ``x[rows]`` into ``planes``: the carries of each 16-row tree are
-    themselves counted by the next tree, 4 levels up, until fewer than 16 remain."""
+    """Add the vertical counts of ``x[rows]`` into ``planes`` (levels, W): the carries of each
+    16-row tree are themselves counted by the next tree, 4 levels up, until fewer than 16
+    remain. Calls accumulate, so one counter can take several chunks of rows."""
     low = 0
-    n_groups = rows.shape[0] // 16
-    carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
-    _tree16(x, rows, planes, low, carries)
-    while n_groups > 0:
+    src = x
+    src_rows = rows
+    while True:
+        n_groups = src_rows.shape[0] // 16
+        carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
+        _tree16(src, src_rows, planes, low, carries)
+        if n_groups == 0:
+            break
+        src = carries
+        src_rows = np.arange(n_groups)
         low += 4
-        level_rows = np.arange(n_groups)
-        n_groups = n_groups // 16
-        next_carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
-        _tree16(carries, level_rows, planes, low, next_carries)
-        carries = next_carries
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def count_rows(x, rows, planes):
-    """Vertical bit counts of ``x[rows]``: chunk c of the rows goes to ``planes[c]``.
-
-    planes (n_chunks, levels, W) must be zeroed and have levels >= bit_length(len(rows)) + 4.
-    The chunks are summed afterwards by :func:`merge_planes` or :func:`planes_to_counts`.
-    """
-    n_chunks = planes.shape[0]
-    step = (rows.shape[0] + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        stop = min(rows.shape[0], (c + 1) * step)
-        if c * step < stop:
-            count_chunk(x, rows[c * step : stop], planes[c])
 
 
 @njit(cache=True, nogil=True)
@@ -242,8 +221,8 @@ def majority_from_planes(planes, total, tie_bits, out):
 def planes_to_counts(planes, scale, out):
     """out[64 w + b] += scale * (sum over chunks of the count held for bit b of word w).
 
-    planes (n_chunks, levels, W) as filled by :func:`count_rows`; all-zero words (most of the
-    high levels) are skipped.
+    planes (n_chunks, levels, W), each chunk a counter filled by :func:`count_chunk`; all-zero
+    words (most of the high levels) are skipped.
     """
     n_chunks, n_levels, n_words = planes.shape
     for c in range(n_chunks):
@@ -280,3 +259,6 @@ def threshold_rows(counts, total, tie_bits, out):
                 if c2 > t or (c2 == t and (tie & bit)):
                     word |= bit
             out[r, w] = word
+
+
+note_if_cold(count_chunk)  # one log line if numba is about to compile this module

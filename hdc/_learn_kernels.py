@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from hdc._bitslice import csa
+from hdc._compile_note import note_if_cold
 from hdc._kernels import popcount64
 
 
@@ -324,3 +325,6 @@ def retrain_integer_planes(H, y, order, P, planes, K, bounds, row_sums, norms2, 
             updates += 1
         step += 1
     return updates, K
+
+
+note_if_cold(cosine_binary)  # one log line if numba is about to compile this module

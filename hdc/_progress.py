@@ -26,4 +26,8 @@ def progress(
         raise ImportError(
             "verbose=True needs the optional dependency tqdm: pip install tqdm"
         ) from exc
+    from hdc._compile_note import compiling
+
+    if compiling():  # the first batch waits for numba: say why, and that it happens once
+        desc = f"{desc} (first run: compiling kernels once)"
     return tqdm(iterable, total=total, desc=desc, unit=unit)

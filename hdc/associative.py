@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from hdc import _kernels
+from hdc._parallel import CHUNK_WORDS, run_chunks
 from hdc._validation import (
-    PARALLEL_WORDS,
     WORD_BITS,
     as_hypervectors,
     check_count,
@@ -101,17 +101,21 @@ class AssociativeMemory:
         batch = x.reshape(-1, x.shape[-1])
         index = np.empty((batch.shape[0], k), dtype=np.int64)
         dist = np.empty((batch.shape[0], k), dtype=np.int64)
-        for start in range(0, batch.shape[0], _QUERY_CHUNK):
-            stop = min(batch.shape[0], start + _QUERY_CHUNK)
-            queries = batch[start:stop]
-            # a thread-pool launch costs more than it saves on a few queries
-            work = queries.shape[0] * self._vectors.shape[0] * self._vectors.shape[1]
-            top_k = (
-                _kernels.hamming_top_k
-                if work >= PARALLEL_WORDS and queries.shape[0] > 1
-                else _kernels.hamming_top_k_serial
-            )
-            top_k(queries, self._vectors, k, index[start:stop], dist[start:stop])
+        stored = self._vectors
+        rows = max(1, CHUNK_WORDS // max(1, stored.shape[0] * stored.shape[1]))
+        rows = min(rows, _QUERY_CHUNK)
+
+        def compute(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+            idx = np.empty((stop - start, k), dtype=np.int64)
+            dst = np.empty((stop - start, k), dtype=np.int64)
+            _kernels.hamming_top_k(batch[start:stop], stored, k, idx, dst)
+            return idx, dst
+
+        def commit(start: int, stop: int, part: tuple[np.ndarray, np.ndarray]) -> None:
+            index[start:stop], dist[start:stop] = part
+
+        run_chunks(compute, commit, batch.shape[0], rows,
+                   direct=lambda s, e: _kernels.hamming_top_k(batch, stored, k, index, dist))
         return index, dist
 
     def query(self, hvs: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:

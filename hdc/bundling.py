@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 
 from hdc import _kernels
+from hdc._parallel import CHUNK_WORDS, run_chunks
 from hdc._validation import WORD_BITS, as_hypervectors, check_dim, check_random_state
 
 __all__ = ["counts", "threshold", "bundle"]
@@ -40,20 +40,27 @@ def _levels_for(n: int) -> int:
     return int(n).bit_length() + 4
 
 
-def _n_chunks(n_rows: int) -> int:
-    # one chunk of rows per thread once there is enough work to share
-    return max(1, min(numba.get_num_threads(), n_rows // 2048))
-
-
 def _count_planes(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Vertical counters (n_chunks, levels, W) of x[rows], one chunk of rows per thread."""
-    n_chunks = _n_chunks(rows.size)
-    planes = np.zeros((n_chunks, _levels_for(rows.size), x.shape[1]), dtype=np.uint64)
-    if n_chunks == 1:
-        _kernels.count_chunk(x, rows, planes[0])
-    else:
-        _kernels.count_rows(x, rows, planes)
-    return planes
+    """Vertical counters (n_parts, levels, W) of x[rows], summed over the first axis.
+
+    Chunks of rows are counted by the workers of :func:`hdc._parallel.run_chunks`, each into a
+    counter of its own (:func:`hdc._kernels.count_chunk`); the serial path counts everything
+    into one.
+    """
+    levels = _levels_for(rows.size)
+    parts: list[np.ndarray] = []
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        planes = np.zeros((levels, x.shape[1]), dtype=np.uint64)
+        _kernels.count_chunk(x, rows[start:stop], planes)
+        return planes
+
+    # whole 16-row trees per chunk
+    chunk = max(64, (CHUNK_WORDS // max(1, x.shape[1])) // 16 * 16)
+    run_chunks(compute, lambda start, stop, planes: parts.append(planes), rows.size, chunk)
+    if not parts:
+        return np.zeros((1, levels, x.shape[1]), dtype=np.uint64)
+    return np.stack(parts) if len(parts) > 1 else parts[0][None]
 
 
 def _weighted_counts(x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
@@ -77,7 +84,8 @@ def _majority(x: np.ndarray, tie_bits: np.ndarray) -> np.ndarray:
     """Unweighted majority straight from the vertical counters (no per-bit counts)."""
     n = x.shape[0]
     planes = _count_planes(x, np.arange(n, dtype=np.int64))
-    _kernels.merge_planes(planes)
+    if planes.shape[0] > 1:
+        _kernels.merge_planes(planes)
     out = np.empty(x.shape[1], dtype=np.uint64)
     _kernels.majority_from_planes(planes[0], n, tie_bits, out)
     return out

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hdc import _kernels
+from hdc._parallel import rows_per_chunk, run_rows
 from hdc._validation import (
     WORD_BITS,
     as_hypervectors,
@@ -191,7 +192,9 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
             raise TypeError(f"shift must be an integer or a 1-D array of integers, got {shift!r}")
         batch = x.reshape(-1, x.shape[-1])
         out = np.empty_like(batch)
-        _kernels.rotate_bits(batch, int(shift) % dim, out)
+        bits = int(shift) % dim
+        run_rows(lambda s, e, dest: _kernels.rotate_bits(batch[s:e], bits, dest), out,
+                 rows_per_chunk(batch.shape[1]))
         return out.reshape(x.shape)
     shifts = np.asarray(shift)
     if shifts.dtype == bool or not np.issubdtype(shifts.dtype, np.integer):
@@ -209,7 +212,10 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
         )
     out = np.empty((shifts.shape[0], x.shape[-1]), dtype=np.uint64)
     # numpy's modulo of signed integers is non-negative for a positive divisor
-    _kernels.rotate_rows(np.ascontiguousarray(rows), shifts.astype(np.int64) % dim, out)
+    rows = np.ascontiguousarray(rows)
+    shifts = shifts.astype(np.int64) % dim
+    run_rows(lambda s, e, dest: _kernels.rotate_rows(rows[s:e], shifts[s:e], dest), out,
+             rows_per_chunk(rows.shape[1]))
     return out
 
 

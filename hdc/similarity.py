@@ -5,9 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 from hdc import _kernels
-from hdc._validation import PARALLEL_WORDS, WORD_BITS, as_hypervectors, check_same_width
+from hdc._parallel import CHUNK_WORDS, run_rows
+from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
 
 __all__ = ["hamming", "similarity"]
+
+
+def hamming_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out (nA, nB) = Hamming distances of the validated C-contiguous batches a and b.
+
+    Chunks of about ``CHUNK_WORDS`` word comparisons are claimed by the workers of
+    :func:`hdc._parallel.run_rows`: chunks of query rows, or chunks of stored rows (distances
+    are symmetric) when there are too few queries to share.
+    """
+    n_a, n_b, n_words = a.shape[0], b.shape[0], a.shape[1]
+    per_row = max(1, n_b * n_words)
+    if n_a >= 4 or n_a * per_row < 2 * CHUNK_WORDS:
+        rows = max(1, CHUNK_WORDS // per_row)
+        run_rows(lambda s, e, dest: _kernels.hamming_matrix(a[s:e], b, dest), out, rows)
+        return
+    cols = max(4, CHUNK_WORDS // max(1, n_a * n_words))
+    # few queries against many stored rows: chunks of stored rows, as rows of out.T
+    out_t = np.empty((n_b, n_a), dtype=np.int64)
+    run_rows(lambda s, e, dest: _kernels.hamming_matrix(b[s:e], a, dest), out_t, cols)
+    out[...] = out_t.T
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
@@ -38,11 +59,7 @@ def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:
     yb = y.reshape(-1, y.shape[-1])
     out = np.empty((xa.shape[0], yb.shape[0]), dtype=np.int64)
     if out.size:
-        # a thread-pool launch costs more than it saves on small problems
-        if out.size * xa.shape[1] >= PARALLEL_WORDS and xa.shape[0] > 1:
-            _kernels.hamming_matrix(xa, yb, out)
-        else:
-            _kernels.hamming_matrix_serial(xa, yb, out)
+        hamming_rows(xa, yb, out)
     out = out.reshape(x.shape[:-1] + y.shape[:-1])
     return out[()] if out.ndim == 0 else out
 

@@ -1,5 +1,5 @@
-"""The ``hdkit`` command: ``info``, ``data``, ``compare``, ``fit``, ``predict``, ``match`` and
-``demo``.
+"""The ``hdkit`` command: ``info``, ``data``, ``compare``, ``fit``, ``predict``, ``match``,
+``demo`` and ``warmup``.
 
 The CLI is the top layer of hdkit: it may import from every package, and nothing imports it.
 Each subcommand is an ``_add_<name>(subparsers)`` function, listed in :data:`SUBCOMMANDS`, that
@@ -13,6 +13,7 @@ subcommands, so that ``hdkit --help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import logging
 import platform
 import sys
 import time
@@ -655,9 +656,44 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     demo.set_defaults(func=_cmd_demo)
 
 
+# ------------------------------------------------------------------ warmup
+def _cmd_warmup(args: argparse.Namespace) -> int:
+    from hdkit import warmup
+
+    start = time.perf_counter()
+    try:
+        warmup.warmup(args.groups or None, jobs=args.jobs, progress=not args.quiet)
+    except RuntimeError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"kernels compiled and cached in {seconds(time.perf_counter() - start)}")
+    return 0
+
+
+def _add_warmup(sub: argparse._SubParsersAction) -> None:
+    from hdkit.warmup import GROUPS
+
+    warm = sub.add_parser(
+        "warmup", help="compile every numba kernel into the cache, so that no first call waits",
+        description="numba compiles hdkit's kernels on their first call and caches them on "
+        "disk; this compiles them all now, one group of kernels per process on every core. "
+        "The cache is numba's ($NUMBA_CACHE_DIR, else __pycache__ beside the sources) and is "
+        "keyed by the source path: warm the copy of hdkit you run.",
+    )
+    warm.add_argument("groups", nargs="?", type=subset_of(tuple(GROUPS)), default=None,
+                      metavar="GROUPS",
+                      help=f"comma-separated groups to compile, of {', '.join(GROUPS)} "
+                      "(default: all)")
+    warm.add_argument("-j", "--jobs", type=positive_int, default=None,
+                      help="processes compiling at once (default: the number of CPUs)")
+    warm.add_argument("-q", "--quiet", action="store_true",
+                      help="no progress bar (default: a bar, or one line per group)")
+    warm.set_defaults(func=_cmd_warmup)
+
+
 # ------------------------------------------------------------------ the command
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_info, _add_data, _add_compare, _add_fit, _add_predict, _add_match, _add_demo,
+    _add_warmup,
 )
 
 
@@ -675,8 +711,25 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.Handler):
+    """``hdkit: message`` lines on the current ``sys.stderr`` (looked up at each record)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"hdkit: {record.getMessage()}", file=sys.stderr, flush=True)
+
+
+def _show_notes() -> None:
+    """Show the ``hdkit`` logger's notes (e.g. that kernels compile on first use) on stderr."""
+    logger = logging.getLogger("hdkit")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler(logging.INFO))
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hdkit`` console command; returns the exit status."""
+    _show_notes()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -1,8 +1,11 @@
 """Compiled kernels of the vision package.
 
 Every kernel here is a small ``@njit(cache=True, nogil=True)`` function over plain arrays,
-split into named inline helpers. Kernels never validate their inputs: the public functions in
-``scale_space``, ``sift`` and ``matching`` do that before calling them.
+split into named helpers. The helpers are plain ``@njit`` functions that LLVM inlines, not
+numba-level ``inline="always"`` copies: numba's front end re-types an inlined helper at every
+call site, which made the first SIFT call compile for much longer at the same run-time speed.
+Kernels hold no sorting and raise nothing: they never validate their inputs; the public
+functions in ``scale_space``, ``sift`` and ``matching`` do that before calling them.
 
 Bounds: kernels index only within bounds the Python wrapper established from validated input
 (images of at least 16x16 pixels, octaves larger than twice the border, windows clipped to the
@@ -18,7 +21,9 @@ Conventions
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 
 import numpy as np
 from numba import njit
@@ -35,27 +40,27 @@ _ATAN_EPS = np.float32(np.finfo(np.float64).eps)
 _RAD_PER_DEG = np.float32(math.pi / 180.0)
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _dog(gauss, lev, r, c):
     """Difference-of-Gaussian level ``lev`` at (r, c): ``gauss[lev + 1] - gauss[lev]``."""
     return gauss[lev + 1, r, c] - gauss[lev, r, c]
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _mx3(a, b, c):
     """Largest of three values, as selects (vectorisable)."""
     u = a if a > b else b
     return u if u > c else c
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _mn3(a, b, c):
     """Smallest of three values, as selects (vectorisable)."""
     u = a if a < b else b
     return u if u < c else c
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _dog_row(gauss, lev, r, d, hx, hn):
     """Row ``r`` of DoG level ``lev`` into ``d``, with its 3-max and 3-min along the row.
 
@@ -79,7 +84,7 @@ def _dog_row(gauss, lev, r, d, hx, hn):
         hn[j] = _mn3(p, q, t)
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _max_min3(x0, x1, x2, y0, y1, y2, vx, vn):
     """vx = elementwise max of x0, x1, x2; vn = elementwise min of y0, y1, y2."""
     for j in range(vx.shape[0]):
@@ -87,7 +92,7 @@ def _max_min3(x0, x1, x2, y0, y1, y2, vx, vn):
         vn[j] = _mn3(y0[j], y1[j], y2[j])
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _flag_extrema(v, vmax, vmin, lev, thr, flags):
     """flags[j] = 1 where v[j] is above ``thr`` and >= the 3x3x3 maxima around level ``lev``,
     or below ``-thr`` and <= the minima (all in selects, so the loop vectorises)."""
@@ -104,7 +109,7 @@ def _flag_extrema(v, vmax, vmin, lev, thr, flags):
         flags[j] = ((vv > thr) & (vv >= mx)) | ((vv < -thr) & (vv <= mn))
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _append_flagged(flags, words, lev, row, col0, out, n):
     """Append ``(lev, row, col0 + j)`` for every set ``flags[j]`` to ``out[n:]``, growing it.
 
@@ -131,7 +136,7 @@ def _append_flagged(flags, words, lev, row, col0, out, n):
     return out, n
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _by_level(cands, n, n_dog):
     """The first n rows of ``cands`` (level, row, col) stably ordered by level (counting sort)."""
     start = np.zeros(n_dog + 1, np.int64)
@@ -238,7 +243,7 @@ def solve3_symmetric(a, b, c, d, e, f, g0, g1, g2):
     return x0, x1, x2, True
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _converge(gauss, lev, r, c, n_layers, border, max_steps):
     """Move a sample towards the extremum of the quadratic fit of the DoG around it.
 
@@ -321,7 +326,7 @@ def refine_extrema(gauss, cands, n_layers, contrast_threshold, edge_threshold, b
     return ints[:k].copy(), floats[:k].copy()
 
 
-@njit(fastmath={"contract"}, error_model="numpy", inline="always")
+@njit(nogil=True, fastmath={"contract"}, error_model="numpy")
 def _polar(gx, gy):
     """Magnitude and angle (radians in [0, 2 pi]) of a float32 gradient, as cv2.cartToPolar.
 
@@ -477,7 +482,7 @@ def orientation_peaks(hist, peak_ratio):
     return idx[:m].copy(), ang[:m].copy()
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _interval(a, b, lo, hi, xlo, xhi):
     """Integers ``x`` in ``[xlo, xhi]`` with ``lo < a * x + b < hi`` (as a closed range)."""
     if a > 1e-12:
@@ -493,7 +498,7 @@ def _interval(a, b, lo, hi, xlo, xhi):
     return max(xlo, int(math.floor(x0)) + 1), min(xhi, int(math.ceil(x1)) - 1)
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _bin_segment(mrow, arow, wxr, dx0, dy, wy, n_px, rot, grid, bidx, fmg, ffr, ffc, ffo):
     """Rotated bins, fractions and weight of ``n_px`` pixels of one window row, vectorised.
 
@@ -528,7 +533,7 @@ def _bin_segment(mrow, arow, wxr, dx0, dy, wy, n_px, rot, grid, bidx, fmg, ffr, 
         bidx[j] = (ri + 1) * stride_r + (ci + 1) * stride_c + oi + copy
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _scatter_segment(hist, n_px, bidx, fmg, ffr, ffc, ffo, stride_r, stride_c):
     """Add the 8 trilinear votes of each of ``n_px`` binned pixels to ``hist``.
 
@@ -564,7 +569,7 @@ def _scatter_segment(hist, n_px, bidx, fmg, ffr, ffc, ffo, stride_r, stride_c):
         hist[b1 + u_rc] += t
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _vote(mag, ang, x, y, hw, theta, grid, hist, wx, bufs):
     """Trilinear votes of the gradients in one keypoint's window into ``hist`` (zeroed here).
 
@@ -611,7 +616,7 @@ def _vote(mag, ang, x, y, hw, theta, grid, hist, wx, bufs):
         _scatter_segment(hist, n_px, bidx, fmg, ffr, ffc, ffo, stride_r, stride_c)
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _fold(hist, size, n_ori):
     """Sum the ``N_COPIES`` histogram copies into the first and fold each cell's extra slot
     (votes for orientation 0 from bin ``n_ori - 1``) onto orientation 0."""
@@ -622,7 +627,7 @@ def _fold(hist, size, n_ori):
         hist[t] += hist[t + n_ori]
 
 
-@njit(inline="always")
+@njit(nogil=True)
 def _normalise(hist, d, n_ori, stride_r, stride_c, clamp, vec, out):
     """The inner ``d x d`` cells of ``hist`` as a unit vector clamped at ``clamp`` and
     renormalised (Lowe 2004, sec. 6.1), order (row, col, ori), into ``out`` (float32)."""
@@ -682,3 +687,20 @@ def sift_descriptors(mag, ang, xs, ys, sigmas, angles, n_hist, n_ori, scale_fact
         _vote(mag, ang, xs[k], ys[k], scale_factor * sigmas[k], angles[k], grid, hist, wx, bufs)
         _fold(hist, size, n_ori)
         _normalise(hist, d, n_ori, stride_r, stride_c, clamp, vec, out[k])
+
+
+def _note_if_cold(kernel) -> None:
+    """Log once (``hdkit`` logger, INFO) that kernels compile on first use when ``kernel`` has no
+    cache entry yet; the same note as :mod:`hdc._compile_note`, which vision does not import."""
+    try:
+        path = kernel._cache._cache_file._index_path  # numba's FunctionCache internals
+    except AttributeError:
+        return
+    if not os.path.exists(path):
+        logging.getLogger("hdkit").info(
+            "compiling numba kernels on first use: this happens once, they are cached on disk "
+            "(`hdkit warmup` compiles them all ahead)"
+        )
+
+
+_note_if_cold(sift_descriptors)

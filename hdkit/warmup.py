@@ -1,0 +1,235 @@
+"""Compile every numba kernel of hdkit into numba's on-disk cache, ahead of first use.
+
+numba compiles a kernel the first time it is called and caches the machine code on disk, so
+only the very first call after an install (or after a change to the kernels) is slow.
+:func:`warmup` pays that cost up front: each *group* of kernels is compiled by a small workload
+through the public API (so the cached signatures are exactly the ones real calls use), the
+groups run in separate processes, one per core, the longest (SIFT) first.
+
+The cache is numba's: ``__pycache__`` beside the sources, or ``$NUMBA_CACHE_DIR`` when that is
+set. Entries are keyed by the path of the source file, so warm the copy of hdkit you will run
+(the installed one, or the checkout with ``PYTHONPATH`` / an editable install).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+__all__ = ["GROUPS", "run_group", "warmup"]
+
+
+def _core() -> None:
+    import numpy as np
+
+    import hdc
+    from hdc import _kernels
+
+    x = hdc.random(2100, 1024, random_state=0)
+    hdc.bundle(x[:33], tie="random", random_state=0)
+    hdc.bundle(x)
+    _kernels.merge_planes(np.zeros((2, 4, 16), dtype=np.uint64))  # used when several workers ran
+    hdc.counts(x[:40], weights=np.arange(40) - 20)
+    hdc.threshold(hdc.counts(x[:5]), 5)
+    hdc.hamming(x, x[:26])
+    hdc.similarity(x[0], x[1])
+    hdc.permute(x, 100)
+    hdc.permute(x[:3], [1, 2, 3])
+    memory = hdc.AssociativeMemory(1024)
+    memory.add(x[:50], np.arange(50))
+    memory.query(x[:5], k=3)
+
+
+def _symbolic() -> None:
+
+    import hdc
+
+    books = [hdc.item_memory(4, 1024, random_state=s) for s in range(3)]
+    product = hdc.bind(hdc.bind(books[0][1], books[1][2]), books[2][3])
+    hdc.Resonator(books, max_iter=5, random_state=0).factorize(product[None])
+    basket = hdc.Multiset(1024, random_state=0)
+    basket.add(books[0][:3])
+    basket.contains(books[0])
+    seq = hdc.Sequence(1024, random_state=0)
+    seq.append(books[0][:3])
+    seq.unbind(1)
+
+
+def _learn() -> None:
+    import numpy as np
+
+    import hdc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 8))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    for settings in ({}, {"average": False}):
+        clf = hdc.HDClassifier(dim=1024, random_state=0, **settings).fit(X, y)
+        clf.predict(X)
+        clf.predict_proba(X)
+
+
+def _encoders() -> None:
+    import numpy as np
+
+    import encoders
+
+    rng = np.random.default_rng(0)
+    texts = ["the cat sat on the mat", "a b", "", "hello world"]
+    for weighting in ("count", "idf"):
+        encoders.NGramEncoder(512, ngram_range=(1, 3), weighting=weighting,
+                              random_state=0).fit(texts).transform(texts)
+    X = rng.normal(size=(30, 5))
+    for quantization in ("uniform", "quantile"):
+        encoders.RecordEncoder(512, quantization=quantization, random_state=0).fit_transform(X)
+    for kind in ("sign", "rff"):
+        encoders.ProjectionEncoder(512, kind=kind, random_state=0).fit_transform(X)
+    encoders.TableEncoder(512, random_state=0).fit_transform(X)
+    images = rng.random((6, 8, 8))
+    encoders.ConvolutionEncoder(512, image_shape=(8, 8), random_state=0).fit_transform(
+        images.reshape(6, -1))
+    features = [(rng.random((n, 2)) * 100, rng.random((n, 128))) for n in (20, 0)]
+    encoders.KeypointEncoder(dim=512, random_state=0).fit(features).transform(features)
+
+
+def _baselines() -> None:
+    import numpy as np
+
+    from hdc.baselines import GLNClassifier, KernelMachineClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 6))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    GLNClassifier(random_state=0).fit(X, y).predict_proba(X)
+    KernelMachineClassifier(random_state=0).fit(X, y).predict(X)
+
+
+def _vision() -> None:
+    import numpy as np
+
+    import vision
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:160, :200]
+    image = 128 + 60 * np.sin(xx / 7.0) * np.cos(yy / 9.0) + 30 * rng.random((160, 200))
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    warped, homography = vision.synthetic_warp(image, angle_deg=20.0, scale=0.9, random_state=0)
+    vision.match_images(image, warped, homography=homography)
+
+
+#: name -> workload that compiles the group's kernels; longest first.
+GROUPS: dict[str, Callable[[], None]] = {
+    "vision": _vision,
+    "learn": _learn,
+    "encoders": _encoders,
+    "baselines": _baselines,
+    "symbolic": _symbolic,
+    "core": _core,
+}
+
+
+def run_group(name: str) -> None:
+    """Run the workload of one group in this process (compiling what it calls)."""
+    if name not in GROUPS:
+        raise ValueError(f"unknown warmup group {name!r}; expected one of {', '.join(GROUPS)}")
+    GROUPS[name]()
+
+
+def _launch(name: str) -> subprocess.Popen:
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    # the child imports the same copy of hdkit as this process (the cache is keyed by path)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("MPLBACKEND", "Agg")
+    code = f"from hdkit.warmup import run_group; run_group({name!r})"
+    log = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
+                            stderr=log, text=True)
+    proc.log = log  # type: ignore[attr-defined]
+    return proc
+
+
+def _reporter(total: int, show: bool) -> Callable[[str, float], None]:
+    """A callback ``done(group, seconds)``: a tqdm bar if tqdm is installed, else plain lines."""
+    if not show:
+        return lambda name, seconds: None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        count = [0]
+
+        def line(name: str, seconds: float) -> None:
+            count[0] += 1
+            print(f"warmup {count[0]}/{total}: {name} compiled in {seconds:.1f} s", flush=True)
+
+        return line
+    bar = tqdm(total=total, desc="compiling kernels", unit="group")
+
+    def tick(name: str, seconds: float) -> None:
+        bar.set_postfix_str(f"{name} {seconds:.0f} s")
+        bar.update(1)
+        if bar.n == total:
+            bar.close()
+
+    return tick
+
+
+def warmup(groups: Sequence[str] | None = None, jobs: int | None = None,
+           progress: bool = True) -> dict[str, float]:
+    """Compile the kernels of ``groups`` (default: all) into numba's cache.
+
+    Parameters
+    ----------
+    groups : sequence of str, optional
+        Names from :data:`GROUPS`.
+    jobs : int, optional
+        Processes compiling at once (default: the number of CPUs).
+    progress : bool
+        Show a progress bar (tqdm) or, without tqdm, one line per group.
+
+    Returns
+    -------
+    dict
+        Seconds each group took, by name.
+
+    Examples
+    --------
+    >>> from hdkit.warmup import warmup
+    >>> sorted(warmup(["core"], progress=False))  # doctest: +SKIP
+    ['core']
+    """
+    names = list(GROUPS) if groups is None else list(groups)
+    unknown = [n for n in names if n not in GROUPS]
+    if unknown:
+        raise ValueError(f"unknown warmup group(s) {unknown}; expected some of {list(GROUPS)}")
+    names = [n for n in GROUPS if n in names]  # longest first
+    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    done = _reporter(len(names), progress)
+    pending = list(names)
+    running: dict[str, tuple[subprocess.Popen, float]] = {}
+    seconds: dict[str, float] = {}
+    failures: list[str] = []
+    while pending or running:
+        while pending and len(running) < jobs:
+            name = pending.pop(0)
+            running[name] = (_launch(name), time.perf_counter())
+        for name, (proc, start) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[name]
+            seconds[name] = time.perf_counter() - start
+            proc.log.seek(0)
+            err = proc.log.read()
+            proc.log.close()
+            if proc.returncode != 0:
+                failures.append(f"{name}: {err.strip().splitlines()[-1] if err.strip() else ''}")
+            done(name, seconds[name])
+        time.sleep(0.05)
+    if failures:
+        raise RuntimeError("warmup failed for " + "; ".join(failures))
+    return seconds

@@ -1,0 +1,65 @@
+"""``hdkit warmup`` and the note that kernels compile once."""
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hdc import _compile_note
+from hdkit import cli, warmup
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_warmup_rejects_unknown_groups(capsys):
+    with pytest.raises(ValueError, match="unknown warmup group"):
+        warmup.warmup(["core", "nope"], progress=False)
+    with pytest.raises(ValueError, match="unknown warmup group"):
+        warmup.run_group("nope")
+    assert cli.main(["warmup", "nope"]) == 2
+    assert "unknown 'nope'" in capsys.readouterr().err
+
+
+def test_every_group_is_listed_longest_first():
+    assert list(warmup.GROUPS)[0] == "vision"
+    assert set(warmup.GROUPS) == {"vision", "learn", "encoders", "baselines", "symbolic", "core"}
+
+
+def test_warmup_one_group_in_a_subprocess():
+    seconds = warmup.warmup(["core"], jobs=1, progress=False)
+    assert list(seconds) == ["core"] and seconds["core"] > 0
+
+
+@pytest.mark.slow
+def test_warmup_fills_an_empty_cache(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "hdkit", "warmup", "core", "-q"], env=env,
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "compiled and cached" in done.stdout
+    assert any(tmp_path.rglob("*.nbi"))
+
+
+class _Kernel:
+    """Stands in for a numba dispatcher whose cache index is ``path``."""
+
+    def __init__(self, path):
+        self._cache = type("C", (), {"_cache_file": type("F", (), {"_index_path": path})})()
+
+
+def test_note_once_when_a_cache_is_cold(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(_compile_note, "_state", {"cold": False, "noted": False})
+    warm = tmp_path / "warm.nbi"
+    warm.write_text("")
+    with caplog.at_level(logging.INFO, logger="hdkit"):
+        assert not _compile_note.note_if_cold(_Kernel(str(warm)))
+        assert not _compile_note.compiling()
+        assert _compile_note.note_if_cold(_Kernel(str(tmp_path / "cold.nbi")))
+        assert _compile_note.note_if_cold(_Kernel(str(tmp_path / "cold2.nbi")))
+    assert _compile_note.compiling()
+    notes = [r for r in caplog.records if "compiling numba kernels" in r.getMessage()]
+    assert len(notes) == 1 and "hdkit warmup" in notes[0].getMessage()
+    assert not _compile_note.note_if_cold(object())  # other numba internals: silent

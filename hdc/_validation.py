@@ -45,10 +45,27 @@ def check_verbose(verbose: Any, name: str = "verbose") -> bool:
     return bool(check_value(verbose, name, Verbose()))
 
 
-def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.ndarray:
-    """Check that ``x`` holds packed hypervectors and return it C-contiguous.
+def is_packed_dtype(dtype: Any) -> bool:
+    """True for ``uint64`` in either byte order (``<u8``, ``>u8``, native): packed words."""
+    return isinstance(dtype, np.dtype) and dtype.kind == "u" and dtype.itemsize == 8
 
-    Accepts a numpy ``uint64`` array with ``ndim`` in ``ndim``; a non-contiguous array is copied,
+
+def native_words(x: np.ndarray) -> np.ndarray:
+    """``x`` (a ``uint64`` array of either byte order) as native C-contiguous ``uint64``.
+
+    A byte-swapped array is converted (same values), so big-endian ``>u8`` files of packed
+    hypervectors mean the same hypervectors as native ones.
+    """
+    if x.dtype != np.uint64:
+        x = x.astype(np.uint64)
+    return np.ascontiguousarray(x)
+
+
+def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.ndarray:
+    """Check that ``x`` holds packed hypervectors and return it C-contiguous and native.
+
+    Accepts a numpy ``uint64`` array (either byte order: a ``>u8`` array is converted to the
+    same values in native order) with ``ndim`` in ``ndim``; a non-contiguous array is copied,
     a read-only one is used as is (kernels never write to their inputs).
     """
     if not isinstance(x, np.ndarray):
@@ -59,7 +76,7 @@ def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.nda
                 f"{name} must be a numpy uint64 array of packed hypervectors, "
                 f"got {type(x).__name__}"
             )
-    if x.dtype != np.uint64:
+    if not is_packed_dtype(x.dtype):
         raise TypeError(
             f"{name} must be a numpy uint64 array of packed hypervectors, got dtype {x.dtype}; "
             "use hdc.pack(bits) to pack 0/1 arrays"
@@ -71,7 +88,7 @@ def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.nda
         raise ValueError(
             f"{name} has zero words per hypervector (shape {x.shape}); dim must be >= 64"
         )
-    return np.ascontiguousarray(x)
+    return native_words(x)
 
 
 def check_same_width(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:

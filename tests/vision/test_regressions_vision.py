@@ -51,3 +51,48 @@ def test_keypoint_fields_out_of_range_name_the_field():
         vision.Keypoints([[1e39, 2.0]], size=[1.0])
     with pytest.raises(ValueError, match="^octave must hold integers"):
         vision.Keypoints([[1.0, 2.0]], size=[1.0], octave=[1.5])
+
+
+@pytest.mark.parametrize("dtype", [">u2", ">i2", ">f4", "int8", "int32"])
+def test_synthetic_warp_keeps_values_of_any_byte_order_and_integer_type(dtype):
+    rng = np.random.default_rng(0)
+    img = (rng.random((32, 32)) * 60000).astype(np.uint16)
+    if dtype == "int8":
+        img = img // 1000
+    image = img.astype(dtype)
+    warped, H = vision.synthetic_warp(image, 30.0, 1.0)
+    native, H2 = vision.synthetic_warp(image.astype(image.dtype.newbyteorder("=")), 30.0, 1.0)
+    assert warped.dtype == image.dtype
+    assert np.array_equal(warped.astype(np.float64), native.astype(np.float64))
+    assert np.array_equal(H, H2)
+
+
+def test_big_endian_uint16_image_is_the_same_image():
+    img = (np.random.default_rng(2).random((48, 48)) * 65535).astype(np.uint16)
+    kp1, d1 = vision.SIFT().detect_and_compute(img.astype(">u2"))
+    kp2, d2 = vision.SIFT().detect_and_compute(img)
+    assert kp1 == kp2 and np.array_equal(d1, d2)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("bad.xml", '<?xml version="1.0"?>\n<opencv_storage><H13 type_id="opencv-matrix"><rows>3'),
+        ("bad.json", '{"a": [1, 2'),
+        ("map.xml", '<?xml version="1.0"?>\n<opencv_storage><a><c>2</c></a></opencv_storage>\n'),
+        ("bad.yml", "%YAML:1.0\n---\nH: [1, 2\n"),
+    ],
+)
+def test_load_homography_on_malformed_files_names_source(tmp_path, name, text):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ValueError, match="^source"):
+        vision.load_homography(tmp_path / name)
+
+
+def test_match_images_unknown_output_extension_fails_first_naming_output(tmp_path):
+    img = np.zeros((32, 32), np.uint8)
+    with pytest.raises(ValueError, match="^output.*'.xyz'"):
+        vision.match_images(img, img, output=tmp_path / "x.xyz")
+    with pytest.raises(ValueError, match="^output"):
+        vision.draw_matches(img, img, vision.Keypoints.empty(), vision.Keypoints.empty(),
+                            np.empty((0, 2), int), tmp_path / "x.xyz")

@@ -28,7 +28,13 @@ from hdc._batch_retraining import (
 from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
 from hdc._parameters import Boolean, HasMethods, Integer, Options, Real, Verbose, check_params
 from hdc._progress import progress
-from hdc._validation import WORD_BITS, check_random_state, is_dask_collection
+from hdc._validation import (
+    WORD_BITS,
+    check_random_state,
+    is_dask_collection,
+    is_packed_dtype,
+    native_words,
+)
 
 __all__ = ["HDClassifier"]
 
@@ -37,8 +43,9 @@ _SMALL_FIRST_BATCH = 100
 
 
 def _is_packed(X: Any) -> bool:
-    """True for a numpy ``uint64`` array: packed hypervectors, used as they are."""
-    return isinstance(X, np.ndarray) and X.dtype == np.uint64
+    """True for a numpy ``uint64`` array (either byte order): packed hypervectors, used as
+    they are (a ``>u8`` array as the same words in native order)."""
+    return isinstance(X, np.ndarray) and is_packed_dtype(X.dtype)
 
 
 def _class_index(y: Any, classes: np.ndarray) -> np.ndarray:
@@ -299,7 +306,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                     "this classifier was fitted on packed uint64 hypervectors, got "
                     f"{getattr(X, 'dtype', type(X).__name__)}"
                 )
-            return np.ascontiguousarray(X)
+            return native_words(X)
         return self.encoder_.transform(X)
 
     def _check_width(self, H: np.ndarray) -> np.ndarray:
@@ -530,11 +537,13 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self._rng = check_random_state(self.random_state)
             self._init_encoder(X, self._rng)
             self._start(np.unique(np.asarray(classes)), self._rng)
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()} differs from the classes of the first "
-                f"call, {self.classes_.tolist()}"
-            )
+        else:
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} differs from the classes of the "
+                    f"first call, {self.classes_.tolist()}"
+                )
+            self._own_learned_arrays()
         H = self._check_width(self._encode(X))
         y_idx = self._y_index(y)
         self._accumulate(H, y_idx)
@@ -542,6 +551,18 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self._retrain(H, y_idx, 1, self._rng)
         self._finish()
         return self
+
+    def _own_learned_arrays(self) -> None:
+        """Copy on first write: arrays that learning updates in place are copied when they are
+        read-only (a model loaded with ``joblib.load(path, mmap_mode="r")``) or views of
+        memory the model does not own, so ``partial_fit`` works and never writes to the
+        file."""
+        for name in ("counters_", "class_count_"):
+            value = getattr(self, name)
+            if not value.flags.writeable or not value.flags.owndata:
+                setattr(self, name, np.array(value))
+        if not isinstance(self.n_updates_, list):
+            self.n_updates_ = list(self.n_updates_)
 
     # ------------------------------------------------------------------ fitting on partitions
     # The map-reduce interface that hdc.distributed drives (the classifier knows nothing of
@@ -612,6 +633,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         ``classes_`` and empty counters (as :meth:`fit` does before accumulating)."""
         encoder, plan = self.__dict__.pop("_partitioned_fit")
         classes = np.asarray(classes)
+        # the labels' type from their distinct values: as fit's check of y (continuous y fails)
+        check_classification_targets(classes)
         _check_two_classes(classes)
         self.n_features_in_ = n_features
         if encoder is None:

@@ -623,6 +623,23 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
 GLNClassifier.__doc__ = GLNClassifier.__doc__.replace("{common}", _COMMON_PARAMS_DOC)
 
 
+def _numeric_targets(y: Any) -> Any:
+    """``y`` as float64 when it holds numbers as text or objects; a ValueError naming ``y``
+    for targets that are not numbers (e.g. class labels given to a regressor)."""
+    if y is None:
+        return y
+    arr = np.asarray(y)
+    if arr.dtype.kind not in "USOV":
+        return y
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"y must hold numeric regression targets, got dtype {arr.dtype} (e.g. "
+            f"{arr.reshape(-1)[:3].tolist()}); for class labels use GLNClassifier"
+        ) from None
+
+
 class GLNRegressor(RegressorMixin, _GLNBase):
     """Gaussian Gated Linear Network regressor (Budden et al., 2020): online, backprop-free.
 
@@ -791,7 +808,7 @@ class GLNRegressor(RegressorMixin, _GLNBase):
         self
         """
         self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        X, y = validate_data(self, X, _numeric_targets(y), dtype=np.float64, y_numeric=True)
         self._init_network(X, y)
         for _ in range(self.epochs):
             self._run(X, y)
@@ -810,7 +827,8 @@ class GLNRegressor(RegressorMixin, _GLNBase):
         first = not hasattr(self, "weights_")
         if first:
             self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, reset=first)
+        X, y = validate_data(self, X, _numeric_targets(y), dtype=np.float64, y_numeric=True,
+                             reset=first)
         if first:
             self._init_network(X, y)
         self._run(X, y)

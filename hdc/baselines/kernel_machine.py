@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from hdc._parameters import Boolean, Integer, Options, check_params
-from hdc._validation import WORD_BITS, as_hypervectors, check_random_state
+from hdc._validation import WORD_BITS, as_hypervectors, check_random_state, is_packed_dtype
 from hdc.similarity import hamming
 
 __all__ = ["KernelMachineClassifier", "hamming_kernel"]
@@ -188,17 +188,17 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
     def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation"):
         """validate_data for the kernel's input type; ``y`` as in validate_data (fit passes it)."""
         if self.kernel == "hamming":
-            if not (isinstance(X, np.ndarray) and X.dtype == np.uint64):
+            if not (isinstance(X, np.ndarray) and is_packed_dtype(X.dtype)):
                 got = X.dtype if isinstance(X, np.ndarray) else type(X).__name__
                 raise TypeError(
                     "X must be a numpy uint64 array of packed hypervectors (n, dim // 64) for "
                     f"kernel='hamming', got {got}; encode the data first (e.g. with an encoder "
                     "of the encoders package) or use kernel='rbf' or 'linear' for float features"
                 )
-            as_hypervectors(X, "X", ndim=(2,))
+            X = as_hypervectors(X, "X", ndim=(2,))  # >u8 words become native
             # dtype=None keeps uint64; validate_data still checks shapes and n_features_in_
             return validate_data(self, X, y, dtype=None, reset=reset)
-        if isinstance(X, np.ndarray) and X.dtype == np.uint64:
+        if isinstance(X, np.ndarray) and is_packed_dtype(X.dtype):
             raise TypeError(
                 f"X has dtype uint64, which looks like packed hypervectors, but kernel="
                 f"{self.kernel!r} expects float features; use kernel='hamming' for packed "

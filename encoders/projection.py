@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from encoders import _kernels
 from encoders._base import SHARED_RULES, BaseEncoder
 from hdc._parameters import Options, Real
-from hdc._validation import check_random_state
+from hdc._validation import check_memory, check_random_state
 
 __all__ = ["ProjectionEncoder"]
 
@@ -160,6 +160,11 @@ class ProjectionEncoder(BaseEncoder):
         rng = check_random_state(self.random_state)
         self.mean_ = np.asarray(mean, dtype=np.float64)
         self.n_features_in_ = self.mean_.shape[0]
+        check_memory(
+            {"projection matrix": 4.0 * self.n_features_in_ * self.dim_},
+            f"ProjectionEncoder(dim={self.dim_}) on {self.n_features_in_} features",
+            "use a smaller dim or fewer features",
+        )
         components = rng.standard_normal((self.n_features_in_, self.dim_), dtype=np.float32)
         self.input_scale_ = 1.0
         if self.kind == "rff":

@@ -7,6 +7,7 @@ to the compiled kernels in :mod:`hdc._kernels`, which never validate.
 from __future__ import annotations
 
 import numbers
+import os
 from typing import Any
 
 import numpy as np
@@ -126,4 +127,59 @@ def is_dask_collection(X: Any) -> bool:
     """True for a Dask array, DataFrame or Series, checked without importing Dask."""
     return type(X).__module__.split(".")[0] in ("dask", "dask_expr") and (
         hasattr(X, "map_blocks") or hasattr(X, "to_dask_array")
+    )
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: the system's available memory (``MemAvailable``
+    of ``/proc/meminfo``, else the physical memory), capped by an address-space limit
+    (``ulimit -v``) when one is set; None when unknown."""
+    available = None
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, OSError, ValueError):
+            return None
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            available = min(available, soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return available
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes as e.g. ``"29.8 GiB"``."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_memory(parts: dict[str, float], request: str, hint: str) -> None:
+    """Raise a MemoryError that says what ``request`` needs before anything is allocated.
+
+    ``parts`` maps what is allocated to its size in bytes; the error lists them, the total and
+    the memory available, and ends with ``hint`` (what to change).
+    """
+    total = float(sum(parts.values()))
+    available = available_memory()
+    if available is None or total <= available:
+        return
+    detail = ", ".join(f"{what} {format_bytes(size)}" for what, size in parts.items() if size)
+    raise MemoryError(
+        f"{request} needs about {format_bytes(total)} ({detail}), but only "
+        f"{format_bytes(available)} is available; {hint}"
     )

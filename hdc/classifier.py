@@ -30,6 +30,7 @@ from hdc._parameters import Boolean, HasMethods, Integer, Options, Real, Verbose
 from hdc._progress import progress
 from hdc._validation import (
     WORD_BITS,
+    check_memory,
     check_random_state,
     is_dask_collection,
     is_packed_dtype,
@@ -293,6 +294,26 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             encoder.fit(X)
             self._adopt_encoder(encoder)
 
+    def _check_memory(self, X: Any, n_classes: int) -> None:
+        """Say what a fit needs before allocating it, when that exceeds the memory available
+        (e.g. ``dim=10**9`` on 60,000 rows), instead of numpy's bare MemoryError midway."""
+        n = _num_samples(X)
+        if self.encoder == "auto" and not _is_packed(X):
+            dim = -(-int(self.dim) // WORD_BITS) * WORD_BITS
+            parts = {
+                "encoded samples": n * dim / 8,
+                "encoder tables and projection block": 8.0 * dim + min(n, 1024) * dim * 4.0,
+            }
+        else:
+            dim = np.shape(X)[1] * WORD_BITS if _is_packed(X) else 0
+            parts = {}
+        parts["class counters"] = n_classes * dim * 8.0
+        what = f"dim={self.dim}" if parts.keys() != {"class counters"} else f"packed, dim {dim}"
+        check_memory(
+            parts, f"HDClassifier ({what}) on {n} samples and {n_classes} classes",
+            "use a smaller dim, or fewer samples per call (partial_fit or a Dask array)",
+        )
+
     def _auto_encoder(self, seed: int) -> Any:
         """The unfitted ``"auto"`` encoder of a table: :class:`encoders.TableEncoder`."""
         from encoders.table import TableEncoder
@@ -465,6 +486,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         classes = np.unique(y)
         _check_two_classes(classes)
+        self._check_memory(X, len(classes))
         rng = check_random_state(self.random_state)
         self._rng = rng
         self._init_encoder(X, rng)
@@ -534,6 +556,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                     UserWarning,
                     stacklevel=2,
                 )
+            self._check_memory(X, len(np.unique(np.asarray(classes))))
             self._rng = check_random_state(self.random_state)
             self._init_encoder(X, self._rng)
             self._start(np.unique(np.asarray(classes)), self._rng)

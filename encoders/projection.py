@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from encoders import _kernels
 from encoders._base import SHARED_RULES, BaseEncoder
 from hdc._parameters import Options, Real
-from hdc._validation import check_memory, check_random_state
+from hdc._validation import (
+    check_memory,
+    check_random_state,
+    validate_data,  # errors naming X / y
+)
 
 __all__ = ["ProjectionEncoder"]
 

@@ -183,3 +183,47 @@ def check_memory(parts: dict[str, float], request: str, hint: str) -> None:
         f"{request} needs about {format_bytes(total)} ({detail}), but only "
         f"{format_bytes(available)} is available; {hint}"
     )
+
+
+def _names_x_or_y(message: str) -> bool:
+    import re
+
+    return re.search(r"(?<![A-Za-z0-9_])(X|y)(?![A-Za-z0-9_])", message) is not None
+
+
+def with_argument_name(exc: Exception, name: str) -> Exception:
+    """``exc`` (a TypeError or ValueError) with ``name: `` in front of its message, unless the
+    message already names X or y; the original message is kept whole (callers match on it)."""
+    message = str(exc)
+    if _names_x_or_y(message):
+        return exc
+    if "inconsistent numbers of samples" in message:
+        name = "X and y"
+    return type(exc)(f"{name}: {message}")
+
+
+def validate_data(estimator: Any, X: Any = "no_validation", y: Any = "no_validation",
+                  **kwargs: Any) -> Any:
+    """scikit-learn's ``validate_data``, whose errors name the argument at fault.
+
+    scikit-learn says "Expected 2D array, got 1D array instead" or "Found array with 0
+    sample(s)" without saying which argument; here such a message starts with ``X:`` (or
+    ``y:`` when only ``y`` is validated, ``X and y:`` for different lengths).
+    """
+    from sklearn.utils.validation import validate_data as sklearn_validate_data
+
+    try:
+        return sklearn_validate_data(estimator, X, y, **kwargs)
+    except (TypeError, ValueError) as exc:
+        x_given = not (isinstance(X, str) and X == "no_validation")
+        raise with_argument_name(exc, "X" if x_given else "y") from exc
+
+
+def check_classification_targets(y: Any) -> None:
+    """scikit-learn's check of classification labels, its errors naming ``y``."""
+    from sklearn.utils.multiclass import check_classification_targets as sklearn_check
+
+    try:
+        sklearn_check(y)
+    except (TypeError, ValueError) as exc:
+        raise with_argument_name(exc, "y") from exc

@@ -9,12 +9,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _num_samples,
     check_consistent_length,
     check_is_fitted,
-    validate_data,
 )
 
 from hdc import _learn_kernels
@@ -30,11 +28,14 @@ from hdc._parameters import Boolean, HasMethods, Integer, Options, Real, Verbose
 from hdc._progress import progress
 from hdc._validation import (
     WORD_BITS,
+    check_classification_targets,
     check_memory,
     check_random_state,
     is_dask_collection,
     is_packed_dtype,
     native_words,
+    validate_data,
+    with_argument_name,
 )
 
 __all__ = ["HDClassifier"]
@@ -252,7 +253,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         X = as_table(X)  # a table for TableEncoder: numbers, categories, missing values
         if y is not None:  # first: X's column names are then recorded by the second call
             y = validate_data(self, X="no_validation", y=y, reset=reset)
-            check_consistent_length(X, y)
+            try:
+                check_consistent_length(X, y)
+            except ValueError as exc:
+                raise with_argument_name(exc, "X and y") from exc
         validate_data(self, X, skip_check_array=True, reset=reset)
         return X, y
 

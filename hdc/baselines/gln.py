@@ -41,12 +41,15 @@ import numba
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.extmath import randomized_svd
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from hdc._parameters import Boolean, Integer, Options, Real, check_params, check_value
-from hdc._validation import check_random_state
+from hdc._validation import (  # errors naming X / y
+    check_classification_targets,
+    check_random_state,
+    validate_data,
+)
 from hdc.baselines import _gln_kernels
 
 __all__ = ["GLNClassifier", "GLNRegressor", "auto_context_dim"]
@@ -629,8 +632,10 @@ def _numeric_targets(y: Any) -> Any:
     if y is None:
         return y
     arr = np.asarray(y)
-    if arr.dtype.kind not in "USOV":
+    if arr.dtype.kind in "biufc":  # complex: scikit-learn's own error ("Complex data ...")
         return y
+    if arr.dtype.kind in "mM":
+        raise ValueError(f"y must hold real numeric regression targets, got dtype {arr.dtype}")
     try:
         return arr.astype(np.float64)
     except (TypeError, ValueError):

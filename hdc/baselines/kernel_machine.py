@@ -24,12 +24,18 @@ from sklearn.kernel_approximation import Nystroem
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from hdc._parameters import Boolean, Integer, Options, check_params
-from hdc._validation import WORD_BITS, as_hypervectors, check_random_state, is_packed_dtype
+from hdc._validation import (  # errors naming X / y
+    WORD_BITS,
+    as_hypervectors,
+    check_classification_targets,
+    check_random_state,
+    is_packed_dtype,
+    validate_data,
+)
 from hdc.similarity import hamming
 
 __all__ = ["KernelMachineClassifier", "hamming_kernel"]

@@ -2,6 +2,10 @@
 
 All arrays are validated, C-contiguous packed ``uint64`` words. Bit value 0 stands for +1 and 1
 for -1, so XOR is the bipolar product and ``dim - 2 * hamming`` the bipolar dot product.
+
+Bounds: kernels index only within bounds the Python wrapper (:class:`hdc.resonator.Resonator`)
+established from validated input (codebooks of equal width, products as wide as the codebooks,
+estimate indices below each codebook's size); numba does no bounds checks.
 """
 
 from __future__ import annotations

@@ -96,6 +96,10 @@ class ConvolutionEncoder(BaseEncoder):
     filters_ : numpy.ndarray of float32, shape ``(n_filters_, patch_size, patch_size)``
     thresholds_ : numpy.ndarray of float32, shape ``(n_filters_,)``
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``transform`` only reads it and may be called from any
+    number of threads at once.
+
     Examples
     --------
     >>> import numpy as np

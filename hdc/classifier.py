@@ -175,6 +175,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     n_updates_ : list of int
         Number of retraining updates made in each epoch of the last ``fit``.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``predict``, ``predict_proba`` and
+    ``decision_function`` only read it and may be called from any number of threads at once.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris

@@ -54,6 +54,9 @@ class Keypoints:
         Pyramid octave the keypoint was found in; ``-1`` is the 2x up-sampled base.
         Default: zeros.
 
+    Thread-safety: a plain container; concurrent reads are safe, writes to its arrays are not
+    synchronised.
+
     Examples
     --------
     >>> import numpy as np

@@ -117,6 +117,9 @@ class SIFT:
     max_features : int or None, default None
         Keep only the strongest keypoints by response (None keeps all).
 
+    Thread-safety: ``detect``, ``compute`` and ``detect_and_compute`` only read the parameters
+    and may run in any number of threads at once (on the same or different images).
+
     Examples
     --------
     >>> import numpy as np

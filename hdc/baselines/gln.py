@@ -363,6 +363,10 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
     n_updates_ : int
         Number of samples learnt so far (the ``t`` of the learning-rate schedule).
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``predict``, ``predict_proba`` and
+    ``decision_function`` only read it and may be called from any number of threads at once.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -688,6 +692,10 @@ class GLNRegressor(RegressorMixin, _GLNBase):
     y_mean_, y_scale_ : float
         Standardization of the target, fixed by the first batch.
     weights_ : ndarray of float64, shape (1, n_weights)
+
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``predict`` only reads it and may be called from any
+    number of threads at once.
 
     Examples
     --------

@@ -144,6 +144,10 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
         The fitted feature map when ``approximation="nystroem"``; for the Hamming kernel it is
         fitted on the precomputed kernel between the landmarks ``landmarks_``.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``predict``, ``predict_proba`` and
+    ``decision_function`` only read it and may be called from any number of threads at once.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

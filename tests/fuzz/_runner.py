@@ -1,8 +1,9 @@
 """Draw fuzz cases with hypothesis and run them in worker subprocesses.
 
-A worker that dies (a segfault, an abort, heap corruption at exit) or hangs is detected by the
-parent: the case it had started is recorded as a ``crash`` naming the entry point and the input,
-and a new worker takes the remaining cases. Nothing a case does can kill pytest.
+A worker that dies (a segfault, an abort, heap corruption at exit) or hangs (no event for
+``case_timeout`` seconds) is detected by the parent: the case it had started is recorded as a
+``crash`` naming the entry point and the input, and a new worker takes the remaining cases.
+Nothing a case does can kill pytest.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,7 +43,36 @@ def draw(entry, n: int) -> list:
     return drawn[:n]
 
 
-def _run_worker(cases: list, timeout: float) -> dict[int, dict]:
+def _events(command: list[str], env: dict, case_timeout: float):
+    """Run a worker; yield its JSON events, then ``("exit", code, stderr)``. A worker silent
+    for ``case_timeout`` seconds (a hung case) is killed: ``("exit", "timeout", "")``."""
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    errors: list[str] = []
+    threading.Thread(target=lambda: [lines.put(x) for x in worker.stdout] + [lines.put(None)],
+                     daemon=True).start()
+    threading.Thread(target=lambda: errors.append(worker.stderr.read()), daemon=True).start()
+    while True:
+        try:
+            line = lines.get(timeout=case_timeout)
+        except queue.Empty:
+            worker.kill()
+            worker.wait()
+            yield ("exit", "timeout", "")
+            return
+        if line is None:
+            break
+        yield json.loads(line)
+    code = worker.wait()
+    for _ in range(50):  # let the stderr reader finish
+        if errors:
+            break
+        time.sleep(0.01)
+    yield ("exit", code, errors[0] if errors else "")
+
+
+def _run_worker(cases: list, case_timeout: float) -> dict[int, dict]:
     """Run ``cases`` ((index, entry name, recipe) triples) in workers until all are done."""
     results: dict[int, dict] = {}
     pending = list(cases)
@@ -47,37 +80,31 @@ def _run_worker(cases: list, timeout: float) -> dict[int, dict]:
     while pending:
         with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as handle:
             pickle.dump(pending, handle)
+        started, code, stderr = None, None, ""
         try:
-            done = subprocess.run(
-                [sys.executable, str(HERE / "_worker.py"), handle.name], cwd=ROOT, env=env,
-                capture_output=True, text=True, timeout=timeout,
-            )
-            stdout, code, stderr = done.stdout, done.returncode, done.stderr
-        except subprocess.TimeoutExpired as exc:
-            stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
-            code, stderr = "timeout", ""
+            command = [sys.executable, str(HERE / "_worker.py"), handle.name]
+            for event in _events(command, env, case_timeout):
+                if isinstance(event, tuple):
+                    _, code, stderr = event
+                elif "start" in event:
+                    started = event["start"]
+                else:
+                    results[event.pop("done")] = event
+                    started = None
         finally:
             os.unlink(handle.name)
-        started = None
-        for line in stdout.splitlines():
-            event = json.loads(line)
-            if "start" in event:
-                started = event["start"]
-            else:
-                results[event.pop("done")] = event
-                started = None
         if started is None and code == 0:
             break
         if started is None:  # died before or between cases: the worker itself is broken
             raise RuntimeError(f"fuzz worker failed (exit {code}): {stderr[-2000:]}")
-        results[started] = {"status": "crash",
-                            "detail": f"worker exit {code}: {stderr.strip()[-300:]}"}
+        what = "hung" if code == "timeout" else f"worker exit {code}"
+        results[started] = {"status": "crash", "detail": f"{what}: {stderr.strip()[-300:]}"}
         pending = [case for case in pending if case[0] not in results]
     return results
 
 
 def run(examples: int, names: list[str] | None = None, workers: int = 2,
-        timeout: float = 600.0) -> list[dict]:
+        case_timeout: float = 120.0) -> list[dict]:
     """Run ``examples`` cases of every entry point (or of ``names``); one dict per case."""
     table = entries()
     cases = []
@@ -87,7 +114,7 @@ def run(examples: int, names: list[str] | None = None, workers: int = 2,
     # interleave so that each worker gets a mix of slow and fast entry points
     batches = [cases[i::workers] for i in range(workers)]
     with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda batch: _run_worker(batch, timeout), batches))
+        parts = list(pool.map(lambda batch: _run_worker(batch, case_timeout), batches))
     merged = {k: v for part in parts for k, v in part.items()}
     return [{"entry": name, "input": recipe.describe(), **merged[index]}
             for index, name, recipe in cases]

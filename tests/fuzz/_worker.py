@@ -7,6 +7,7 @@ so the parent knows which case was running when the process died.
 import json
 import pickle
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -22,7 +23,9 @@ def main() -> None:
     for index, name, recipe in cases:
         out.write(json.dumps({"start": index}) + "\n")
         out.flush()
+        start = time.perf_counter()
         outcome = run_case(table[name], recipe)
+        outcome["seconds"] = round(time.perf_counter() - start, 3)
         out.write(json.dumps({"done": index, **outcome}) + "\n")
         out.flush()
 

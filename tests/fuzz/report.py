@@ -42,6 +42,9 @@ def main() -> None:
     print()
     for key, value in totals.items():
         print(f"{key:>22}: {value}")
+    print("\nslowest cases:")
+    for o in sorted(outcomes, key=lambda o: -o.get("seconds", 0))[:5]:
+        print(f"  {o.get('seconds', '?')} s  {o['entry']} on {o['input'][:120]}")
     for o in outcomes:
         if o["status"] not in ("equal", "clean_error"):
             print(f"\n[{o['status']}] {o['entry']} on {o['input']}\n    {o['detail']}")

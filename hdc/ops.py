@@ -18,6 +18,7 @@ from hdc._validation import (
     as_hypervectors,
     check_count,
     check_dim,
+    check_memory,
     check_random_state,
     check_same_width,
     is_packed_dtype,
@@ -57,6 +58,8 @@ def random(n: int | None, dim: int, random_state: Any = None) -> np.ndarray:
     if n is None:
         return rng.integers(0, 2**64, size=dim // WORD_BITS, dtype=np.uint64, endpoint=False)
     n = check_count(n, "n")
+    check_memory({"hypervectors": n * dim / 8}, f"random(n={n}, dim={dim})",
+                 "draw fewer hypervectors at a time")
     return rng.integers(0, 2**64, size=(n, dim // WORD_BITS), dtype=np.uint64, endpoint=False)
 
 
@@ -205,7 +208,8 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
     if shifts.dtype == bool or not np.issubdtype(shifts.dtype, np.integer):
         raise TypeError(f"shift must be an integer or a 1-D array of integers, got {shifts.dtype}")
     if shifts.ndim != 1:
-        raise ValueError(f"an array of shifts must be 1-D, got shape {shifts.shape}")
+        raise ValueError(f"shift must be an integer or a 1-D array of shifts, got shape "
+                         f"{shifts.shape}")
     if x.ndim == 1:
         rows = np.broadcast_to(x, (shifts.shape[0], x.shape[0]))
     elif x.shape[0] == shifts.shape[0]:

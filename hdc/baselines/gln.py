@@ -636,8 +636,11 @@ def _numeric_targets(y: Any) -> Any:
     if y is None:
         return y
     arr = np.asarray(y)
-    if arr.dtype.kind in "biufc":  # complex: scikit-learn's own error ("Complex data ...")
+    if arr.dtype.kind in "biuf":
         return y
+    if arr.dtype.kind == "c":
+        raise ValueError(f"y: Complex data not supported (regression targets are real), got "
+                         f"dtype {arr.dtype}")
     if arr.dtype.kind in "mM":
         raise ValueError(f"y must hold real numeric regression targets, got dtype {arr.dtype}")
     try:

@@ -2,7 +2,8 @@
 
 Every entry point is called on a fuzzed input and on a clean copy of it (C-contiguous, native
 byte order, same values). A case passes when the fuzzed call either raises a TypeError or
-ValueError whose message names the fuzzed argument (``clean_error``), or returns a result equal
+ValueError (or, for a request too big for the memory, a MemoryError saying what it needs) whose
+message names the fuzzed argument (``clean_error``), or returns a result equal
 to the clean copy's (``equal``). Everything else is recorded: ``unclear_error`` (another
 exception type, or a message not naming the argument), ``silent_wrong`` (a result that differs
 from the clean copy's, or a result where the clean copy raised) and, detected by the parent
@@ -11,6 +12,7 @@ process, ``crash`` (the worker died or hung).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import warnings
 from collections.abc import Callable
@@ -229,8 +231,9 @@ def _canon(value):
     """A comparable form of a result: arrays by value (any byte order), containers by item."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biufc":
-            return ("array", value.shape, value.astype(value.dtype.newbyteorder("=")).tolist()
-                    if value.size < 100_000 else value.tobytes())
+            native = value.astype(value.dtype.newbyteorder("="))
+            return ("array", value.shape, native.tolist() if value.size < 100_000 else
+                    hashlib.sha256(np.ascontiguousarray(native).tobytes()).hexdigest())
         return ("array", value.shape, [repr(v) for v in value.reshape(-1).tolist()])
     if isinstance(value, (tuple, list)):
         return tuple(_canon(v) for v in value)
@@ -257,7 +260,7 @@ def run_case(entry: Entry, recipe: Recipe) -> dict:
             result = entry.call(build(recipe))
         except Exception as exc:  # noqa: BLE001 - classifying every failure is the point
             message = f"{type(exc).__name__}: {exc}"
-            good = isinstance(exc, (TypeError, ValueError)) and names_argument(
+            good = isinstance(exc, (TypeError, ValueError, MemoryError)) and names_argument(
                 str(exc), entry.arguments)
             return {"status": "clean_error" if good else "unclear_error",
                     "detail": message[:300]}

@@ -637,7 +637,9 @@ def _numeric_targets(y: Any) -> Any:
         return y
     arr = np.asarray(y)
     if arr.dtype.kind in "biuf":
-        return y
+        # half precision and non-native byte order reach the compiled kernels as float64
+        return arr.astype(np.float64) if arr.dtype.kind == "f" and (
+            arr.dtype.itemsize < 4 or not arr.dtype.isnative) else y
     if arr.dtype.kind == "c":
         raise ValueError(f"y: Complex data not supported (regression targets are real), got "
                          f"dtype {arr.dtype}")

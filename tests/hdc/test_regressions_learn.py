@@ -83,3 +83,18 @@ def test_gln_regressor_with_string_y_names_y():
     X = np.random.default_rng(0).random((20, 3))
     with pytest.raises(ValueError, match=r"\by\b"):
         GLNRegressor().fit(X, np.array(["a", "b"] * 10))
+
+
+@pytest.mark.parametrize("dtype", ["float16", ">f2", ">f8"])
+def test_gln_regressor_accepts_half_and_big_endian_targets(dtype):
+    X = np.random.default_rng(0).random((20, 3))
+    y = np.linspace(0.0, 1.0, 20)
+    expected = GLNRegressor(random_state=0).fit(X, y.astype(np.float16).astype(np.float64))
+    got = GLNRegressor(random_state=0).fit(X, y.astype(np.float16).astype(dtype))
+    assert np.array_equal(got.predict(X), expected.predict(X))
+
+
+def test_gln_regressor_complex_y_names_y():
+    X = np.random.default_rng(0).random((8, 3))
+    with pytest.raises(ValueError, match="^y: Complex data not supported"):
+        GLNRegressor().fit(X, np.ones(8, complex))

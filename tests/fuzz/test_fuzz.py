@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cases import entries  # noqa: E402
 from _runner import run, summary  # noqa: E402
 
-_DEFAULT_EXAMPLES = 6
+_DEFAULT_EXAMPLES = 12
 _LONG_EXAMPLES = 150
 # share of the bad-input cases that must give a clean error naming the argument
 _TARGET_SHARE = 0.95

@@ -55,7 +55,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from hdc._parameters import Integer, Verbose, check_params, check_value
 from hdc._progress import progress
-from hdc._validation import WORD_BITS, check_verbose, is_dask_collection
+from hdc._validation import WORD_BITS, check_memory, check_verbose, is_dask_collection
 
 __all__ = [
     "SHARED_RULES",
@@ -174,6 +174,11 @@ class BaseEncoder(TransformerMixin, BaseEstimator):
         n = len(X)
         batch = self._check_batch_size()
         verbose = self._check_verbose()
+        check_memory(
+            {"packed output": n * self.dim_ / 8, "float block": min(n, batch) * self.dim_ * 4.0},
+            f"{type(self).__name__}(dim={self.dim_}).transform of {n} samples",
+            "use a smaller dim, or transform fewer samples at a time",
+        )
         out = np.empty((n, self.dim_ // WORD_BITS), dtype=np.uint64)
         starts = range(0, n, batch)
         bar = progress(

@@ -32,6 +32,7 @@ import numpy as np
 from sklearn.utils.validation import check_array
 
 from hdc._parameters import Constraint
+from hdc._validation import with_argument_name
 
 __all__ = [
     "ColumnSelection",
@@ -86,7 +87,10 @@ def as_table(X: Any) -> Any:
         return X
     if isinstance(X, (list, tuple)) and np.asarray(X).dtype.kind in "US":
         X = np.asarray(X, dtype=object)  # mixed rows: keep numbers as numbers
-    X = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False)
+    try:
+        X = check_array(X, dtype=None, ensure_all_finite=False, accept_sparse=False)
+    except (TypeError, ValueError) as exc:  # scikit-learn's messages do not say which argument
+        raise with_argument_name(exc, "X") from exc
     if X.dtype.kind in "biu":
         return X.astype(np.float64)
     if X.dtype.kind == "f" or X.dtype == object:

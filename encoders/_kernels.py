@@ -7,7 +7,8 @@ Counting is bit-sliced with the helpers of :mod:`hdc._bitslice`: 64 bits of a wo
 carry-save adders into vertical counters, so no hypervector is expanded to one byte per bit.
 
 Bounds: kernels index only within bounds the Python wrapper established from validated input
-(level indices below the table size, vertical counters with enough levels for every count).
+(level indices below the table size - ``quantize_uniform`` clips every finite value and maps
+NaN to 0 -, vertical counters with enough levels for every count); numba does no bounds checks.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ Repeated n-grams of a text are found with a small open-addressing hash set, not 
 
 Bounds: kernels index only within bounds the Python wrapper established from validated input
 (``offsets`` within ``symbols``, symbols within ``codepoints`` and the table, buckets within
-``weights``, output slots sized from the n-gram counts).
+``weights``, output slots sized from the n-gram counts); numba does no bounds checks.
 """
 
 from __future__ import annotations

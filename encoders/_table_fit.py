@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from encoders._base import BaseEncoder
 from encoders._columns import (
@@ -42,7 +42,10 @@ from encoders._columns import (
     read_columns,
     vocabulary,
 )
-from hdc._validation import check_random_state
+from hdc._validation import (
+    check_random_state,
+    validate_data,  # errors naming X / y
+)
 
 __all__ = ["MIN_SAMPLE_ROWS", "SAMPLE_CELLS", "TableFit", "TablePlan", "TableStatistics",
            "sample_size"]

@@ -6,12 +6,15 @@ import numbers
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from encoders import _conv_kernels
 from encoders._base import SHARED_RULES, BaseEncoder
 from hdc._parameters import Integer, Real
-from hdc._validation import check_random_state
+from hdc._validation import (
+    check_random_state,
+    validate_data,  # errors naming X / y
+)
 
 __all__ = ["ConvolutionEncoder"]
 
@@ -26,7 +29,8 @@ def _as_2d(X: Any) -> tuple[Any, tuple[int, int] | None]:
     if isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.ndim == 3):
         array = np.asarray(X)
         if array.ndim == 3:
-            return array.reshape(array.shape[0], -1), (array.shape[1], array.shape[2])
+            return (array.reshape(array.shape[0], array.shape[1] * array.shape[2]),
+                    (array.shape[1], array.shape[2]))
     return X, None
 
 
@@ -91,6 +95,10 @@ class ConvolutionEncoder(BaseEncoder):
         ``ceil(dim_ / n_cells_)``.
     filters_ : numpy.ndarray of float32, shape ``(n_filters_, patch_size, patch_size)``
     thresholds_ : numpy.ndarray of float32, shape ``(n_filters_,)``
+
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``transform`` only reads it and may be called from any
+    number of threads at once.
 
     Examples
     --------
@@ -182,7 +190,7 @@ class ConvolutionEncoder(BaseEncoder):
         patch, pool = int(self.patch_size), int(self.pool_size)
         if patch > min(height, width):
             raise ValueError(
-                f"patch_size={patch} does not fit in {height}x{width} images"
+                f"patch_size={patch} does not fit in the {height}x{width} images of X"
             )
         self.dim_ = self._resolve_dim()
         oh, ow = height - patch + 1, width - patch + 1

@@ -154,6 +154,10 @@ class KeypointEncoder(BaseEncoder):
     keypoints across levels. ``scale_levels`` keeps relative scale (invariant to uniform
     scaling). Orientation is not bound: the descriptors are already rotation-normalised.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``transform`` only reads it and may be called from any
+    number of threads at once.
+
     Examples
     --------
     >>> import numpy as np, hdc

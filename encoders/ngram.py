@@ -184,6 +184,10 @@ class NGramEncoder(BaseEncoder):
     pseudo-random hypervector that is the same for every such text and is nearly orthogonal to
     the encoding of any text with n-grams.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``transform`` only reads it and may be called from any
+    number of threads at once.
+
     Examples
     --------
     >>> import hdc

@@ -5,15 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from encoders import _kernels
 from encoders._base import SHARED_RULES, BaseEncoder
+from hdc._exact_matmul import exact_matmul
 from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Options, Real
-from hdc._validation import check_random_state
+from hdc._validation import (
+    check_memory,
+    check_random_state,
+    validate_data,  # errors naming X / y
+)
 
 __all__ = ["ProjectionEncoder"]
+
+# float64 values in this range keep their relative precision in float32 and leave room for
+# sums of thousands of products with N(0, 1) weights
+_FLOAT32_SAFE = (2.0**-60, 2.0**60)
+
+
+def _power_of_two_above(x: Any) -> Any:
+    """The smallest power of two above ``|x|`` (elementwise; 1.0 for 0), at most 2**1023 (the
+    largest finite one: halving float64's maximum by it leaves a number below 2)."""
+    exponent = np.minimum(np.frexp(np.asarray(x, dtype=np.float64))[1], 1023)
+    out = np.ldexp(1.0, exponent)
+    return float(out) if np.ndim(out) == 0 else out
 
 
 class ProjectionEncoder(BaseEncoder):
@@ -55,10 +72,18 @@ class ProjectionEncoder(BaseEncoder):
         Feature means subtracted before projecting.
     gamma_ : float
         RBF width used (``kind="rff"``).
+    input_scale_ : float
+        Power of two the centred inputs are multiplied by before the float32 projection (1.0
+        unless ``sqrt(2 gamma_) / (2 pi)`` lies outside float32's comfortable range, e.g. for
+        features of 1e39: the factor is then split between the inputs and ``components_``).
     components_ : numpy.ndarray of float32, shape ``(n_features_in_, dim_)``
         Projection matrix (scaled by ``sqrt(2 gamma_) / (2 pi)`` for ``"rff"``, in turns).
     phase_ : numpy.ndarray of float32, shape ``(dim_,)``
         Random phases in turns (``"rff"``; zeros for ``"sign"``).
+
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``transform`` only reads it and may be called from any
+    number of threads at once.
 
     Examples
     --------
@@ -94,12 +119,25 @@ class ProjectionEncoder(BaseEncoder):
         **SHARED_RULES,
     }
 
-    def _gamma_value(self, X: np.ndarray | None) -> float:
-        """The RBF width on ``X``: ``gamma``, or for ``"scale"`` ``1 / (n_features * X.var())``."""
+    def _rff_width(self, X: np.ndarray | None) -> tuple[float, float]:
+        """``(gamma_, sqrt(2 gamma_) / (2 pi))``: ``gamma``, or for ``"scale"``
+        ``1 / (n_features * X.var())``, the factor computed without overflow or underflow for
+        features of any finite size (``X.var()`` of 1e200 overflows; ``gamma_`` may then be
+        0.0 in float64 while the factor is still a normal number)."""
         if not isinstance(self.gamma, str):
-            return float(self.gamma)
-        var = float(X.var()) if X.size else 0.0
-        return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
+            gamma = float(self.gamma)
+            return gamma, float(np.sqrt(2.0 * gamma) / (2.0 * np.pi))
+        with np.errstate(over="ignore"):
+            var = float(X.var()) if X.size else 0.0
+        if 2.0**-900 < var < np.inf:
+            gamma = 1.0 / (X.shape[1] * var)
+            return gamma, float(np.sqrt(2.0 * gamma) / (2.0 * np.pi))
+        size = _power_of_two_above(np.abs(X).max()) if X.size else 1.0
+        var = float((X / size).var()) if X.size else 0.0
+        if not var > 0:
+            return 1.0, float(np.sqrt(2.0) / (2.0 * np.pi))
+        gamma = 1.0 / (X.shape[1] * var) / size / size
+        return gamma, float(np.sqrt(2.0 / (X.shape[1] * var)) / (2.0 * np.pi) / size)
 
     def fit(self, X: Any, y: Any = None) -> ProjectionEncoder:
         """Draw the projection (and learn the mean and ``gamma``) from ``X``.
@@ -115,7 +153,8 @@ class ProjectionEncoder(BaseEncoder):
         """
         self._check_params()
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite=True)
-        return self._fit_from_mean(X.mean(axis=0), X)
+        size = _power_of_two_above(np.abs(X).max()) if X.size else 1.0
+        return self._fit_from_mean((X / size).mean(axis=0) * size, X)  # no overflow in the sum
 
     def _fit_from_mean(self, mean: np.ndarray, X: np.ndarray | None = None) -> ProjectionEncoder:
         """Fit from the feature means (and ``X`` only when ``gamma="scale"`` needs it).
@@ -131,10 +170,20 @@ class ProjectionEncoder(BaseEncoder):
         rng = check_random_state(self.random_state)
         self.mean_ = np.asarray(mean, dtype=np.float64)
         self.n_features_in_ = self.mean_.shape[0]
+        check_memory(
+            {"projection matrix": 4.0 * self.n_features_in_ * self.dim_},
+            f"ProjectionEncoder(dim={self.dim_}) on {self.n_features_in_} features",
+            "use a smaller dim or fewer features",
+        )
         components = rng.standard_normal((self.n_features_in_, self.dim_), dtype=np.float32)
+        self.input_scale_ = 1.0
         if self.kind == "rff":
-            self.gamma_ = self._gamma_value(X)
-            components *= np.float32(np.sqrt(2.0 * self.gamma_) / (2.0 * np.pi))
+            self.gamma_, factor = self._rff_width(X)
+            if not _FLOAT32_SAFE[0] <= factor <= _FLOAT32_SAFE[1]:
+                # beyond float32's range: the power of two goes to the inputs (float64)
+                self.input_scale_ = _power_of_two_above(factor)
+                factor /= self.input_scale_
+            components *= np.float32(factor)
             self.phase_ = rng.random(self.dim_, dtype=np.float32)
         else:
             self.gamma_ = None
@@ -143,11 +192,35 @@ class ProjectionEncoder(BaseEncoder):
         return self
 
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
-        Z = (X - self.mean_).astype(np.float32) @ self.components_
-        Z = np.ascontiguousarray(Z)
+        # exact: a row's code depends neither on its batch nor on the BLAS threads
+        Z = exact_matmul(self._float32_rows(X), self.components_).astype(np.float32)
         periodic = self.kind_ == "rff"
         run_rows(lambda s, e, dest: _kernels.pack_projection(Z[s:e], self.phase_, periodic, dest),
                  out, rows_per_chunk(Z.shape[1]))
+
+    def _float32_rows(self, X: np.ndarray) -> np.ndarray:
+        """The centred (and, for ``"rff"``, scaled) rows in float32 for the projection.
+
+        Rows within float32's comfortable range (the usual case) go as they are. Larger
+        finite values must not become inf: centring is done on inputs scaled by a power of two
+        (exact), and a ``"sign"`` row, whose bits do not change when it is multiplied by a
+        positive number, is scaled by a power of two into range.
+        """
+        scale = getattr(self, "input_scale_", 1.0)
+        big = np.abs(X).max() if X.size else 0.0
+        if big < _FLOAT32_SAFE[1] and np.abs(self.mean_).max(initial=0.0) < _FLOAT32_SAFE[1]:
+            D = X - self.mean_
+            return (D if scale == 1.0 else D * scale).astype(np.float32)
+        shrink = _power_of_two_above(max(big, np.abs(self.mean_).max(initial=0.0)))
+        D = X / shrink - self.mean_ / shrink  # exact halvings: no overflow in the difference
+        if self.kind_ == "rff":
+            with np.errstate(over="ignore"):  # far outside the data the phase is arbitrary
+                return np.clip(D * (scale * shrink), -_FLOAT32_SAFE[1], _FLOAT32_SAFE[1]).astype(
+                    np.float32)
+        row_max = np.abs(D).max(axis=1, keepdims=True)
+        row_max[row_max == 0] = 1.0
+        # each row to a maximum in [2**-1, 1): the signs of its projections are unchanged
+        return (D / _power_of_two_above(row_max)).astype(np.float32)
 
     def transform(self, X: Any) -> np.ndarray:
         """Encode ``X`` into packed hypervectors, shape ``(n_samples, dim_ // 64)`` uint64."""

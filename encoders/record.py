@@ -168,6 +168,10 @@ class RecordEncoder(TableFit):
     (:func:`hdc.distributed.fit_dask`) gives the same encoder as fitting in memory: ranges,
     vocabularies and the sampled rows merge exactly over partitions.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``transform`` only reads it and may be called from any
+    number of threads at once.
+
     Examples
     --------
     >>> import numpy as np

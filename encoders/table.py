@@ -75,6 +75,10 @@ class TableEncoder(TableFit):
     kinds and vocabularies on all the rows, so that fitting on a Dask collection
     (:func:`hdc.distributed.fit_dask`) gives the same encoder bit for bit.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``transform`` only reads it and may be called from any
+    number of threads at once.
+
     Examples
     --------
     >>> import numpy as np

@@ -105,6 +105,10 @@ class TableRFFEncoder(TableFit):
     phase_ : numpy.ndarray of float32, shape ``(dim_,)``
         Random phases in turns.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``transform`` only reads it and may be called from any
+    number of threads at once.
+
     Examples
     --------
     >>> import numpy as np

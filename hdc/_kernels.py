@@ -6,7 +6,10 @@ allocate outputs; kernels never validate and never allocate per-bit arrays.
 
 Bounds: kernels index only within bounds the Python wrapper established from validated input
 (equal word counts of both operands, row indices below the batch size, ``k`` at most the number
-of stored rows, shifts below the dimension, counters with enough levels for every count).
+of stored rows, shifts below the dimension, counters with enough levels for every count,
+counts and totals of ``threshold_rows`` small enough that ``2 * count`` cannot overflow int64).
+The rule of every kernel module of hdkit: numba does no bounds checks, so an index derived
+from user data that is not bounded in the wrapper is memory corruption, not an IndexError.
 """
 
 from __future__ import annotations

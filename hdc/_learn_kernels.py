@@ -6,7 +6,7 @@ Queries are packed hypervectors ``(n, W)``; a query's bipolar view is ``+1`` for
 
 Bounds: kernels index only within bounds the Python wrapper established from validated input
 (labels below the number of classes, sample orders within the batch, queries as wide as the
-prototypes, bit planes sized for the largest counter).
+prototypes, bit planes sized for the largest counter); numba does no bounds checks.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ The cleanup of one factor is a weighted majority of its codebook. It is computed
 pools*: for a codebook of ``M`` rows, the pool ``(2 M + 1, W)`` holds the rows, their
 complements (a row with a negative weight enters complemented) and one zero row (the padding
 of adder trees), built once per resonator (:func:`signed_pool`).
+
+Bounds: kernels index only within bounds the Python wrapper (:class:`hdc.resonator.Resonator`)
+established from validated input (codebooks of equal width, products as wide as the codebooks,
+estimate indices below each codebook's size); numba does no bounds checks.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,15 @@ class AssociativeMemory:
     labels : numpy.ndarray, shape ``(n_stored,)``
         The label of each stored hypervector.
 
+    Notes
+    -----
+    Thread-safe: :meth:`add`, :meth:`query` and :meth:`cleanup` may be called from any number
+    of threads at once. Additions are serialised by a lock; they write into spare capacity past
+    the stored rows and then publish the new ``(vectors, labels)`` pair in one assignment, so a
+    query works on a consistent snapshot: every vector it sees has its label, and it sees either
+    all of a concurrent :meth:`add` or none of it. ``vectors`` and ``labels`` are such snapshots
+    too (read-only views; do not write to them).
+
     Examples
     --------
     >>> import hdc
@@ -49,22 +59,37 @@ class AssociativeMemory:
 
     def __init__(self, dim: int) -> None:
         self.dim = check_dim(dim)
-        self._vectors = np.empty((0, self.dim // WORD_BITS), dtype=np.uint64)
-        self._labels: np.ndarray = np.empty(0, dtype=object)
+        self._lock = threading.Lock()
+        # storage with spare rows; _state is the published snapshot (views of its first rows)
+        self._vector_buffer = np.empty((0, self.dim // WORD_BITS), dtype=np.uint64)
+        self._label_buffer: np.ndarray = np.empty(0, dtype=object)
+        self._state: tuple[np.ndarray, np.ndarray] = (self._vector_buffer, self._label_buffer)
 
     def __len__(self) -> int:
-        return self._vectors.shape[0]
+        return self._state[0].shape[0]
 
     def __repr__(self) -> str:
         return f"AssociativeMemory(dim={self.dim}, n_stored={len(self)})"
 
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        vectors, labels = state["_state"]
+        state["_vector_buffer"], state["_label_buffer"] = vectors.copy(), labels.copy()
+        state["_state"] = (state["_vector_buffer"], state["_label_buffer"])
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     @property
     def vectors(self) -> np.ndarray:
-        return self._vectors
+        return self._state[0]
 
     @property
     def labels(self) -> np.ndarray:
-        return self._labels
+        return self._state[1]
 
     def _check_queries(self, hvs: Any, name: str) -> np.ndarray:
         x = as_hypervectors(hvs, name)
@@ -89,19 +114,38 @@ class AssociativeMemory:
             raise ValueError(
                 f"labels has {lab.shape[0]} entries but hvs holds {batch.shape[0]} hypervectors"
             )
-        self._vectors = np.concatenate([self._vectors, batch])
-        self._labels = np.concatenate([self._labels, lab])
+        with self._lock:
+            n = len(self)
+            if n + batch.shape[0] > self._vector_buffer.shape[0]:
+                # grow geometrically: amortised O(1) per added row; readers keep the old buffers
+                capacity = max(n + batch.shape[0], 2 * self._vector_buffer.shape[0], 16)
+                vectors = np.empty((capacity, batch.shape[1]), dtype=np.uint64)
+                labels_buffer = np.empty(capacity, dtype=object)
+                vectors[:n] = self._vector_buffer[:n]
+                labels_buffer[:n] = self._label_buffer[:n]
+                self._vector_buffer, self._label_buffer = vectors, labels_buffer
+            stop = n + batch.shape[0]
+            # rows past n are outside every published snapshot: safe to write while queries run
+            self._vector_buffer[n:stop] = batch
+            self._label_buffer[n:stop] = lab
+            vectors, labels_view = self._vector_buffer[:stop], self._label_buffer[:stop]
+            vectors.flags.writeable = labels_view.flags.writeable = False
+            self._state = (vectors, labels_view)
 
-    def _nearest(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self) == 0:
+    def _nearest(
+        self, x: np.ndarray, k: int, stored: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and Hamming distances of the ``k`` rows of ``stored`` nearest each query."""
+        if stored.shape[0] == 0:
             raise ValueError("the memory is empty: add hypervectors before querying")
         k = check_count(k, "k", minimum=1)
-        if k > len(self):
-            raise ValueError(f"k={k} exceeds the number of stored hypervectors ({len(self)})")
+        if k > stored.shape[0]:
+            raise ValueError(
+                f"k={k} exceeds the number of stored hypervectors ({stored.shape[0]})"
+            )
         batch = x.reshape(-1, x.shape[-1])
         index = np.empty((batch.shape[0], k), dtype=np.int64)
         dist = np.empty((batch.shape[0], k), dtype=np.int64)
-        stored = self._vectors
         rows = max(1, CHUNK_WORDS // max(1, stored.shape[0] * stored.shape[1]))
         rows = min(rows, _QUERY_CHUNK)
 
@@ -133,8 +177,9 @@ class AssociativeMemory:
         similarities : numpy.ndarray of float64, same shape, ``1 - hamming / dim``
         """
         x = self._check_queries(hvs, "hvs")
-        index, dist = self._nearest(x, k)
-        labels = self._labels[index]
+        vectors, stored_labels = self._state  # one consistent snapshot for the whole query
+        index, dist = self._nearest(x, k, vectors)
+        labels = stored_labels[index]
         sims = 1.0 - dist / self.dim
         if x.ndim == 1:
             return labels[0], sims[0]
@@ -143,5 +188,6 @@ class AssociativeMemory:
     def cleanup(self, hvs: np.ndarray) -> np.ndarray:
         """Replace each query by its nearest stored hypervector (same shape as ``hvs``)."""
         x = self._check_queries(hvs, "hvs")
-        index, _ = self._nearest(x, 1)
-        return self._vectors[index[:, 0]].reshape(x.shape)
+        vectors = self._state[0]
+        index, _ = self._nearest(x, 1, vectors)
+        return vectors[index[:, 0]].reshape(x.shape)

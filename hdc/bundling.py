@@ -29,6 +29,13 @@ def _check_weights(weights: Any, n: int) -> np.ndarray:
         raise TypeError(f"weights must be integers, got dtype {w.dtype}")
     if w.shape != (n,):
         raise ValueError(f"weights must have shape ({n},), one per hypervector, got {w.shape}")
+    # range checked in the weights' own type, before any cast or abs() can wrap
+    # (abs(int64 min) is int64 min; uint64 2**64 - 1 cast to int64 is -1)
+    if w.size and (w.max() > _INT32_MAX or w.min() < -_INT32_MAX):
+        raise ValueError(
+            f"weights must lie in [-{_INT32_MAX}, {_INT32_MAX}] (int32 counters), got values "
+            f"in [{w.min()}, {w.max()}]"
+        )
     w = w.astype(np.int64)
     if np.abs(w).sum() > _INT32_MAX:
         raise ValueError("weights are too large: the total |weight| must fit in int32 counters")
@@ -131,6 +138,37 @@ def _tie_bits(tie: str, n_words: int, random_state: Any) -> np.ndarray:
     return rng.integers(0, 2**64, size=n_words, dtype=np.uint64)
 
 
+def _threshold_operands(rows: np.ndarray, n: Any) -> tuple[np.ndarray, np.ndarray]:
+    """int64 ``(counts, totals)`` for the kernel, which compares ``2 * count`` with the total.
+
+    Small values go as they are. Otherwise each count is replaced by its comparison with
+    ``h = n // 2`` (-1, 0 or 1) and the total by ``n - 2h`` (0 or 1): ``2c > n`` exactly when
+    ``c > h``, and a tie needs an even ``n`` and ``c == h``, so the result is the same and no
+    ``2 * count`` can overflow (counts up to uint64's maximum, totals in int64's range).
+    """
+    total = np.asarray(n)
+    if total.dtype == bool or not np.issubdtype(total.dtype, np.integer):
+        raise TypeError(f"n must be an integer (or one integer per row of counts), got {n!r}")
+    if total.ndim > 1 or total.size not in (1, rows.shape[0]):
+        raise ValueError(
+            f"n must be one integer or {rows.shape[0]} integers (one per row of counts), got "
+            f"shape {total.shape}"
+        )
+    if total.dtype.kind == "u" and total.size and total.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"n must fit in int64, got {total.max()}")
+    total = np.broadcast_to(total.astype(np.int64).reshape(-1), (rows.shape[0],)).copy()
+    small = 2**31
+    if rows.dtype.itemsize <= 4 and (not total.size or np.abs(total).max() < small):
+        return rows.astype(np.int64), total  # abs of an int64 below 2**62 is exact
+    if rows.dtype.kind == "u":
+        # above int64's range a count beats every half total (at most 2**62)
+        rows = np.minimum(rows, np.uint64(np.iinfo(np.int64).max)).astype(np.int64)
+    rows = rows.astype(np.int64, copy=False)
+    half = total // 2
+    side = (rows > half[:, None]).astype(np.int64) - (rows < half[:, None])
+    return side, total - 2 * half
+
+
 def threshold(
     counts: Any, n: Any, tie: str = "random", random_state: Any = None
 ) -> np.ndarray:
@@ -160,16 +198,12 @@ def threshold(
     '0xffffffff'
     """
     c = np.asarray(counts)
-    if not np.issubdtype(c.dtype, np.integer):
+    if c.dtype == bool or not np.issubdtype(c.dtype, np.integer):
         raise TypeError(f"counts must be an integer array, got dtype {c.dtype}")
     if c.ndim not in (1, 2):
         raise ValueError(f"counts must have shape (dim,) or (m, dim), got {c.shape}")
     check_dim(c.shape[-1], "counts.shape[-1] (dim)")
-    rows = c.reshape(-1, c.shape[-1]).astype(np.int64)
-    total = np.asarray(n)
-    if not np.issubdtype(total.dtype, np.integer):
-        raise TypeError(f"n must be an integer (or one per row of counts), got {n!r}")
-    total = np.broadcast_to(total.astype(np.int64), (rows.shape[0],)).copy()
+    rows, total = _threshold_operands(c.reshape(-1, c.shape[-1]), n)
     n_words = c.shape[-1] // WORD_BITS
     out = np.empty((rows.shape[0], n_words), dtype=np.uint64)
     _kernels.threshold_rows(rows, total, _tie_bits(tie, n_words, random_state), out)

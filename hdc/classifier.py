@@ -9,12 +9,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _num_samples,
     check_consistent_length,
     check_is_fitted,
-    validate_data,
 )
 
 from hdc import _learn_kernels
@@ -28,7 +26,17 @@ from hdc._batch_retraining import (
 from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
 from hdc._parameters import Boolean, HasMethods, Integer, Options, Real, Verbose, check_params
 from hdc._progress import progress
-from hdc._validation import WORD_BITS, check_random_state, is_dask_collection
+from hdc._validation import (
+    WORD_BITS,
+    check_classification_targets,
+    check_memory,
+    check_random_state,
+    is_dask_collection,
+    is_packed_dtype,
+    native_words,
+    validate_data,
+    with_argument_name,
+)
 
 __all__ = ["HDClassifier"]
 
@@ -37,8 +45,9 @@ _SMALL_FIRST_BATCH = 100
 
 
 def _is_packed(X: Any) -> bool:
-    """True for a numpy ``uint64`` array: packed hypervectors, used as they are."""
-    return isinstance(X, np.ndarray) and X.dtype == np.uint64
+    """True for a numpy ``uint64`` array (either byte order): packed hypervectors, used as
+    they are (a ``>u8`` array as the same words in native order)."""
+    return isinstance(X, np.ndarray) and is_packed_dtype(X.dtype)
 
 
 def _class_index(y: Any, classes: np.ndarray) -> np.ndarray:
@@ -166,6 +175,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
     n_updates_ : list of int
         Number of retraining updates made in each epoch of the last ``fit``.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``predict``, ``predict_proba`` and
+    ``decision_function`` only read it and may be called from any number of threads at once.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -244,7 +257,10 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         X = as_table(X)  # a table for TableEncoder: numbers, categories, missing values
         if y is not None:  # first: X's column names are then recorded by the second call
             y = validate_data(self, X="no_validation", y=y, reset=reset)
-            check_consistent_length(X, y)
+            try:
+                check_consistent_length(X, y)
+            except ValueError as exc:
+                raise with_argument_name(exc, "X and y") from exc
         validate_data(self, X, skip_check_array=True, reset=reset)
         return X, y
 
@@ -286,6 +302,26 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             encoder.fit(X)
             self._adopt_encoder(encoder)
 
+    def _check_memory(self, X: Any, n_classes: int) -> None:
+        """Say what a fit needs before allocating it, when that exceeds the memory available
+        (e.g. ``dim=10**9`` on 60,000 rows), instead of numpy's bare MemoryError midway."""
+        n = _num_samples(X)
+        if self.encoder == "auto" and not _is_packed(X):
+            dim = -(-int(self.dim) // WORD_BITS) * WORD_BITS
+            parts = {
+                "encoded samples": n * dim / 8,
+                "encoder tables and projection block": 8.0 * dim + min(n, 1024) * dim * 4.0,
+            }
+        else:
+            dim = np.shape(X)[1] * WORD_BITS if _is_packed(X) else 0
+            parts = {}
+        parts["class counters"] = n_classes * dim * 8.0
+        what = f"dim={self.dim}" if parts.keys() != {"class counters"} else f"packed, dim {dim}"
+        check_memory(
+            parts, f"HDClassifier ({what}) on {n} samples and {n_classes} classes",
+            "use a smaller dim, or fewer samples per call (partial_fit or a Dask array)",
+        )
+
     def _auto_encoder(self, seed: int) -> Any:
         """The unfitted ``"auto"`` encoder of a table: :class:`encoders.TableEncoder`."""
         from encoders.table import TableEncoder
@@ -299,7 +335,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                     "this classifier was fitted on packed uint64 hypervectors, got "
                     f"{getattr(X, 'dtype', type(X).__name__)}"
                 )
-            return np.ascontiguousarray(X)
+            return native_words(X)
         return self.encoder_.transform(X)
 
     def _check_width(self, H: np.ndarray) -> np.ndarray:
@@ -458,6 +494,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         classes = np.unique(y)
         _check_two_classes(classes)
+        self._check_memory(X, len(classes))
         rng = check_random_state(self.random_state)
         self._rng = rng
         self._init_encoder(X, rng)
@@ -527,14 +564,17 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
                     UserWarning,
                     stacklevel=2,
                 )
+            self._check_memory(X, len(np.unique(np.asarray(classes))))
             self._rng = check_random_state(self.random_state)
             self._init_encoder(X, self._rng)
             self._start(np.unique(np.asarray(classes)), self._rng)
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(
-                f"classes={np.unique(classes).tolist()} differs from the classes of the first "
-                f"call, {self.classes_.tolist()}"
-            )
+        else:
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} differs from the classes of the "
+                    f"first call, {self.classes_.tolist()}"
+                )
+            self._own_learned_arrays()
         H = self._check_width(self._encode(X))
         y_idx = self._y_index(y)
         self._accumulate(H, y_idx)
@@ -542,6 +582,18 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             self._retrain(H, y_idx, 1, self._rng)
         self._finish()
         return self
+
+    def _own_learned_arrays(self) -> None:
+        """Copy on first write: arrays that learning updates in place are copied when they are
+        read-only (a model loaded with ``joblib.load(path, mmap_mode="r")``) or views of
+        memory the model does not own, so ``partial_fit`` works and never writes to the
+        file."""
+        for name in ("counters_", "class_count_"):
+            value = getattr(self, name)
+            if not value.flags.writeable or not value.flags.owndata:
+                setattr(self, name, np.array(value))
+        if not isinstance(self.n_updates_, list):
+            self.n_updates_ = list(self.n_updates_)
 
     # ------------------------------------------------------------------ fitting on partitions
     # The map-reduce interface that hdc.distributed drives (the classifier knows nothing of
@@ -612,6 +664,8 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
         ``classes_`` and empty counters (as :meth:`fit` does before accumulating)."""
         encoder, plan = self.__dict__.pop("_partitioned_fit")
         classes = np.asarray(classes)
+        # the labels' type from their distinct values: as fit's check of y (continuous y fails)
+        check_classification_targets(classes)
         _check_two_classes(classes)
         self.n_features_in_ = n_features
         if encoder is None:

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from hdc._validation import is_dask_collection
+from hdc._validation import is_dask_collection, is_packed_dtype
 
 __all__ = ["fit_dask", "predict_dask", "transform_dask"]
 
@@ -159,7 +159,9 @@ def fit_dask(estimator: Any, X: Any, y: Any, client: Any = None) -> Any:
         y = y.rechunk({0: X.chunks[0]})
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
-    packed = X.dtype == np.uint64
+    packed = is_packed_dtype(X.dtype)
+    if packed and X.dtype != np.uint64:
+        X = X.astype(np.uint64)  # big-endian words: the same hypervectors in native order
     estimator._begin_partitioned_fit(X.shape[0], packed, X.shape[1])
     if not packed and X.dtype != object and not np.issubdtype(X.dtype, np.number):
         raise TypeError(

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from hdc._validation import WORD_BITS, check_count, check_dim, check_random_state
+from hdc._validation import WORD_BITS, check_count, check_dim, check_memory, check_random_state
 from hdc.ops import random
 
 __all__ = ["item_memory", "level"]
@@ -45,19 +45,20 @@ def level(n_levels: int, dim: int, random_state: Any = None) -> np.ndarray:
     """
     n_levels = check_count(n_levels, "n_levels", minimum=1)
     dim = check_dim(dim)
+    check_memory({"level hypervectors": n_levels * dim / 8},
+                 f"level(n_levels={n_levels}, dim={dim})", "use fewer levels or a smaller dim")
     rng = check_random_state(random_state)
     base = random(None, dim, rng)
-    out = np.empty((n_levels, dim // WORD_BITS), dtype=np.uint64)
-    out[0] = base
     if n_levels == 1:
-        return out
+        return base[None, :].copy()
     order = rng.permutation(dim)[: dim // 2]
-    mask = np.zeros(dim // WORD_BITS, dtype=np.uint64)
-    done = 0
-    for k in range(1, n_levels):
-        upto = int(round(k * (dim // 2) / (n_levels - 1)))
-        pos = order[done:upto]
-        np.bitwise_or.at(mask, pos >> 6, np.left_shift(np.uint64(1), (pos & 63).astype(np.uint64)))
-        done = upto
-        out[k] = base ^ mask
-    return out
+    # bit order[i] flips at the first level k whose prefix round(k * (dim/2) / (n_levels - 1))
+    # covers i; each level is the previous one XOR the bits it adds (no loop over levels)
+    k = np.arange(n_levels, dtype=np.float64)
+    upto = np.rint(k * (dim // 2) / (n_levels - 1)).astype(np.int64)
+    flips_at = np.searchsorted(upto, np.arange(order.size), side="right")
+    delta = np.zeros((n_levels, dim // WORD_BITS), dtype=np.uint64)
+    delta[0] = base
+    np.bitwise_or.at(delta, (flips_at, order >> 6),
+                     np.left_shift(np.uint64(1), (order & 63).astype(np.uint64)))
+    return np.bitwise_xor.accumulate(delta, axis=0)

@@ -19,8 +19,10 @@ from hdc._validation import (
     as_hypervectors,
     check_count,
     check_dim,
+    check_memory,
     check_random_state,
     check_same_width,
+    is_packed_dtype,
 )
 
 __all__ = ["random", "pack", "unpack", "bind", "unbind", "permute", "flip"]
@@ -57,6 +59,8 @@ def random(n: int | None, dim: int, random_state: Any = None) -> np.ndarray:
     if n is None:
         return rng.integers(0, 2**64, size=dim // WORD_BITS, dtype=np.uint64, endpoint=False)
     n = check_count(n, "n")
+    check_memory({"hypervectors": n * dim / 8}, f"random(n={n}, dim={dim})",
+                 "draw fewer hypervectors at a time")
     return rng.integers(0, 2**64, size=(n, dim // WORD_BITS), dtype=np.uint64, endpoint=False)
 
 
@@ -112,7 +116,7 @@ def unpack(hv: np.ndarray, dim: int | None = None) -> np.ndarray:
     >>> bool((hdc.pack(hdc.unpack(hv)) == hv).all())
     True
     """
-    if not isinstance(hv, np.ndarray) or hv.dtype != np.uint64:
+    if not isinstance(hv, np.ndarray) or not is_packed_dtype(hv.dtype):
         got = hv.dtype if isinstance(hv, np.ndarray) else type(hv).__name__
         raise TypeError(f"hv must be a numpy uint64 array of packed hypervectors, got {got}")
     if hv.ndim == 0 or hv.shape[-1] == 0:
@@ -139,13 +143,20 @@ def bind(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> bool((hdc.unbind(hdc.bind(a, b), b) == a).all())
     True
     """
-    a = as_hypervectors(a, "a", ndim=(1, 2, 3))
-    b = as_hypervectors(b, "b", ndim=(1, 2, 3))
-    check_same_width(a, b, "a", "b")
+    return _xor(a, b, "a", "b")
+
+
+def _xor(a: Any, b: Any, name_a: str, name_b: str) -> np.ndarray:
+    """XOR of two packed operands, errors naming them as the caller's arguments."""
+    a = as_hypervectors(a, name_a, ndim=(1, 2, 3))
+    b = as_hypervectors(b, name_b, ndim=(1, 2, 3))
+    check_same_width(a, b, name_a, name_b)
     try:
         return np.bitwise_xor(a, b)
     except ValueError as exc:
-        raise ValueError(f"a and b cannot be broadcast together: {a.shape} and {b.shape}") from exc
+        raise ValueError(
+            f"{name_a} and {name_b} cannot be broadcast together: {a.shape} and {b.shape}"
+        ) from exc
 
 
 def unbind(bound: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -158,7 +169,7 @@ def unbind(bound: np.ndarray, key: np.ndarray) -> np.ndarray:
     >>> bool((hdc.unbind(hdc.bind(a, key), key) == a).all())
     True
     """
-    return bind(bound, key)
+    return _xor(bound, key, "bound", "key")
 
 
 def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
@@ -200,7 +211,8 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
     if shifts.dtype == bool or not np.issubdtype(shifts.dtype, np.integer):
         raise TypeError(f"shift must be an integer or a 1-D array of integers, got {shifts.dtype}")
     if shifts.ndim != 1:
-        raise ValueError(f"an array of shifts must be 1-D, got shape {shifts.shape}")
+        raise ValueError(f"shift must be an integer or a 1-D array of shifts, got shape "
+                         f"{shifts.shape}")
     if x.ndim == 1:
         rows = np.broadcast_to(x, (shifts.shape[0], x.shape[0]))
     elif x.shape[0] == shifts.shape[0]:
@@ -211,10 +223,13 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
             "shift per vector (or a single vector)"
         )
     out = np.empty((shifts.shape[0], x.shape[-1]), dtype=np.uint64)
-    # numpy's modulo of signed integers is non-negative for a positive divisor
+    # reduced in the shifts' own type: a uint64 shift above 2**63 must not wrap to negative
+    if shifts.dtype.kind == "u":
+        reduced = (shifts % np.uint64(dim)).astype(np.int64)
+    else:
+        reduced = shifts.astype(np.int64) % dim  # non-negative for a positive divisor
     rows = np.ascontiguousarray(rows)
-    shifts = shifts.astype(np.int64) % dim
-    run_rows(lambda s, e, dest: _kernels.rotate_rows(rows[s:e], shifts[s:e], dest), out,
+    run_rows(lambda s, e, dest: _kernels.rotate_rows(rows[s:e], reduced[s:e], dest), out,
              rows_per_chunk(rows.shape[1]))
     return out
 

@@ -8,6 +8,8 @@ Hypothesis profiles, chosen by the environment variable ``HYPOTHESIS_PROFILE``:
 
 A test that sets its own ``max_examples`` caps it by the profile's:
 ``@settings(max_examples=min(40, settings.default.max_examples))``.
+
+``--fuzz-long``: the fuzz suite (``tests/fuzz/``) runs many more cases per entry point.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from hypothesis import settings
 settings.register_profile("ci", deadline=None, max_examples=60)
 settings.register_profile("dev", deadline=None, max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fuzz-long", action="store_true", default=False,
+        help="run the fuzz suite (tests/fuzz) with many more cases per entry point",
+    )
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:

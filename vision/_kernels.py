@@ -9,7 +9,9 @@ functions in ``scale_space``, ``sift`` and ``matching`` do that before calling t
 
 Bounds: kernels index only within bounds the Python wrapper established from validated input
 (images of at least 16x16 pixels, octaves larger than twice the border, windows clipped to the
-one-pixel frame, keypoints with finite coordinates and positive sizes).
+one-pixel frame, keypoints with finite coordinates and positive sizes, descriptor centres
+clipped to within a level's diagonal of the map and window factors at most 1e6 sigmas, so that
+rounding a position or a radius to int64 cannot overflow; see ``SIFT._descriptors``).
 
 Conventions
 -----------

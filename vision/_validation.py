@@ -13,6 +13,13 @@ FLOAT_MARGIN = 0.5
 _BGR_WEIGHTS = np.array([0.114, 0.587, 0.299])  # ITU-R BT.601, as cv2.COLOR_BGR2GRAY
 
 
+def native_order(array: np.ndarray) -> np.ndarray:
+    """``array`` with the same values in native byte order (``>u2`` becomes ``uint16``)."""
+    if array.dtype.isnative:
+        return array
+    return array.astype(array.dtype.newbyteorder("="))
+
+
 def as_gray_float(image, name: str = "image") -> np.ndarray:
     """Return ``image`` as a C-contiguous float32 grayscale array scaled to [0, 1].
 
@@ -25,6 +32,7 @@ def as_gray_float(image, name: str = "image") -> np.ndarray:
             f"{name} must be a numpy array (grayscale HxW or BGR HxWx3), "
             f"got {type(image).__name__}"
         )
+    image = native_order(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
@@ -94,7 +102,10 @@ def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool 
 
 def check_homography(H, name: str = "H") -> np.ndarray:
     """Return ``H`` as a finite, invertible 3x3 float64 array."""
-    arr = np.asarray(H, dtype=np.float64) if H is not None else None
+    try:
+        arr = np.asarray(H, dtype=np.float64) if H is not None else None
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a 3x3 numeric homography matrix: {exc}") from None
     if arr is None or arr.shape != (3, 3):
         shape = None if arr is None else arr.shape
         raise ValueError(f"{name} must be a 3x3 homography matrix, got shape {shape}")
@@ -105,7 +116,10 @@ def check_homography(H, name: str = "H") -> np.ndarray:
 
 def check_points(xy, name: str) -> np.ndarray:
     """Return ``xy`` as an (n, 2) float64 array of finite coordinates."""
-    arr = np.asarray(xy, dtype=np.float64)
+    try:
+        arr = np.asarray(xy, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an (n, 2) numeric array of points: {exc}") from None
     if arr.ndim != 2 or arr.shape[1] != 2:
         raise ValueError(f"{name} must have shape (n, 2) of (x, y) points, got {arr.shape}")
     if not np.all(np.isfinite(arr)):
@@ -132,3 +146,24 @@ def check_matches(matches, n1: int, n2: int, name: str = "matches") -> np.ndarra
     return arr
 
 
+
+
+def check_image_path(output, name: str = "output"):
+    """Return ``output`` as a Path after checking OpenCV can write an image of its extension."""
+    from pathlib import Path
+
+    import cv2
+
+    if not isinstance(output, (str, Path)):
+        raise TypeError(f"{name} must be a path (str or Path), got {type(output).__name__}")
+    path = Path(output)
+    try:
+        writable = bool(cv2.haveImageWriter(str(path)))
+    except cv2.error:
+        writable = False
+    if not writable:
+        raise ValueError(
+            f"{name}: OpenCV cannot write an image with the extension {path.suffix!r} "
+            f"({str(path)!r}); use e.g. .png or .jpg"
+        )
+    return path

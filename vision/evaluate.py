@@ -15,7 +15,13 @@ import cv2
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._validation import check_homography, check_matches, check_points, check_positive
+from ._validation import (
+    check_homography,
+    check_image_path,
+    check_matches,
+    check_points,
+    check_positive,
+)
 from .keypoints import Keypoints
 
 DEFAULT_THRESHOLDS = tuple(range(1, 11))
@@ -320,9 +326,13 @@ def draw_matches(
     if title is not None or legend is not None or notes:
         canvas = _with_header(canvas, title, legend, notes)
     if output is not None:
-        path = Path(output)
+        path = check_image_path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(path), canvas):
+        try:
+            written = cv2.imwrite(str(path), canvas)
+        except cv2.error as exc:  # OpenCV 5 raises where OpenCV 4 returned False
+            raise ValueError(f"output: could not write an image to {str(path)!r}: {exc}") from None
+        if not written:
             raise ValueError(f"output: could not write an image to {str(path)!r}")
     return canvas
 

@@ -9,6 +9,29 @@ import numpy as np
 _FIELDS = ("xy", "size", "angle", "response", "octave")
 
 
+def _as_column_type(value, name: str, dtype) -> np.ndarray:
+    """``value`` as an array of ``dtype``; a value out of its range is a ValueError naming
+    ``name`` (not a silent wrap, an inf or numpy's OverflowError)."""
+    try:
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            arr = arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric, got {type(value).__name__}: {exc}") from None
+    if arr.size and arr.dtype.kind in "iuf":
+        info = np.iinfo(dtype) if np.issubdtype(dtype, np.integer) else np.finfo(dtype)
+        finite = arr[np.isfinite(arr)] if arr.dtype.kind == "f" else arr
+        if finite.size and (finite.min() < info.min or finite.max() > info.max):
+            raise ValueError(
+                f"{name} must lie in [{info.min}, {info.max}] ({np.dtype(dtype).name}), got "
+                f"values in [{finite.min()}, {finite.max()}]"
+            )
+        if np.issubdtype(dtype, np.integer) and arr.dtype.kind == "f":
+            if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+                raise ValueError(f"{name} must hold integers, got non-integer values")
+    return np.asarray(arr, dtype=dtype)
+
+
 class Keypoints:
     """Keypoints as parallel arrays.
 
@@ -31,6 +54,9 @@ class Keypoints:
         Pyramid octave the keypoint was found in; ``-1`` is the 2x up-sampled base.
         Default: zeros.
 
+    Thread-safety: a plain container; concurrent reads are safe, writes to its arrays are not
+    synchronised.
+
     Examples
     --------
     >>> import numpy as np
@@ -43,7 +69,7 @@ class Keypoints:
     __slots__ = _FIELDS
 
     def __init__(self, xy, size, angle=None, response=None, octave=None):
-        xy = np.asarray(xy, dtype=np.float32)
+        xy = _as_column_type(xy, "xy", np.float32)
         if xy.size == 0:
             xy = xy.reshape(0, 2)
         if xy.ndim != 2 or xy.shape[1] != 2:
@@ -53,7 +79,7 @@ class Keypoints:
         def column(value, name, dtype, default):
             if value is None:
                 return np.full(n, default, dtype=dtype)
-            arr = np.asarray(value, dtype=dtype).reshape(-1)
+            arr = _as_column_type(value, name, dtype).reshape(-1)
             if arr.shape[0] != n:
                 raise ValueError(
                     f"{name} must have {n} entries (one per keypoint in xy), got {arr.shape[0]}"

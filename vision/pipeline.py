@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from . import evaluate
-from ._validation import check_homography
+from ._validation import check_homography, check_image_path
 from .matching import find_homography, match
 from .sift import SIFT
 
@@ -27,6 +27,34 @@ def load_image(image, name: str = "image") -> np.ndarray:
     if img is None:
         raise ValueError(f"{name}: could not decode {str(path)!r} as an image")
     return img
+
+
+def _file_storage_matrix(path: Path, node: str | None) -> np.ndarray:
+    """The matrix of node ``node`` (default: the first matrix node) of a FileStorage file."""
+    try:
+        fs = cv2.FileStorage(str(path), cv2.FILE_STORAGE_READ)
+    except (cv2.error, SystemError) as exc:  # malformed XML/JSON/YAML
+        raise ValueError(
+            f"source: {str(path)!r} is not a readable OpenCV FileStorage file ({exc})"
+        ) from None
+    mat = None
+    try:
+        if not fs.isOpened():
+            raise ValueError(f"source: {str(path)!r} is not a readable OpenCV FileStorage file")
+        keys = [node] if node is not None else list(fs.root().keys())
+        for key in keys:
+            try:
+                mat = fs.getNode(key).mat()
+            except (cv2.error, SystemError):  # a node that is not a matrix (e.g. a map)
+                mat = None
+            if mat is not None:
+                break
+    finally:
+        fs.release()
+    if mat is None:
+        named = f" {node!r}" if node is not None else ""
+        raise ValueError(f"source: no matrix node{named} in {str(path)!r}")
+    return mat
 
 
 def load_homography(source, node: str | None = None) -> np.ndarray:
@@ -48,34 +76,17 @@ def load_homography(source, node: str | None = None) -> np.ndarray:
     (3, 3)
     """
     if not isinstance(source, (str, Path)):
-        return check_homography(source, "homography")
+        return check_homography(source, "source")
     path = Path(source)
     if not path.is_file():
-        raise ValueError(f"homography: no such file {str(path)!r}")
+        raise ValueError(f"source: no such file {str(path)!r} (a homography file)")
     if path.suffix.lower() in (".xml", ".yml", ".yaml", ".json"):
-        fs = cv2.FileStorage(str(path), cv2.FILE_STORAGE_READ)
-        try:
-            if node is not None:
-                mat = fs.getNode(node).mat()
-            else:
-                root = fs.root()
-                mat = None
-                for key in root.keys():
-                    mat = root.getNode(key).mat()
-                    if mat is not None:
-                        break
-        finally:
-            fs.release()
-        if mat is None:
-            raise ValueError(
-                f"homography: no matrix node {node or ''!r} in {str(path)!r}".replace(" ''", "")
-            )
-        return check_homography(mat, "homography")
+        return check_homography(_file_storage_matrix(path, node), "source")
     try:
         values = np.loadtxt(path, dtype=np.float64).reshape(-1)
     except ValueError:
-        raise ValueError(f"homography: {str(path)!r} is not a text file of 9 numbers") from None
-    return check_homography(values.reshape(3, 3) if values.size == 9 else values, "homography")
+        raise ValueError(f"source: {str(path)!r} is not a text file of 9 numbers") from None
+    return check_homography(values.reshape(3, 3) if values.size == 9 else values, "source")
 
 
 def match_images(
@@ -135,6 +146,8 @@ def match_images(
     >>> r["matches"] > 0 and r["precision"] > 0.5
     True
     """
+    if output is not None:
+        check_image_path(output)  # before the work, not after it
     img1 = load_image(image1, "image1")
     img2 = load_image(image2, "image2")
     H_true = None if homography is None else load_homography(homography)

@@ -9,6 +9,10 @@ from ._validation import as_gray_float, as_mask, check_positive
 from .keypoints import Keypoints
 from .scale_space import Pyramid, build_pyramid, check_scale_space_params, detect_extrema
 
+# Upper bound of the window factors (in sigmas): with sigmas below an image's size, window
+# radii stay far below int64's range in the kernels.
+_MAX_WINDOW_FACTOR = 1e6
+
 
 def gradient_polar(
     image: np.ndarray, out: tuple[np.ndarray, np.ndarray] | None = None
@@ -113,6 +117,9 @@ class SIFT:
     max_features : int or None, default None
         Keep only the strongest keypoints by response (None keeps all).
 
+    Thread-safety: ``detect``, ``compute`` and ``detect_and_compute`` only read the parameters
+    and may run in any number of threads at once (on the same or different images).
+
     Examples
     --------
     >>> import numpy as np
@@ -184,6 +191,13 @@ class SIFT:
         check_positive(self.n_hist, "n_hist", integer=True)
         check_positive(self.n_ori, "n_ori", integer=True)
         check_positive(self.descriptor_scale, "descriptor_scale")
+        for name in ("orientation_sigma", "orientation_radius", "descriptor_scale"):
+            # window radii are rounded to int64 pixels in the kernels: keep them finite there
+            if getattr(self, name) > _MAX_WINDOW_FACTOR:
+                raise ValueError(
+                    f"{name} must be at most {_MAX_WINDOW_FACTOR:g} (a window that wide holds "
+                    f"any image whole), got {getattr(self, name)!r}"
+                )
         check_positive(self.magnitude_clamp, "magnitude_clamp")
         if self.max_features is not None:
             check_positive(self.max_features, "max_features", integer=True)
@@ -249,6 +263,14 @@ class SIFT:
 
     def _descriptors(self, mag, ang, x, y, sigma, theta) -> np.ndarray:
         out = np.empty((len(x), self.descriptor_size), np.float32)
+        # Bounds for the kernel, which rounds positions to int64 pixel indices unchecked: a
+        # window's radius is at most the level's diagonal, so a centre more than a diagonal
+        # (plus two pixels) outside the map holds no pixel, and clipping it there gives the
+        # same (zero) descriptor with indices that cannot overflow.
+        h, w = mag.shape
+        reach = float(np.hypot(h, w)) + 2.0
+        x = np.clip(np.asarray(x, np.float64), -reach, w + reach)
+        y = np.clip(np.asarray(y, np.float64), -reach, h + reach)
         _kernels.sift_descriptors(
             mag, ang, x, y, sigma, theta, int(self.n_hist), int(self.n_ori),
             float(self.descriptor_scale), float(self.magnitude_clamp), out,

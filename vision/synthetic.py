@@ -7,7 +7,7 @@ import numbers
 import cv2
 import numpy as np
 
-from ._validation import MIN_SIDE, check_positive
+from ._validation import MIN_SIDE, check_positive, native_order
 
 MAX_SHIFT = 2.0  # pixels of random translation added when random_state is given
 _INTERPOLATION = {"linear": cv2.INTER_LINEAR, "cubic": cv2.INTER_CUBIC,
@@ -88,12 +88,16 @@ def synthetic_warp(
     if random_state is not None:
         rng = np.random.default_rng(random_state)
         A[:, 2] += rng.uniform(-MAX_SHIFT, MAX_SHIFT, size=2)
-    src = image
-    if image.dtype not in (np.uint8, np.uint16, np.float32, np.float64):
-        src = image.astype(np.float64)
+    src = native_order(image)  # OpenCV reads raw native bytes: >u2 would be misread
+    if src.dtype not in (np.uint8, np.uint16, np.float32, np.float64):
+        src = src.astype(np.float64)
     warped = cv2.warpAffine(
         src, A, (w, h), flags=_INTERPOLATION[interpolation],
         borderMode=cv2.BORDER_CONSTANT, borderValue=0,
     )
+    if np.issubdtype(image.dtype, np.integer) and warped.dtype.kind == "f":
+        # warped through float64: round and saturate as OpenCV does for its integer types
+        info = np.iinfo(image.dtype)
+        warped = np.clip(np.rint(warped), info.min, info.max)
     H = np.vstack([A, [0.0, 0.0, 1.0]])
     return warped.astype(image.dtype, copy=False), H

@@ -41,12 +41,15 @@ import numba
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.extmath import randomized_svd
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from hdc._parameters import Boolean, Integer, Options, Real, check_params, check_value
-from hdc._validation import check_random_state
+from hdc._validation import (  # errors naming X / y
+    check_classification_targets,
+    check_random_state,
+    validate_data,
+)
 from hdc.baselines import _gln_kernels
 
 __all__ = ["GLNClassifier", "GLNRegressor", "auto_context_dim"]
@@ -360,6 +363,10 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
     n_updates_ : int
         Number of samples learnt so far (the ``t`` of the learning-rate schedule).
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``predict``, ``predict_proba`` and
+    ``decision_function`` only read it and may be called from any number of threads at once.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -623,6 +630,30 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
 GLNClassifier.__doc__ = GLNClassifier.__doc__.replace("{common}", _COMMON_PARAMS_DOC)
 
 
+def _numeric_targets(y: Any) -> Any:
+    """``y`` as float64 when it holds numbers as text or objects; a ValueError naming ``y``
+    for targets that are not numbers (e.g. class labels given to a regressor)."""
+    if y is None:
+        return y
+    arr = np.asarray(y)
+    if arr.dtype.kind in "biuf":
+        # half precision and non-native byte order reach the compiled kernels as float64
+        return arr.astype(np.float64) if arr.dtype.kind == "f" and (
+            arr.dtype.itemsize < 4 or not arr.dtype.isnative) else y
+    if arr.dtype.kind == "c":
+        raise ValueError(f"y: Complex data not supported (regression targets are real), got "
+                         f"dtype {arr.dtype}")
+    if arr.dtype.kind in "mM":
+        raise ValueError(f"y must hold real numeric regression targets, got dtype {arr.dtype}")
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"y must hold numeric regression targets, got dtype {arr.dtype} (e.g. "
+            f"{arr.reshape(-1)[:3].tolist()}); for class labels use GLNClassifier"
+        ) from None
+
+
 class GLNRegressor(RegressorMixin, _GLNBase):
     """Gaussian Gated Linear Network regressor (Budden et al., 2020): online, backprop-free.
 
@@ -666,6 +697,10 @@ class GLNRegressor(RegressorMixin, _GLNBase):
     y_mean_, y_scale_ : float
         Standardization of the target, fixed by the first batch.
     weights_ : ndarray of float64, shape (1, n_weights)
+
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``predict`` only reads it and may be called from any
+    number of threads at once.
 
     Examples
     --------
@@ -791,7 +826,7 @@ class GLNRegressor(RegressorMixin, _GLNBase):
         self
         """
         self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        X, y = validate_data(self, X, _numeric_targets(y), dtype=np.float64, y_numeric=True)
         self._init_network(X, y)
         for _ in range(self.epochs):
             self._run(X, y)
@@ -810,7 +845,8 @@ class GLNRegressor(RegressorMixin, _GLNBase):
         first = not hasattr(self, "weights_")
         if first:
             self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, reset=first)
+        X, y = validate_data(self, X, _numeric_targets(y), dtype=np.float64, y_numeric=True,
+                             reset=first)
         if first:
             self._init_network(X, y)
         self._run(X, y)

@@ -24,12 +24,18 @@ from sklearn.kernel_approximation import Nystroem
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from hdc._parameters import Boolean, Integer, Options, check_params
-from hdc._validation import WORD_BITS, as_hypervectors, check_random_state
+from hdc._validation import (  # errors naming X / y
+    WORD_BITS,
+    as_hypervectors,
+    check_classification_targets,
+    check_random_state,
+    is_packed_dtype,
+    validate_data,
+)
 from hdc.similarity import hamming
 
 __all__ = ["KernelMachineClassifier", "hamming_kernel"]
@@ -138,6 +144,10 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
         The fitted feature map when ``approximation="nystroem"``; for the Hamming kernel it is
         fitted on the precomputed kernel between the landmarks ``landmarks_``.
 
+    Thread-safety: ``fit`` / ``partial_fit`` change the estimator and must not run while another
+    thread uses it; a fitted estimator's ``predict``, ``predict_proba`` and
+    ``decision_function`` only read it and may be called from any number of threads at once.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -188,17 +198,17 @@ class KernelMachineClassifier(ClassifierMixin, BaseEstimator):
     def _validate_X(self, X: Any, reset: bool, y: Any = "no_validation"):
         """validate_data for the kernel's input type; ``y`` as in validate_data (fit passes it)."""
         if self.kernel == "hamming":
-            if not (isinstance(X, np.ndarray) and X.dtype == np.uint64):
+            if not (isinstance(X, np.ndarray) and is_packed_dtype(X.dtype)):
                 got = X.dtype if isinstance(X, np.ndarray) else type(X).__name__
                 raise TypeError(
                     "X must be a numpy uint64 array of packed hypervectors (n, dim // 64) for "
                     f"kernel='hamming', got {got}; encode the data first (e.g. with an encoder "
                     "of the encoders package) or use kernel='rbf' or 'linear' for float features"
                 )
-            as_hypervectors(X, "X", ndim=(2,))
+            X = as_hypervectors(X, "X", ndim=(2,))  # >u8 words become native
             # dtype=None keeps uint64; validate_data still checks shapes and n_features_in_
             return validate_data(self, X, y, dtype=None, reset=reset)
-        if isinstance(X, np.ndarray) and X.dtype == np.uint64:
+        if isinstance(X, np.ndarray) and is_packed_dtype(X.dtype):
             raise TypeError(
                 f"X has dtype uint64, which looks like packed hypervectors, but kernel="
                 f"{self.kernel!r} expects float features; use kernel='hamming' for packed "

@@ -128,7 +128,7 @@ def test_chunked_top_k_matches_reference(tiny_chunks, n_q, n_s, k):
     queries = hdc.random(n_q, 128, random_state=2)
     memory = hdc.AssociativeMemory(128)
     memory.add(stored, np.arange(n_s))
-    index, dist = memory._nearest(queries, k)
+    index, dist = memory._nearest(queries, k, memory.vectors)
     ref_index, ref_dist = ref_top_k(queries, stored, k)
     assert np.array_equal(index, ref_index)
     assert np.array_equal(dist, ref_dist)

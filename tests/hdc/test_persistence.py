@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import threading
 import warnings
 import zipfile
 
@@ -130,6 +131,8 @@ def _assert_same_state(a, b, where: str = "model") -> None:
         assert a.bit_generator.state == b.bit_generator.state, where
     elif isinstance(a, float) and a != a:
         assert b != b, where
+    elif isinstance(a, type(threading.Lock())):
+        assert not b.locked(), where  # a lock comes back new and unlocked
     elif hasattr(a, "__dict__") and not isinstance(a, type):
         _assert_same_state(vars(a), vars(b), where)
     else:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from hdc._bitslice import csa
 from hdc._kernels import popcount64
 from hdc._structure_kernels import distance, four_distances
 
@@ -32,13 +33,6 @@ def _next_random(state):
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return state, z ^ (z >> np.uint64(31))
-
-
-@njit(inline="always")
-def _csa(a, b, c):
-    """Full adder on 64 lanes: (sum, carry) bits of a + b + c."""
-    u = a ^ b
-    return u ^ c, (a & b) | (u & c)
 
 
 def signed_pool(codebook: np.ndarray) -> np.ndarray:
@@ -109,21 +103,21 @@ def _tree16(pool, refs, planes, level, carry):
     p2 = planes[level + 2]
     p3 = planes[level + 3]
     for w in range(planes.shape[1]):
-        ones, ta = _csa(p0[w], pool[r0, w], pool[r1, w])
-        ones, tb = _csa(ones, pool[r2, w], pool[r3, w])
-        twos, fa = _csa(p1[w], ta, tb)
-        ones, ta = _csa(ones, pool[r4, w], pool[r5, w])
-        ones, tb = _csa(ones, pool[r6, w], pool[r7, w])
-        twos, fb = _csa(twos, ta, tb)
-        fours, ea = _csa(p2[w], fa, fb)
-        ones, ta = _csa(ones, pool[r8, w], pool[r9, w])
-        ones, tb = _csa(ones, pool[r10, w], pool[r11, w])
-        twos, fa = _csa(twos, ta, tb)
-        ones, ta = _csa(ones, pool[r12, w], pool[r13, w])
-        ones, tb = _csa(ones, pool[r14, w], pool[r15, w])
-        twos, fb = _csa(twos, ta, tb)
-        fours, eb = _csa(fours, fa, fb)
-        eights, sixteen = _csa(p3[w], ea, eb)
+        ones, ta = csa(p0[w], pool[r0, w], pool[r1, w])
+        ones, tb = csa(ones, pool[r2, w], pool[r3, w])
+        twos, fa = csa(p1[w], ta, tb)
+        ones, ta = csa(ones, pool[r4, w], pool[r5, w])
+        ones, tb = csa(ones, pool[r6, w], pool[r7, w])
+        twos, fb = csa(twos, ta, tb)
+        fours, ea = csa(p2[w], fa, fb)
+        ones, ta = csa(ones, pool[r8, w], pool[r9, w])
+        ones, tb = csa(ones, pool[r10, w], pool[r11, w])
+        twos, fa = csa(twos, ta, tb)
+        ones, ta = csa(ones, pool[r12, w], pool[r13, w])
+        ones, tb = csa(ones, pool[r14, w], pool[r15, w])
+        twos, fb = csa(twos, ta, tb)
+        fours, eb = csa(fours, fa, fb)
+        eights, sixteen = csa(p3[w], ea, eb)
         p0[w] = ones
         p1[w] = twos
         p2[w] = fours
@@ -143,13 +137,13 @@ def _tree8(pool, refs, planes, level, carry):
     p1 = planes[level + 1]
     p2 = planes[level + 2]
     for w in range(planes.shape[1]):
-        ones, ta = _csa(p0[w], pool[r0, w], pool[r1, w])
-        ones, tb = _csa(ones, pool[r2, w], pool[r3, w])
-        twos, fa = _csa(p1[w], ta, tb)
-        ones, ta = _csa(ones, pool[r4, w], pool[r5, w])
-        ones, tb = _csa(ones, pool[r6, w], pool[r7, w])
-        twos, fb = _csa(twos, ta, tb)
-        fours, eight = _csa(p2[w], fa, fb)
+        ones, ta = csa(p0[w], pool[r0, w], pool[r1, w])
+        ones, tb = csa(ones, pool[r2, w], pool[r3, w])
+        twos, fa = csa(p1[w], ta, tb)
+        ones, ta = csa(ones, pool[r4, w], pool[r5, w])
+        ones, tb = csa(ones, pool[r6, w], pool[r7, w])
+        twos, fb = csa(twos, ta, tb)
+        fours, eight = csa(p2[w], fa, fb)
         p0[w] = ones
         p1[w] = twos
         p2[w] = fours
@@ -202,6 +196,76 @@ def _compare_half(planes, n_levels, total, tie_bits, out, equal):
 
 
 @njit(cache=True, nogil=True)
+def _argmax_abs(dots, n_rows):
+    """The first index of the largest ``|dots[m]|``, ``m < n_rows``."""
+    best = 0
+    for m in range(n_rows):
+        if abs(dots[m]) > abs(dots[best]):
+            best = m
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _non_adjacent_digits(dots, shift, plus, minus):
+    """Non-adjacent form of each weight ``|dots[m]| >> shift``: bit masks of its digits +1
+    (``plus[m]``) and -1 (``minus[m]``), at most every other digit nonzero. Returns (the sum
+    of both masks over all rows: a bound of the count, the threshold's rise ``2 * sum
+    minus``)."""
+    bound = np.int64(0)
+    raised = np.int64(0)
+    for m in range(dots.shape[0]):
+        weight = abs(dots[m]) >> shift
+        p = np.int64(0)
+        q = np.int64(0)
+        k = 0
+        while weight > 0:
+            if weight & 1:
+                if weight & 2:
+                    q |= np.int64(1) << k
+                    weight += 1
+                else:
+                    p |= np.int64(1) << k
+                    weight -= 1
+            weight >>= 1
+            k += 1
+        plus[m] = p
+        minus[m] = q
+        bound += p + q
+        raised += 2 * q
+    return bound, raised
+
+
+@njit(cache=True, nogil=True)
+def _add_level(pool, dots, plus, minus, level, refs, counter, carry):
+    """Add the rows with a nonzero digit at ``level`` (complemented where the digit and the
+    sign of ``dots`` disagree) into ``counter`` from that level up, 16 (or 8) rows per adder
+    tree padded with the pool's zero row, each tree's carry rippled on."""
+    n_rows = dots.shape[0]
+    n = 0
+    for m in range(n_rows):
+        negative = dots[m] < 0
+        if (plus[m] >> level) & 1:
+            refs[n] = m + n_rows if negative else m
+            n += 1
+        elif (minus[m] >> level) & 1:
+            refs[n] = m if negative else m + n_rows
+            n += 1
+    start = 0
+    while start < n:
+        left = n - start
+        size = 16 if left > 8 else 8
+        for i in range(left, size):  # pad with the zero row
+            refs[start + i] = 2 * n_rows
+        if size == 16:
+            _tree16(pool, refs[start:], counter, level, carry)
+            _ripple(counter, level + 6, carry)
+        else:
+            _tree8(pool, refs[start:], counter, level, carry)
+            _ripple(counter, level + 5, carry)
+        start += size
+
+
+@njit(cache=True, nogil=True)
 def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
     """out = sign(sum_m dots[m] * codebook[m]) in bipolar terms, packed; exact.
 
@@ -225,13 +289,10 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
     """
     n_rows = dots.shape[0]
     n_words = out.shape[0]
-    zero_row = 2 * n_rows
-    best = 0
+    best = _argmax_abs(dots, n_rows)
     bits_or = np.int64(0)
     for m in range(n_rows):
         bits_or |= abs(dots[m])
-        if abs(dots[m]) > abs(dots[best]):
-            best = m
     shift = 0
     while bits_or != 0 and ((bits_or >> shift) & 1) == 0:
         shift += 1
@@ -253,27 +314,8 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
     refs = digits[0]
     plus = digits[1]
     minus = digits[2]
-    bound = np.int64(0)
-    threshold = total
-    for m in range(n_rows):
-        weight = abs(dots[m]) >> shift
-        p = np.int64(0)
-        q = np.int64(0)
-        k = 0
-        while weight > 0:
-            if weight & 1:
-                if weight & 2:
-                    q |= np.int64(1) << k
-                    weight += 1
-                else:
-                    p |= np.int64(1) << k
-                    weight -= 1
-            weight >>= 1
-            k += 1
-        plus[m] = p
-        minus[m] = q
-        bound += p + q
-        threshold += 2 * q
+    bound, raised = _non_adjacent_digits(dots, shift, plus, minus)
+    threshold = total + raised
     n_levels = 1
     while (max(bound, threshold) >> n_levels) > 0:
         n_levels += 1
@@ -285,28 +327,7 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
             plane[w] = 0
     carry = scratch[0]
     for level in range(n_levels):
-        n = 0
-        for m in range(n_rows):
-            negative = dots[m] < 0
-            if (plus[m] >> level) & 1:
-                refs[n] = m + n_rows if negative else m
-                n += 1
-            elif (minus[m] >> level) & 1:
-                refs[n] = m if negative else m + n_rows
-                n += 1
-        start = 0
-        while start < n:
-            left = n - start
-            size = 16 if left > 8 else 8
-            for i in range(left, size):  # pad with the zero row
-                refs[start + i] = zero_row
-            if size == 16:
-                _tree16(pool, refs[start:], counter, level, carry)
-                _ripple(counter, level + 6, carry)
-            else:
-                _tree8(pool, refs[start:], counter, level, carry)
-                _ripple(counter, level + 5, carry)
-            start += size
+        _add_level(pool, dots, plus, minus, level, refs, counter, carry)
     _compare_half(counter, n_levels, threshold, tie_bits, out, scratch[1])
 
 
@@ -345,6 +366,26 @@ def _solves(product, codebooks, offsets, indices):
         if x != 0:
             return False
     return True
+
+
+@njit(inline="always")
+def _random_words(state, out):
+    """Fill ``out`` with random words from the splitmix64 stream ``state``; the new state."""
+    for w in range(out.shape[0]):
+        state, random_bits = _next_random(state)
+        out[w] = random_bits
+    return state
+
+
+@njit(cache=True, nogil=True)
+def _unbind_others(product, estimates, f, out):
+    """out = product XOR every estimate but factor ``f``'s: what factor ``f`` should be."""
+    for w in range(product.shape[0]):
+        out[w] = product[w]
+    for g in range(estimates.shape[0]):
+        if g != f:
+            for w in range(product.shape[0]):
+                out[w] ^= estimates[g, w]
 
 
 @njit(cache=True, nogil=True)
@@ -386,26 +427,15 @@ def _resonate_one(
     for iteration in range(1, max_iter + 1):
         changed = False
         for f in range(n_factors):
-            for w in range(n_words):
-                u[w] = product[w]
-            for g in range(n_factors):
-                if g != f:
-                    for w in range(n_words):
-                        u[w] ^= estimates[g, w]
+            _unbind_others(product, estimates, f, u)
             book = codebooks[offsets[f] : offsets[f + 1]]
             n_rows = book.shape[0]
             bipolar_dots(u, book, dots)
-            best = 0
-            for m in range(n_rows):
-                if abs(dots[m]) > abs(dots[best]):
-                    best = m
-            indices[f] = best
+            indices[f] = _argmax_abs(dots, n_rows)
             decoded = max(decoded, f + 1)
             if decoded == n_factors and _solves(product, codebooks, offsets, indices):
                 return iteration, True, True, restarts
-            for w in range(n_words):
-                state, random_bits = _next_random(state)
-                tie[w] = random_bits
+            state = _random_words(state, tie)
             weighted_sign(
                 pools[pool_offsets[f] : pool_offsets[f + 1]],
                 dots[:n_rows],
@@ -433,9 +463,7 @@ def _resonate_one(
             restarts += 1
             decoded = 0
             for f in range(n_factors):
-                for w in range(n_words):
-                    state, random_bits = _next_random(state)
-                    estimates[f, w] = random_bits
+                state = _random_words(state, estimates[f])
             for k in range(history):
                 seen[k] = 0
         else:

@@ -41,6 +41,26 @@ _ = ir  # llvmlite is imported to make the dependency of the intrinsic explicit
 # Hamming distances
 # --------------------------------------------------------------------------------------------
 @njit(inline="always")
+def four_distances(q, c, j):
+    """Hamming distances of ``q`` to the rows ``j .. j + 3`` of ``c`` (one load of q each)."""
+    c0 = c[j]
+    c1 = c[j + 1]
+    c2 = c[j + 2]
+    c3 = c[j + 3]
+    t0 = np.uint64(0)
+    t1 = np.uint64(0)
+    t2 = np.uint64(0)
+    t3 = np.uint64(0)
+    for w in range(q.shape[0]):
+        a = q[w]
+        t0 += popcount64(a ^ c0[w])
+        t1 += popcount64(a ^ c1[w])
+        t2 += popcount64(a ^ c2[w])
+        t3 += popcount64(a ^ c3[w])
+    return np.int64(t0), np.int64(t1), np.int64(t2), np.int64(t3)
+
+
+@njit(inline="always")
 def _hamming_row(ai, b, out_row):
     """out_row[j] = popcount(ai XOR b[j]).
 
@@ -50,24 +70,7 @@ def _hamming_row(ai, b, out_row):
     n_b, n_words = b.shape
     n_b4 = n_b - n_b % 4
     for j in range(0, n_b4, 4):
-        b0 = b[j]
-        b1 = b[j + 1]
-        b2 = b[j + 2]
-        b3 = b[j + 3]
-        t0 = np.uint64(0)
-        t1 = np.uint64(0)
-        t2 = np.uint64(0)
-        t3 = np.uint64(0)
-        for w in range(n_words):
-            aw = ai[w]
-            t0 += popcount64(aw ^ b0[w])
-            t1 += popcount64(aw ^ b1[w])
-            t2 += popcount64(aw ^ b2[w])
-            t3 += popcount64(aw ^ b3[w])
-        out_row[j] = t0
-        out_row[j + 1] = t1
-        out_row[j + 2] = t2
-        out_row[j + 3] = t3
+        out_row[j], out_row[j + 1], out_row[j + 2], out_row[j + 3] = four_distances(ai, b, j)
     for j in range(n_b4, n_b):
         bj = b[j]
         total = np.uint64(0)

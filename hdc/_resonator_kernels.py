@@ -19,8 +19,8 @@ import numpy as np
 from numba import njit, prange
 
 from hdc._bitslice import csa
-from hdc._kernels import popcount64
-from hdc._structure_kernels import distance, four_distances
+from hdc._kernels import four_distances, popcount64
+from hdc._structure_kernels import distance
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hdc._kernels import popcount64
+from hdc._kernels import four_distances, popcount64
 
 # Bytes of candidate rows per block: well inside a 512 KiB L2 cache.
 BLOCK_BYTES = 192 * 1024
@@ -20,26 +20,6 @@ def block_rows(n_words: int) -> int:
     """Candidate rows per block for vectors of ``n_words`` words (a multiple of 4)."""
     rows = BLOCK_BYTES // (8 * max(1, n_words))
     return max(4, rows - rows % 4)
-
-
-@njit(inline="always")
-def four_distances(q, c, j):
-    """Hamming distances of ``q`` to the rows ``j .. j + 3`` of ``c`` (one load of q each)."""
-    c0 = c[j]
-    c1 = c[j + 1]
-    c2 = c[j + 2]
-    c3 = c[j + 3]
-    t0 = np.uint64(0)
-    t1 = np.uint64(0)
-    t2 = np.uint64(0)
-    t3 = np.uint64(0)
-    for w in range(q.shape[0]):
-        a = q[w]
-        t0 += popcount64(a ^ c0[w])
-        t1 += popcount64(a ^ c1[w])
-        t2 += popcount64(a ^ c2[w])
-        t3 += popcount64(a ^ c3[w])
-    return np.int64(t0), np.int64(t1), np.int64(t2), np.int64(t3)
 
 
 @njit(inline="always")

@@ -41,6 +41,15 @@ _ = ir  # llvmlite is imported to make the dependency of the intrinsic explicit
 # Hamming distances
 # --------------------------------------------------------------------------------------------
 @njit(inline="always")
+def distance(q, row):
+    """Hamming distance of two packed rows."""
+    total = np.uint64(0)
+    for w in range(q.shape[0]):
+        total += popcount64(q[w] ^ row[w])
+    return np.int64(total)
+
+
+@njit(inline="always")
 def four_distances(q, c, j):
     """Hamming distances of ``q`` to the rows ``j .. j + 3`` of ``c`` (one load of q each)."""
     c0 = c[j]
@@ -67,16 +76,12 @@ def _hamming_row(ai, b, out_row):
     Four rows of b share each load of a word of ai; the loops over words start at 0 with no
     inner loop so that LLVM vectorises them (with VPOPCNTQ where the CPU has it).
     """
-    n_b, n_words = b.shape
+    n_b = b.shape[0]
     n_b4 = n_b - n_b % 4
     for j in range(0, n_b4, 4):
         out_row[j], out_row[j + 1], out_row[j + 2], out_row[j + 3] = four_distances(ai, b, j)
     for j in range(n_b4, n_b):
-        bj = b[j]
-        total = np.uint64(0)
-        for w in range(n_words):
-            total += popcount64(ai[w] ^ bj[w])
-        out_row[j] = total
+        out_row[j] = distance(ai, b[j])
 
 
 @njit(cache=True, nogil=True)

@@ -19,8 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from hdc._bitslice import csa
-from hdc._kernels import four_distances, popcount64
-from hdc._structure_kernels import distance
+from hdc._kernels import distance, four_distances
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -477,10 +476,7 @@ def _decode(codebooks, offsets, estimates, indices):
     for f in range(offsets.shape[0] - 1):
         best_score = np.int64(-1)
         for m in range(offsets[f], offsets[f + 1]):
-            total = np.uint64(0)
-            for w in range(estimates.shape[1]):
-                total += popcount64(estimates[f, w] ^ codebooks[m, w])
-            score = abs(64 * estimates.shape[1] - 2 * np.int64(total))
+            score = abs(64 * estimates.shape[1] - 2 * distance(estimates[f], codebooks[m]))
             if score > best_score:
                 best_score = score
                 indices[f] = m - offsets[f]

@@ -7,10 +7,9 @@ and each distance is compared with the threshold as it is computed (no distance 
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
-from hdc._kernels import four_distances, popcount64
+from hdc._kernels import distance, four_distances
 
 # Bytes of candidate rows per block: well inside a 512 KiB L2 cache.
 BLOCK_BYTES = 192 * 1024
@@ -20,15 +19,6 @@ def block_rows(n_words: int) -> int:
     """Candidate rows per block for vectors of ``n_words`` words (a multiple of 4)."""
     rows = BLOCK_BYTES // (8 * max(1, n_words))
     return max(4, rows - rows % 4)
-
-
-@njit(inline="always")
-def distance(q, row):
-    """Hamming distance of two packed rows."""
-    total = np.uint64(0)
-    for w in range(q.shape[0]):
-        total += popcount64(q[w] ^ row[w])
-    return np.int64(total)
 
 
 @njit(inline="always")

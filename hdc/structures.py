@@ -153,6 +153,8 @@ class _Bundle:
     The counters take the narrowest of ``int8``, ``int16`` and ``int32`` that holds them, and
     widen before an addition could overflow (a bound from the current extremes and the
     weight added): one byte per bit for up to 127 items, with identical results.
+    :meth:`freeze` drops the counters and keeps only the majority (``counts`` is then
+    ``None``): queries are unchanged, edits are refused.
     """
 
     def __init__(self, dim: int, random_state: Any) -> None:
@@ -162,6 +164,22 @@ class _Bundle:
         self.tie_seed = int(check_random_state(random_state).integers(0, 2**63))
         self._value: np.ndarray | None = None
 
+    @property
+    def frozen(self) -> bool:
+        return self.counts is None
+
+    def freeze(self) -> None:
+        """Keep the majority, drop the counters (no edit is possible afterwards)."""
+        _ = self.value
+        self.counts = None
+
+    def _check_editable(self) -> None:
+        if self.counts is None:
+            raise ValueError(
+                "the structure is frozen: freeze() dropped its counters, so it can be queried "
+                "but no longer edited (build it again to edit it)"
+            )
+
     def _largest(self) -> int:
         if self.counts.size == 0:
             return 0
@@ -169,6 +187,7 @@ class _Bundle:
 
     def _reserve(self, reach: int) -> None:
         """Widen the counters so that adding terms of total absolute weight ``reach`` fits."""
+        self._check_editable()
         if abs(self.total) + reach > _INT32_MAX:
             raise ValueError("too many items for int32 counters (more than 2**31 - 1 in total)")
         kind = _counter_type(self._largest() + reach)
@@ -188,6 +207,7 @@ class _Bundle:
 
     def roll_in(self, other: _Bundle, shift: int) -> None:
         """Add another bundle's counters rotated by ``shift`` bits (as :func:`hdc.permute`)."""
+        other._check_editable()
         self._reserve(other._largest())
         self.counts += np.roll(other.counts, shift).astype(self.counts.dtype)
         self.total += other.total
@@ -204,7 +224,8 @@ class _Bundle:
         return self._value
 
     def nbytes(self) -> int:
-        return self.counts.nbytes + self.dim // 8
+        counters = 0 if self.counts is None else self.counts.nbytes
+        return counters + self.dim // 8
 
 
 class _Bundled:
@@ -220,15 +241,48 @@ class _Bundled:
     @property
     def counts(self) -> np.ndarray:
         """Per-bit counters of ones over the bundled terms, as ``int32`` (a read-only copy: the
-        structure stores them in the narrowest integer type that holds them)."""
+        structure stores them in the narrowest integer type that holds them). Not available
+        once the structure is frozen (ValueError)."""
+        self._bundle._check_editable()
         out = self._bundle.counts.astype(np.int32)
         out.setflags(write=False)
         return out
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the bundle: counters and binary value (not any cleanup memory)."""
+        """Bytes held by the bundle: counters and binary value (not any cleanup memory); the
+        binary value alone (``dim // 8``) once frozen."""
         return self._bundle.nbytes()
+
+    @property
+    def frozen(self) -> bool:
+        """Whether :meth:`freeze` dropped the counters (the structure is read-only)."""
+        return self._bundle.frozen
+
+    def freeze(self) -> _Bundled:
+        """Drop the per-bit counters and keep only the packed binary value: read-only.
+
+        For a structure that is done being edited. Every query returns exactly what it returned
+        before (queries read only the value); adding, removing, replacing, extending or
+        concatenating raise ValueError, and :attr:`counts` is no longer available. The
+        structure then holds ``dim // 8`` bytes (:attr:`nbytes`) instead of ``dim // 8`` plus
+        one to four bytes per bit of counters. Freezing twice is allowed.
+
+        Returns
+        -------
+        The structure itself (frozen in place).
+
+        Examples
+        --------
+        >>> import hdc
+        >>> items = hdc.item_memory(5, 4096, random_state=0)
+        >>> s = hdc.Multiset(4096, random_state=0)
+        >>> s.add(items[:3])
+        >>> s.nbytes, s.freeze().nbytes, s.contains(items[[0, 4]]).tolist()
+        (4608, 512, [True, False])
+        """
+        self._bundle.freeze()
+        return self
 
 
 class _Decoded(_Bundled, ABC):
@@ -577,6 +631,8 @@ class Sequence(_Decoded):
             raise TypeError(f"other must be an hdc.Sequence, got {type(other).__name__}")
         if other.dim != self.dim:
             raise ValueError(f"other has dim {other.dim}, but this sequence has dim {self.dim}")
+        self._bundle._check_editable()
+        other._bundle._check_editable()
         if self._own_memory and len(other.memory) and other.memory is not self.memory:
             if other._own_memory:
                 self.memory.add(other.memory.vectors, other.memory.labels + self._length)
@@ -812,8 +868,7 @@ class Graph(_Bundled):
         rng = check_random_state(random_state)
         self._bundle = _Bundle(self.dim, rng)
         # one fixed random term bundled with the edges: see the class notes
-        self._salt = rng.integers(0, 2**64, size=self.dim // WORD_BITS, dtype=np.uint64)
-        self._bundle.add(self._salt)
+        self._bundle.add(rng.integers(0, 2**64, size=self.dim // WORD_BITS, dtype=np.uint64))
 
     @classmethod
     def from_edges(

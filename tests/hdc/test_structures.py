@@ -383,7 +383,9 @@ def test_graph_matches_reference(directed, dim):
     g = hdc.Graph.from_edges(edges, nodes, directed=directed, random_state=4)
     bits = unpack_bits(nodes)
     second = ref_roll(bits[edges[:, 1]], 1) if directed else bits[edges[:, 1]]
-    encoded = np.vstack([bits[edges[:, 0]] ^ second, unpack_bits(g._salt)[None]])
+    # the fixed random term: the only term of an empty graph of the same seed (its counts)
+    salt = hdc.Graph(nodes, directed=directed, random_state=4).counts.astype(np.uint8)
+    encoded = np.vstack([bits[edges[:, 0]] ^ second, salt[None]])
     expected, _ = ref_majority(encoded, np.ones(len(edges) + 1), g._bundle.tie_seed)
     assert np.array_equal(g.value, pack_bits(expected))
     assert len(g) == len(edges)
@@ -573,3 +575,80 @@ def test_graph_neighbours_of_many_nodes_use_the_symmetric_kernel():
     assert np.array_equal(g.neighbours(picked), generic[picked])
     assert np.array_equal(g.neighbours(7), generic[7])
     assert g.neighbours(7).nonzero()[0].tolist() == [5, 39]
+
+
+# ------------------------------------------------------------------ freeze
+def _built_structures(dim):
+    items = hdc.item_memory(12, dim, random_state=0)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(items, list("abcdefghijkl"))
+    basket = hdc.Multiset(dim, random_state=0)
+    basket.add(items[:5])
+    table = hdc.HashTable.from_pairs(items[:4], items[4:8], memory=memory, random_state=1)
+    word = hdc.Sequence(dim, memory=memory, random_state=2)
+    word.append(items[[3, 1, 4, 1, 5]])
+    graph = hdc.Graph.from_edges([[0, 1], [1, 2], [2, 3], [5, 7]], items, random_state=3)
+    directed = hdc.Graph.from_edges([[0, 1], [1, 2], [9, 3]], items, True, random_state=4)
+    return items, [
+        (basket, lambda s: (s.contains(items), s.similarity(items), len(s))),
+        (table, lambda s: (*s.query(items[:6]), s.get(items[:4]), s.unbind(items[:2]))),
+        (word, lambda s: (*s.query(np.arange(5), k=2), s.get(np.arange(5)))),
+        (graph, lambda s: (s.neighbours(np.arange(12)), s.neighbours([1, 1, 5]),
+                           s.has_edge([0, 0], [1, 2]), s.neighbour_similarity([2]))),
+        (directed, lambda s: (s.neighbours(np.arange(12), "out"), s.neighbours([1], "in"),
+                              s.has_edge([0, 1], [1, 0]))),
+    ]
+
+
+@pytest.mark.parametrize("dim", [256, 4096])
+def test_freeze_keeps_every_query_and_drops_the_counters(dim, tmp_path):
+    """A frozen structure answers every query exactly as before, holds dim // 8 bytes, refuses
+    edits (nothing changed by a refused edit) and survives save / load."""
+    items, cases = _built_structures(dim)
+    for k, (structure, queries) in enumerate(cases):
+        before = queries(structure)
+        value = structure.value.copy()
+        assert not structure.frozen and structure.nbytes == dim + dim // 8  # int8 counters
+        assert structure.freeze() is structure and structure.frozen
+        assert structure.nbytes == dim // 8
+        assert structure.freeze().frozen  # twice is allowed
+        after = queries(structure)
+        for a, b in zip(before, after, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert np.array_equal(structure.value, value)
+        with pytest.raises(ValueError, match="frozen"):
+            _ = structure.counts
+        loaded = hdc.load(hdc.save(structure, tmp_path / f"frozen{k}.npz"))
+        assert loaded.frozen and loaded.nbytes == dim // 8
+        for a, b in zip(before, queries(loaded), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_frozen_structures_refuse_every_edit():
+    items, cases = _built_structures(256)
+    (basket, _), (table, _), (word, _), (graph, _), _ = cases
+    for s, _ in cases:
+        s.freeze()
+    n_memory = len(word.memory)
+    edits = [
+        lambda: basket.add(items[0]),
+        lambda: basket.remove(items[0]),
+        lambda: table.put(items[0], items[1]),
+        lambda: table.remove(items[0], items[4]),
+        lambda: word.append(items[0]),
+        lambda: word.replace(0, items[3], items[2]),
+        lambda: word.extend(word),
+        lambda: word + word,
+        lambda: graph.add_edges(0, 5),
+        lambda: graph.remove_edges(0, 1),
+    ]
+    for edit in edits:
+        with pytest.raises(ValueError, match="frozen"):
+            edit()
+    # an editable sequence cannot take in a frozen one either; nothing is changed
+    fresh = hdc.Sequence(256, random_state=0)
+    fresh.append(items[:2])
+    own = len(fresh.memory)
+    with pytest.raises(ValueError, match="frozen"):
+        fresh.extend(word)
+    assert len(fresh) == 2 and len(fresh.memory) == own and len(word.memory) == n_memory

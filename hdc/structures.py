@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hdc import _structure_kernels
+from hdc._parallel import CHUNK_WORDS, run_chunks
 from hdc._validation import (
     PARALLEL_WORDS,
     WORD_BITS,
@@ -134,6 +135,42 @@ def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: 
     else:
         _structure_kernels.within_serial(queries, candidates, limit, out)
     return out
+
+
+def _nearest(
+    memory: AssociativeMemory, items: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The memory's stored vectors and labels, and the index and Hamming distance of the
+    nearest stored vector of each item (first on ties), in chunks of queries over threads."""
+    vectors = memory.vectors
+    labels = memory.labels  # read after the vectors: the memory only appends, so it covers them
+    if vectors.shape[0] == 0:
+        raise ValueError("the memory is empty: add hypervectors before querying")
+    batch = np.ascontiguousarray(items.reshape(-1, items.shape[-1]))
+    n_words = batch.shape[1]
+    index = np.empty(batch.shape[0], dtype=np.int64)
+    dist = np.empty(batch.shape[0], dtype=np.int64)
+    block = _structure_kernels.block_rows(n_words)
+    rows = CHUNK_WORDS // max(1, vectors.shape[0] * n_words)
+    rows = max(16, rows - rows % 4)  # whole groups of four queries
+
+    def compute(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.empty(stop - start, dtype=np.int64)
+        dst = np.empty(stop - start, dtype=np.int64)
+        _structure_kernels.nearest(batch[start:stop], vectors, block, idx, dst)
+        return idx, dst
+
+    def commit(start: int, stop: int, part: tuple[np.ndarray, np.ndarray]) -> None:
+        index[start:stop], dist[start:stop] = part
+
+    run_chunks(
+        compute,
+        commit,
+        batch.shape[0],
+        rows,
+        direct=lambda s, e: _structure_kernels.nearest(batch, vectors, block, index, dist),
+    )
+    return vectors, labels, index, dist
 
 
 _COUNTER_TYPES = (np.int8, np.int16, np.int32)
@@ -304,23 +341,37 @@ class _Decoded(_Bundled, ABC):
     def get(self, queries: Any) -> np.ndarray:
         """The cleaned-up item of each query (keys or positions): its nearest candidate.
 
-        One unbind (or permute) call and one nearest-neighbour kernel call for the whole batch.
+        One unbind (or permute) call and one nearest-neighbour kernel call for the whole batch
+        (the first stored candidate on ties, as :meth:`hdc.AssociativeMemory.cleanup`).
 
         Returns
         -------
         numpy.ndarray of uint64, shape ``(W,)`` for one query, ``(n, W)`` for ``n``
         """
-        return self.memory.cleanup(self.unbind(queries))
+        items = self.unbind(queries)
+        vectors, _, index, _ = _nearest(self.memory, items)
+        return vectors[index].reshape(items.shape)
 
     def query(self, queries: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Labels and similarities of the ``k`` nearest candidates of each query's item.
+
+        Returns what :meth:`hdc.AssociativeMemory.query` returns for the unbound items; the
+        nearest candidate alone (``k=1``) comes from a kernel that compares four items with
+        four candidates at a time.
 
         Returns
         -------
         labels : numpy.ndarray, shape ``(n, k)`` (``(k,)`` for one query)
         similarities : numpy.ndarray of float64, same shape, best first
         """
-        return self.memory.query(self.unbind(queries), k=k)
+        items = self.unbind(queries)
+        if not (isinstance(k, numbers.Integral) and not isinstance(k, bool) and k == 1):
+            return self.memory.query(items, k=k)
+        _, labels, index, dist = _nearest(self.memory, items)
+        found, sims = labels[index][:, None], (1.0 - dist / self.dim)[:, None]
+        if items.ndim == 1:
+            return found[0], sims[0]
+        return found, sims
 
 
 def _default_threshold(n_items: int, dim: int) -> float:

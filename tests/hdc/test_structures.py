@@ -561,6 +561,66 @@ def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, di
     assert np.array_equal(full, ref_hamming(probes, candidates) <= limit)
 
 
+@given(
+    seeds,
+    st.integers(1, 11),
+    st.integers(1, 13),
+    st.sampled_from([64, 192]),
+    st.sampled_from([4, 8, 1000]),
+)
+def test_nearest_kernel_matches_reference_first_index_on_ties(
+    seed, n_queries, n_candidates, dim, block
+):
+    """The 4 x 4 blocked nearest-candidate kernel against distances on unpacked bits, with
+    repeated candidates (ties: the first index wins, as np.argmin)."""
+    from hdc import _structure_kernels as sk
+
+    rng = np.random.default_rng(seed)
+    candidates = hdc.random(n_candidates, dim, random_state=rng)
+    candidates[rng.integers(0, n_candidates, n_candidates // 2)] = candidates[0]
+    queries = hdc.flip(candidates[rng.integers(0, n_candidates, n_queries)], 0.2, rng)
+    queries[: n_queries // 3] = hdc.random(n_queries // 3, dim, random_state=rng)
+    d = ref_hamming(queries, candidates)
+    index = np.empty(n_queries, dtype=np.int64)
+    dist = np.empty(n_queries, dtype=np.int64)
+    sk.nearest(queries, candidates, block, index, dist)
+    assert np.array_equal(index, d.argmin(1))
+    assert np.array_equal(dist, d.min(1))
+
+
+@pytest.mark.parametrize("n_queries", [1, 3, 4, 37])
+def test_get_and_query_equal_the_memory_cleanup(n_queries):
+    """HashTable and Sequence get / query(k=1) through the structure's nearest kernel equal the
+    AssociativeMemory's cleanup and query of the unbound items (labels, similarities, shapes),
+    ties included; k > 1 is the memory's query."""
+    dim = 640
+    rng = np.random.default_rng(n_queries)
+    values = hdc.random(30, dim, random_state=rng)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(np.vstack([values, values[:5]]), [f"v{i}" for i in range(35)])  # ties
+    keys = hdc.random(n_queries, dim, random_state=rng)
+    stored = values[np.arange(n_queries) % 30]
+    table = hdc.HashTable.from_pairs(keys, stored, memory, random_state=0)
+    word = hdc.Sequence(dim, memory=memory, random_state=0)
+    word.append(values[rng.integers(0, 30, n_queries)])
+    for structure, asked in ((table, keys), (word, np.arange(n_queries))):
+        items = structure.unbind(asked)
+        np.testing.assert_array_equal(structure.get(asked), memory.cleanup(items))
+        for k in (1, 3):
+            labels, sims = structure.query(asked, k=k)
+            expected_labels, expected_sims = memory.query(items, k=k)
+            np.testing.assert_array_equal(labels, expected_labels)
+            np.testing.assert_array_equal(sims, expected_sims)
+        one = asked[0]
+        np.testing.assert_array_equal(structure.get(one), memory.cleanup(structure.unbind(one)))
+        for got, expected in zip(structure.query(one), memory.query(structure.unbind(one)),
+                                 strict=True):
+            assert got.shape == expected.shape == (1,)
+            np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="empty"):
+        hdc.HashTable(dim, random_state=0).get(keys)
+
+
 def test_graph_neighbours_of_many_nodes_use_the_symmetric_kernel():
     """Every node, a subset with repeats and one node give the same rows as the generic
     threshold test (undirected graphs)."""

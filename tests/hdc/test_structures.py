@@ -621,6 +621,28 @@ def test_get_and_query_equal_the_memory_cleanup(n_queries):
         hdc.HashTable(dim, random_state=0).get(keys)
 
 
+@pytest.mark.parametrize("n_words", [1, 3, 8, 10, 16, 21])
+def test_both_block_distance_variants_match_reference(n_words):
+    """The explicit 512-bit block sums (used where numba compiles for VPOPCNTQ) and the plain
+    word loop (used elsewhere) give the same 4 x 4 distances as unpacked bits, whatever the
+    host: LLVM lowers the 512-bit vectors on any x86 CPU."""
+    from numba import njit
+
+    from hdc import _structure_kernels as sk
+
+    wide = njit(lambda q, i, c, j: sk._sixteen_distances_wide(q, i, c, j))
+    portable = njit(lambda q, i, c, j: sk._sixteen_distances_portable(q, i, c, j))
+    rng = np.random.default_rng(n_words)
+    q = hdc.random(6, 64 * n_words, random_state=rng)
+    c = hdc.random(7, 64 * n_words, random_state=rng)
+    c[3] = q[2]  # a zero distance
+    d = ref_hamming(q, c)
+    for i, j in [(0, 0), (2, 3), (1, 2)]:
+        expected = d[i : i + 4, j : j + 4].ravel().tolist()
+        assert list(wide(q, i, c, j)) == expected
+        assert list(portable(q, i, c, j)) == expected
+
+
 def test_graph_neighbours_of_many_nodes_use_the_symmetric_kernel():
     """Every node, a subset with repeats and one node give the same rows as the generic
     threshold test (undirected graphs)."""

@@ -5,6 +5,7 @@ Run::
     python benchmarks/bench_symbolic.py                       # all four sections
     python benchmarks/bench_symbolic.py --sections capacity   # or resonator, cycles, torchhd
     python benchmarks/bench_symbolic.py --quick               # small trial counts, a smoke run
+    python benchmarks/bench_symbolic.py --sections resonator --cells 3,8192,32 --repeats 7
 
 Sections:
 
@@ -330,8 +331,11 @@ def run_resonator(args) -> dict:
     before = conditions()
     start = time.perf_counter()
     rows = []
-    cells = [(3, dim, m) for dim, sizes in RESONATOR_SIZES.items() for m in sizes]
-    cells += OTHER_FACTORS
+    if args.cells:
+        cells = args.cells
+    else:
+        cells = [(3, dim, m) for dim, sizes in RESONATOR_SIZES.items() for m in sizes]
+        cells += OTHER_FACTORS
     for n_factors, dim, m in cells:
         row = resonator_cell(n_factors, dim, m, args)
         rows.append(row)
@@ -730,6 +734,19 @@ def map_cos_threshold(n: int) -> float:
 
 
 # ------------------------------------------------------------------------------ main
+def resonator_cell_spec(text: str) -> tuple[int, int, int]:
+    """``"F,DIM,M"`` -> (factors, dim, codebook size)."""
+    try:
+        n_factors, dim, m = (int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected F,DIM,M (three integers), got {text!r}"
+        ) from None
+    if not (2 <= n_factors and dim > 0 and dim % 64 == 0 and m > 0):
+        raise argparse.ArgumentTypeError(f"need F >= 2, DIM a multiple of 64, M >= 1: {text!r}")
+    return n_factors, dim, m
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sections", default="capacity,resonator,cycles,torchhd")
@@ -741,6 +758,14 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         default=2.0,
         help="rough budget of exhaustive search per resonator cell",
+    )
+    parser.add_argument(
+        "--cells",
+        type=resonator_cell_spec,
+        nargs="+",
+        default=None,
+        metavar="F,DIM,M",
+        help="resonator cells to run instead of the full table (e.g. 3,8192,32)",
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="numba and torch threads")

@@ -643,6 +643,22 @@ def test_both_block_distance_variants_match_reference(n_words):
         assert list(portable(q, i, c, j)) == expected
 
 
+def test_wide_block_kernel_compiles_to_512_bit_vector_popcounts():
+    """Where numba compiles for VPOPCNTQ and 512-bit registers, the nearest kernel's block
+    loop uses them (the reason for the explicit vectors); elsewhere the portable loop."""
+    import re
+
+    from hdc import _structure_kernels as sk
+
+    if not sk.WIDE:
+        pytest.skip("numba does not compile for a CPU with AVX-512 VPOPCNTQ here")
+    q = hdc.random(8, 1024, random_state=0)
+    index, dist = np.empty(8, dtype=np.int64), np.empty(8, dtype=np.int64)
+    sk.nearest(q, q, 4, index, dist)
+    asm = "".join(sk.nearest.inspect_asm().values())
+    assert re.search(r"vpopcntq\s+%zmm", asm)
+
+
 def test_graph_neighbours_of_many_nodes_use_the_symmetric_kernel():
     """Every node, a subset with repeats and one node give the same rows as the generic
     threshold test (undirected graphs)."""

@@ -643,6 +643,33 @@ def test_both_block_distance_variants_match_reference(n_words):
         assert list(portable(q, i, c, j)) == expected
 
 
+@pytest.mark.parametrize("n_queries", [1, 15, 16, 17, 70])
+def test_chunked_get_over_two_workers_equals_the_memory(monkeypatch, n_queries):
+    """get / query(k=1) split into chunks of 16 queries on two workers: the same answers as
+    the memory's cleanup and query (ties included)."""
+    import numba
+
+    from hdc import _parallel, structures
+
+    monkeypatch.setattr(structures, "CHUNK_WORDS", 8)
+    monkeypatch.setattr(_parallel, "ADAPT_TO_LOAD", False)  # two workers even on a busy machine
+    threads = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        rng = np.random.default_rng(n_queries)
+        values = hdc.random(9, 256, random_state=rng)
+        memory = hdc.AssociativeMemory(256)
+        memory.add(np.vstack([values, values[:3]]), np.arange(12))
+        keys = hdc.random(n_queries, 256, random_state=rng)
+        table = hdc.HashTable.from_pairs(keys, values[np.arange(n_queries) % 9], memory, 0)
+        items = table.unbind(keys)
+        np.testing.assert_array_equal(table.get(keys), memory.cleanup(items))
+        for got, expected in zip(table.query(keys), memory.query(items), strict=True):
+            np.testing.assert_array_equal(got, expected)
+    finally:
+        numba.set_num_threads(threads)
+
+
 def test_wide_block_kernel_compiles_to_512_bit_vector_popcounts():
     """Where numba compiles for VPOPCNTQ and 512-bit registers, the nearest kernel's block
     loop uses them (the reason for the explicit vectors); elsewhere the portable loop."""

@@ -7,7 +7,8 @@ hypervectors: sets (:class:`Multiset`), key-value records (:class:`HashTable`), 
 counters (one byte per bit up to 127 terms, widened to ``int16`` or ``int32`` before a count
 could overflow), so items can be added and removed exactly; the binary hypervector is the
 majority of the counters, computed on demand (ties decided by fixed tie bits drawn from
-``random_state``).
+``random_state``). ``freeze()`` drops the counters of a structure that is done being edited and
+keeps only the packed value (``dim // 8`` bytes); its queries are unchanged.
 
 Queries are batched: many keys, items, positions or nodes go through one bind or permute call and
 one Hamming kernel call against the candidates. How reliable a query is at a given size is given

@@ -233,6 +233,7 @@ class _Bundle:
             self.counts = self.counts.astype(kind)
 
     def add(self, hvs: np.ndarray, weights: np.ndarray | None = None) -> None:
+        self._check_editable()
         batch = hvs.reshape(-1, hvs.shape[-1])
         if batch.shape[0] == 0:
             return

@@ -766,6 +766,7 @@ def test_frozen_structures_refuse_every_edit():
         lambda: word + word,
         lambda: graph.add_edges(0, 5),
         lambda: graph.remove_edges(0, 1),
+        lambda: basket.add(items[:0]),  # even an empty edit
     ]
     for edit in edits:
         with pytest.raises(ValueError, match="frozen"):

@@ -679,10 +679,13 @@ def test_wide_block_kernel_compiles_to_512_bit_vector_popcounts():
 
     if not sk.WIDE:
         pytest.skip("numba does not compile for a CPU with AVX-512 VPOPCNTQ here")
+    from numba import njit
+
+    fresh = njit(nogil=True)(sk.nearest.py_func)  # not from the cache: cached code has no asm
     q = hdc.random(8, 1024, random_state=0)
     index, dist = np.empty(8, dtype=np.int64), np.empty(8, dtype=np.int64)
-    sk.nearest(q, q, 4, index, dist)
-    asm = "".join(sk.nearest.inspect_asm().values())
+    fresh(q, q, 4, index, dist)
+    asm = "".join(fresh.inspect_asm().values())
     assert re.search(r"vpopcntq\s+%zmm", asm)
 
 

@@ -34,14 +34,12 @@ def block_rows(n_words: int) -> int:
 
 
 def _compiles_for_vector_popcount() -> bool:
-    """Whether numba compiles for a CPU with 512-bit registers and ``VPOPCNTQ`` (the target
-    CPU numba is configured with, else the host's)."""
+    """Whether numba compiles for a CPU with 512-bit registers and ``VPOPCNTQ``: the features
+    numba is configured with (``NUMBA_CPU_FEATURES``; empty for ``NUMBA_CPU_NAME=generic``),
+    else the host's, as numba's code generator chooses them."""
     features = numba_config.CPU_FEATURES
-    if features:
-        given = set(features.split(","))
-        return {"+avx512f", "+avx512vpopcntdq"} <= given
-    if numba_config.CPU_NAME:
-        return False  # a named target CPU without a feature list: keep the portable loop
+    if features is not None:
+        return {"+avx512f", "+avx512vpopcntdq"} <= set(features.split(","))
     try:
         host = llvm.get_host_cpu_features()
     except RuntimeError:

@@ -670,6 +670,25 @@ def test_chunked_get_over_two_workers_equals_the_memory(monkeypatch, n_queries):
         numba.set_num_threads(threads)
 
 
+def test_wide_kernel_choice_follows_numbas_target_features(monkeypatch):
+    """NUMBA_CPU_FEATURES decides when set (empty for NUMBA_CPU_NAME=generic); else the host's
+    features, as numba's code generator takes them."""
+    from hdc import _structure_kernels as sk
+
+    for features, wide in [
+        ("", False),
+        ("+avx2,+popcnt,+fma", False),
+        ("+avx512f,+avx2", False),
+        ("+avx2,+avx512f,+avx512vpopcntdq,+avx512vl", True),
+    ]:
+        monkeypatch.setattr(sk.numba_config, "CPU_FEATURES", features)
+        assert sk._compiles_for_vector_popcount() is wide
+    monkeypatch.setattr(sk.numba_config, "CPU_FEATURES", None)
+    host = sk.llvm.get_host_cpu_features()
+    expected = bool(host.get("avx512f")) and bool(host.get("avx512vpopcntdq"))
+    assert sk._compiles_for_vector_popcount() is expected
+
+
 def test_wide_block_kernel_compiles_to_512_bit_vector_popcounts():
     """Where numba compiles for VPOPCNTQ and 512-bit registers, the nearest kernel's block
     loop uses them (the reason for the explicit vectors); elsewhere the portable loop."""

@@ -5,6 +5,7 @@ Run::
     python benchmarks/bench_symbolic.py                       # all four sections
     python benchmarks/bench_symbolic.py --sections capacity   # or resonator, cycles, torchhd
     python benchmarks/bench_symbolic.py --quick               # small trial counts, a smoke run
+    python benchmarks/bench_symbolic.py --sections resonator --cells 3,8192,32 --repeats 7
 
 Sections:
 
@@ -35,9 +36,11 @@ torchhd
     Thresholds for ``contains`` and ``neighbours``: halfway between a member's expected
     similarity and a non-member's on both sides. Each side is timed in the same run (min and
     median of ``--repeats``), with the same
-    thread count (``--threads`` for numba and torch); memory is the bytes each side stores and
-    the peak extra resident memory of the batched query (VmHWM after a reset, with glibc's
-    mmap threshold fixed so freed blocks return to the system).
+    thread count (``--threads`` for numba and torch); memory is the bytes each side stores
+    (ours as built, with the counters that keep a structure editable, and again after
+    ``freeze()``, which keeps only the packed value; the frozen structure must give the same
+    answers) and the peak extra resident memory of the batched query (VmHWM after a reset, with
+    glibc's mmap threshold fixed so freed blocks return to the system).
 
 Writes ``benchmarks/results/symbolic_<section>.json`` and prints a table per section.
 """
@@ -76,6 +79,28 @@ def conditions() -> dict:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
     }
+
+
+def cpu_description() -> dict:
+    """The CPU model, the vector popcount and AVX flags that decide Hamming speed, and the CPU
+    numba compiles for (timings on CPUs with and without ``VPOPCNTQ`` differ several-fold)."""
+    model, flags = "", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and not model:
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    wanted = ("avx2", "avx512f", "avx512_vpopcntdq", "avx512bw", "avx512vl")
+    try:
+        import llvmlite.binding as llvm
+
+        host = llvm.get_host_cpu_name()
+    except Exception:  # noqa: BLE001 - only a description
+        host = None
+    return {"model": model, "flags": [f for f in wanted if f in flags], "llvm_host_cpu": host}
 
 
 def time_calls_cpu(fn, repeats: int) -> tuple[float, float, float, float]:
@@ -306,8 +331,11 @@ def run_resonator(args) -> dict:
     before = conditions()
     start = time.perf_counter()
     rows = []
-    cells = [(3, dim, m) for dim, sizes in RESONATOR_SIZES.items() for m in sizes]
-    cells += OTHER_FACTORS
+    if args.cells:
+        cells = args.cells
+    else:
+        cells = [(3, dim, m) for dim, sizes in RESONATOR_SIZES.items() for m in sizes]
+        cells += OTHER_FACTORS
     for n_factors, dim, m in cells:
         row = resonator_cell(n_factors, dim, m, args)
         rows.append(row)
@@ -452,11 +480,13 @@ TORCH_COLUMNS = [
     "peer",
     "hdkit_ms_median",
     "peer_ms_median",
+    "hdkit_cpu_ms_median",
+    "peer_cpu_ms_median",
     "speedup_median",
     "speedup_min",
     "speedup_cpu_median",
     "stored_ratio",
-    "stored_ratio_binary",
+    "stored_ratio_frozen",
     "peak_ratio",
     "hdkit_peak_MB",
     "peer_peak_MB",
@@ -500,7 +530,7 @@ def torch_data(m: int, n_nodes: int, rng) -> dict:
     }
 
 
-def measure(fn, truth, repeats: int, stored: int, stored_binary: int) -> dict:
+def measure(fn, truth, repeats: int, stored: int) -> dict:
     got = np.asarray(fn())
     t_min, t_med, c_min, c_med = time_calls_cpu(fn, repeats)
     return {
@@ -509,7 +539,6 @@ def measure(fn, truth, repeats: int, stored: int, stored_binary: int) -> dict:
         "cpu_min_ms": 1e3 * c_min,
         "cpu_median_ms": 1e3 * c_med,
         "stored_bytes": stored,
-        "stored_binary_bytes": stored_binary,
         "peak_bytes": peak_extra_bytes(fn),
         "accuracy": float(np.mean(got == truth)),
     }
@@ -536,10 +565,15 @@ def torch_case(torch, torchhd, structures, m: int, n_nodes: int, args, rng) -> t
     }
     results = {"hdkit": {}}
     for op, (fn, items, structure) in ours.items():
-        binary = items + structure.value.nbytes
-        results["hdkit"][op] = measure(
-            fn, d["truth"][op], args.repeats, items + structure.nbytes, binary
-        )
+        # timed as built (counters kept, editable); then frozen: the counters are dropped and
+        # the packed value stays, and the same queries must give the same answers
+        mine = measure(fn, d["truth"][op], args.repeats, items + structure.nbytes)
+        answer = np.asarray(fn())
+        mine["stored_frozen_bytes"] = items + structure.freeze().nbytes
+        mine["frozen_same_answers"] = bool(np.array_equal(np.asarray(fn()), answer))
+        if not mine["frozen_same_answers"]:
+            raise AssertionError(f"{op}: a frozen structure answered differently")
+        results["hdkit"][op] = mine
     thresholds = {
         "contains": hdc.membership_error(len(multiset), dim)[0],
         "neighbours": hdc.membership_error(len(graph) + 1, dim)[0],
@@ -566,7 +600,7 @@ def torch_case(torch, torchhd, structures, m: int, n_nodes: int, args, rng) -> t
             measured = {}
             for name, fn in peers.items():
                 op = name.split("/")[0]
-                measured[name] = measure(fn, d["truth"][op], args.repeats, stored[op], stored[op])
+                measured[name] = measure(fn, d["truth"][op], args.repeats, stored[op])
                 measured[name]["variant"] = name
             # torchhd's best variant of each operation (by median time) stands for it
             results[f"torchhd-{vsa}"] = {
@@ -595,7 +629,7 @@ def torch_case(torch, torchhd, structures, m: int, n_nodes: int, args, rng) -> t
                     "peer_cpu_ms_median": other["cpu_median_ms"],
                     "speedup_cpu_median": other["cpu_median_ms"] / mine["cpu_median_ms"],
                     "stored_ratio": other["stored_bytes"] / mine["stored_bytes"],
-                    "stored_ratio_binary": other["stored_bytes"] / mine["stored_binary_bytes"],
+                    "stored_ratio_frozen": other["stored_bytes"] / mine["stored_frozen_bytes"],
                     # VmHWM counts whole pages: a peak below one page counts as one page
                     "peak_ratio": other["peak_bytes"] / max(mine["peak_bytes"], 4096),
                     "hdkit_peak_MB": mine["peak_bytes"] / 2**20,
@@ -700,6 +734,19 @@ def map_cos_threshold(n: int) -> float:
 
 
 # ------------------------------------------------------------------------------ main
+def resonator_cell_spec(text: str) -> tuple[int, int, int]:
+    """``"F,DIM,M"`` -> (factors, dim, codebook size)."""
+    try:
+        n_factors, dim, m = (int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected F,DIM,M (three integers), got {text!r}"
+        ) from None
+    if not (2 <= n_factors and dim > 0 and dim % 64 == 0 and m > 0):
+        raise argparse.ArgumentTypeError(f"need F >= 2, DIM a multiple of 64, M >= 1: {text!r}")
+    return n_factors, dim, m
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sections", default="capacity,resonator,cycles,torchhd")
@@ -711,6 +758,14 @@ def main(argv: list[str] | None = None) -> None:
         type=float,
         default=2.0,
         help="rough budget of exhaustive search per resonator cell",
+    )
+    parser.add_argument(
+        "--cells",
+        type=resonator_cell_spec,
+        nargs="+",
+        default=None,
+        metavar="F,DIM,M",
+        help="resonator cells to run instead of the full table (e.g. 3,8192,32)",
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="numba and torch threads")
@@ -731,10 +786,12 @@ def main(argv: list[str] | None = None) -> None:
         "cycles": run_cycles,
         "torchhd": run_torchhd,
     }
+    print(f"CPU: {cpu_description()}", flush=True)
     for section in sections:
         print(f"== {section} ({conditions()})", flush=True)
         out = runners[section](args)
         out["machine"] = machine_info()
+        out["cpu"] = cpu_description()
         out["args"] = vars(args)
         path = write_json(out, Path(args.out_dir) / f"symbolic_{section}.json")
         print(f"wrote {path}")

@@ -52,6 +52,13 @@ def dollar_of_mexico(dim: int, rng: np.random.Generator) -> None:
     print(f"   USA -> Sweden: Washington, dollar, United States -> {', '.join(labels[:, 0])}")
     capital, _ = records["Mexico"].query(roles[1])
     print(f"   the capital of Mexico, by unbinding the role: {capital[0]}")
+    editable = records["Mexico"].nbytes
+    records["Mexico"].freeze()  # done editing: keep the packed value, drop the counters
+    again, _ = records["Mexico"].query(roles[1])
+    print(
+        f"   frozen: {editable:,} -> {records['Mexico'].nbytes:,} bytes, the same answer "
+        f"({again[0]})"
+    )
 
 
 def sequence_recall(dim: int, rng: np.random.Generator) -> None:

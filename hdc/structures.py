@@ -7,7 +7,8 @@ hypervectors: sets (:class:`Multiset`), key-value records (:class:`HashTable`), 
 counters (one byte per bit up to 127 terms, widened to ``int16`` or ``int32`` before a count
 could overflow), so items can be added and removed exactly; the binary hypervector is the
 majority of the counters, computed on demand (ties decided by fixed tie bits drawn from
-``random_state``).
+``random_state``). ``freeze()`` drops the counters of a structure that is done being edited and
+keeps only the packed value (``dim // 8`` bytes); its queries are unchanged.
 
 Queries are batched: many keys, items, positions or nodes go through one bind or permute call and
 one Hamming kernel call against the candidates. How reliable a query is at a given size is given
@@ -25,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hdc import _structure_kernels
+from hdc._parallel import CHUNK_WORDS, run_chunks
 from hdc._validation import (
     PARALLEL_WORDS,
     WORD_BITS,
@@ -136,6 +138,42 @@ def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: 
     return out
 
 
+def _nearest(
+    memory: AssociativeMemory, items: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The memory's stored vectors and labels, and the index and Hamming distance of the
+    nearest stored vector of each item (first on ties), in chunks of queries over threads."""
+    vectors = memory.vectors
+    labels = memory.labels  # read after the vectors: the memory only appends, so it covers them
+    if vectors.shape[0] == 0:
+        raise ValueError("the memory is empty: add hypervectors before querying")
+    batch = np.ascontiguousarray(items.reshape(-1, items.shape[-1]))
+    n_words = batch.shape[1]
+    index = np.empty(batch.shape[0], dtype=np.int64)
+    dist = np.empty(batch.shape[0], dtype=np.int64)
+    block = _structure_kernels.block_rows(n_words)
+    rows = CHUNK_WORDS // max(1, vectors.shape[0] * n_words)
+    rows = max(16, rows - rows % 4)  # whole groups of four queries
+
+    def compute(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.empty(stop - start, dtype=np.int64)
+        dst = np.empty(stop - start, dtype=np.int64)
+        _structure_kernels.nearest(batch[start:stop], vectors, block, idx, dst)
+        return idx, dst
+
+    def commit(start: int, stop: int, part: tuple[np.ndarray, np.ndarray]) -> None:
+        index[start:stop], dist[start:stop] = part
+
+    run_chunks(
+        compute,
+        commit,
+        batch.shape[0],
+        rows,
+        direct=lambda s, e: _structure_kernels.nearest(batch, vectors, block, index, dist),
+    )
+    return vectors, labels, index, dist
+
+
 _COUNTER_TYPES = (np.int8, np.int16, np.int32)
 
 
@@ -153,6 +191,8 @@ class _Bundle:
     The counters take the narrowest of ``int8``, ``int16`` and ``int32`` that holds them, and
     widen before an addition could overflow (a bound from the current extremes and the
     weight added): one byte per bit for up to 127 items, with identical results.
+    :meth:`freeze` drops the counters and keeps only the majority (``counts`` is then
+    ``None``): queries are unchanged, edits are refused.
     """
 
     def __init__(self, dim: int, random_state: Any) -> None:
@@ -162,6 +202,22 @@ class _Bundle:
         self.tie_seed = int(check_random_state(random_state).integers(0, 2**63))
         self._value: np.ndarray | None = None
 
+    @property
+    def frozen(self) -> bool:
+        return self.counts is None
+
+    def freeze(self) -> None:
+        """Keep the majority, drop the counters (no edit is possible afterwards)."""
+        _ = self.value
+        self.counts = None
+
+    def _check_editable(self) -> None:
+        if self.counts is None:
+            raise ValueError(
+                "the structure is frozen: freeze() dropped its counters, so it can be queried "
+                "but no longer edited (build it again to edit it)"
+            )
+
     def _largest(self) -> int:
         if self.counts.size == 0:
             return 0
@@ -169,6 +225,7 @@ class _Bundle:
 
     def _reserve(self, reach: int) -> None:
         """Widen the counters so that adding terms of total absolute weight ``reach`` fits."""
+        self._check_editable()
         if abs(self.total) + reach > _INT32_MAX:
             raise ValueError("too many items for int32 counters (more than 2**31 - 1 in total)")
         kind = _counter_type(self._largest() + reach)
@@ -176,6 +233,7 @@ class _Bundle:
             self.counts = self.counts.astype(kind)
 
     def add(self, hvs: np.ndarray, weights: np.ndarray | None = None) -> None:
+        self._check_editable()
         batch = hvs.reshape(-1, hvs.shape[-1])
         if batch.shape[0] == 0:
             return
@@ -188,6 +246,7 @@ class _Bundle:
 
     def roll_in(self, other: _Bundle, shift: int) -> None:
         """Add another bundle's counters rotated by ``shift`` bits (as :func:`hdc.permute`)."""
+        other._check_editable()
         self._reserve(other._largest())
         self.counts += np.roll(other.counts, shift).astype(self.counts.dtype)
         self.total += other.total
@@ -204,7 +263,8 @@ class _Bundle:
         return self._value
 
     def nbytes(self) -> int:
-        return self.counts.nbytes + self.dim // 8
+        counters = 0 if self.counts is None else self.counts.nbytes
+        return counters + self.dim // 8
 
 
 class _Bundled:
@@ -220,15 +280,48 @@ class _Bundled:
     @property
     def counts(self) -> np.ndarray:
         """Per-bit counters of ones over the bundled terms, as ``int32`` (a read-only copy: the
-        structure stores them in the narrowest integer type that holds them)."""
+        structure stores them in the narrowest integer type that holds them). Not available
+        once the structure is frozen (ValueError)."""
+        self._bundle._check_editable()
         out = self._bundle.counts.astype(np.int32)
         out.setflags(write=False)
         return out
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the bundle: counters and binary value (not any cleanup memory)."""
+        """Bytes held by the bundle: counters and binary value (not any cleanup memory); the
+        binary value alone (``dim // 8``) once frozen."""
         return self._bundle.nbytes()
+
+    @property
+    def frozen(self) -> bool:
+        """Whether :meth:`freeze` dropped the counters (the structure is read-only)."""
+        return self._bundle.frozen
+
+    def freeze(self) -> _Bundled:
+        """Drop the per-bit counters and keep only the packed binary value: read-only.
+
+        For a structure that is done being edited. Every query returns exactly what it returned
+        before (queries read only the value); adding, removing, replacing, extending or
+        concatenating raise ValueError, and :attr:`counts` is no longer available. The
+        structure then holds ``dim // 8`` bytes (:attr:`nbytes`) instead of ``dim // 8`` plus
+        one to four bytes per bit of counters. Freezing twice is allowed.
+
+        Returns
+        -------
+        The structure itself (frozen in place).
+
+        Examples
+        --------
+        >>> import hdc
+        >>> items = hdc.item_memory(5, 4096, random_state=0)
+        >>> s = hdc.Multiset(4096, random_state=0)
+        >>> s.add(items[:3])
+        >>> s.nbytes, s.freeze().nbytes, s.contains(items[[0, 4]]).tolist()
+        (4608, 512, [True, False])
+        """
+        self._bundle.freeze()
+        return self
 
 
 class _Decoded(_Bundled, ABC):
@@ -250,23 +343,37 @@ class _Decoded(_Bundled, ABC):
     def get(self, queries: Any) -> np.ndarray:
         """The cleaned-up item of each query (keys or positions): its nearest candidate.
 
-        One unbind (or permute) call and one nearest-neighbour kernel call for the whole batch.
+        One unbind (or permute) call and one nearest-neighbour kernel call for the whole batch
+        (the first stored candidate on ties, as :meth:`hdc.AssociativeMemory.cleanup`).
 
         Returns
         -------
         numpy.ndarray of uint64, shape ``(W,)`` for one query, ``(n, W)`` for ``n``
         """
-        return self.memory.cleanup(self.unbind(queries))
+        items = self.unbind(queries)
+        vectors, _, index, _ = _nearest(self.memory, items)
+        return vectors[index].reshape(items.shape)
 
     def query(self, queries: Any, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Labels and similarities of the ``k`` nearest candidates of each query's item.
+
+        Returns what :meth:`hdc.AssociativeMemory.query` returns for the unbound items; the
+        nearest candidate alone (``k=1``) comes from a kernel that compares four items with
+        four candidates at a time.
 
         Returns
         -------
         labels : numpy.ndarray, shape ``(n, k)`` (``(k,)`` for one query)
         similarities : numpy.ndarray of float64, same shape, best first
         """
-        return self.memory.query(self.unbind(queries), k=k)
+        items = self.unbind(queries)
+        if not (isinstance(k, numbers.Integral) and not isinstance(k, bool) and k == 1):
+            return self.memory.query(items, k=k)
+        _, labels, index, dist = _nearest(self.memory, items)
+        found, sims = labels[index][:, None], (1.0 - dist / self.dim)[:, None]
+        if items.ndim == 1:
+            return found[0], sims[0]
+        return found, sims
 
 
 def _default_threshold(n_items: int, dim: int) -> float:
@@ -577,6 +684,8 @@ class Sequence(_Decoded):
             raise TypeError(f"other must be an hdc.Sequence, got {type(other).__name__}")
         if other.dim != self.dim:
             raise ValueError(f"other has dim {other.dim}, but this sequence has dim {self.dim}")
+        self._bundle._check_editable()
+        other._bundle._check_editable()
         if self._own_memory and len(other.memory) and other.memory is not self.memory:
             if other._own_memory:
                 self.memory.add(other.memory.vectors, other.memory.labels + self._length)
@@ -812,8 +921,7 @@ class Graph(_Bundled):
         rng = check_random_state(random_state)
         self._bundle = _Bundle(self.dim, rng)
         # one fixed random term bundled with the edges: see the class notes
-        self._salt = rng.integers(0, 2**64, size=self.dim // WORD_BITS, dtype=np.uint64)
-        self._bundle.add(self._salt)
+        self._bundle.add(rng.integers(0, 2**64, size=self.dim // WORD_BITS, dtype=np.uint64))
 
     @classmethod
     def from_edges(

@@ -383,7 +383,9 @@ def test_graph_matches_reference(directed, dim):
     g = hdc.Graph.from_edges(edges, nodes, directed=directed, random_state=4)
     bits = unpack_bits(nodes)
     second = ref_roll(bits[edges[:, 1]], 1) if directed else bits[edges[:, 1]]
-    encoded = np.vstack([bits[edges[:, 0]] ^ second, unpack_bits(g._salt)[None]])
+    # the fixed random term: the only term of an empty graph of the same seed (its counts)
+    salt = hdc.Graph(nodes, directed=directed, random_state=4).counts.astype(np.uint8)
+    encoded = np.vstack([bits[edges[:, 0]] ^ second, salt[None]])
     expected, _ = ref_majority(encoded, np.ones(len(edges) + 1), g._bundle.tie_seed)
     assert np.array_equal(g.value, pack_bits(expected))
     assert len(g) == len(edges)
@@ -559,6 +561,153 @@ def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, di
     assert np.array_equal(full, ref_hamming(probes, candidates) <= limit)
 
 
+@given(
+    seeds,
+    st.integers(1, 11),
+    st.integers(1, 13),
+    st.sampled_from([64, 192]),
+    st.sampled_from([4, 8, 1000]),
+)
+def test_nearest_kernel_matches_reference_first_index_on_ties(
+    seed, n_queries, n_candidates, dim, block
+):
+    """The 4 x 4 blocked nearest-candidate kernel against distances on unpacked bits, with
+    repeated candidates (ties: the first index wins, as np.argmin)."""
+    from hdc import _structure_kernels as sk
+
+    rng = np.random.default_rng(seed)
+    candidates = hdc.random(n_candidates, dim, random_state=rng)
+    candidates[rng.integers(0, n_candidates, n_candidates // 2)] = candidates[0]
+    queries = hdc.flip(candidates[rng.integers(0, n_candidates, n_queries)], 0.2, rng)
+    queries[: n_queries // 3] = hdc.random(n_queries // 3, dim, random_state=rng)
+    d = ref_hamming(queries, candidates)
+    index = np.empty(n_queries, dtype=np.int64)
+    dist = np.empty(n_queries, dtype=np.int64)
+    sk.nearest(queries, candidates, block, index, dist)
+    assert np.array_equal(index, d.argmin(1))
+    assert np.array_equal(dist, d.min(1))
+
+
+@pytest.mark.parametrize("n_queries", [1, 3, 4, 37])
+def test_get_and_query_equal_the_memory_cleanup(n_queries):
+    """HashTable and Sequence get / query(k=1) through the structure's nearest kernel equal the
+    AssociativeMemory's cleanup and query of the unbound items (labels, similarities, shapes),
+    ties included; k > 1 is the memory's query."""
+    dim = 640
+    rng = np.random.default_rng(n_queries)
+    values = hdc.random(30, dim, random_state=rng)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(np.vstack([values, values[:5]]), [f"v{i}" for i in range(35)])  # ties
+    keys = hdc.random(n_queries, dim, random_state=rng)
+    stored = values[np.arange(n_queries) % 30]
+    table = hdc.HashTable.from_pairs(keys, stored, memory, random_state=0)
+    word = hdc.Sequence(dim, memory=memory, random_state=0)
+    word.append(values[rng.integers(0, 30, n_queries)])
+    for structure, asked in ((table, keys), (word, np.arange(n_queries))):
+        items = structure.unbind(asked)
+        np.testing.assert_array_equal(structure.get(asked), memory.cleanup(items))
+        for k in (1, 3):
+            labels, sims = structure.query(asked, k=k)
+            expected_labels, expected_sims = memory.query(items, k=k)
+            np.testing.assert_array_equal(labels, expected_labels)
+            np.testing.assert_array_equal(sims, expected_sims)
+        one = asked[0]
+        np.testing.assert_array_equal(structure.get(one), memory.cleanup(structure.unbind(one)))
+        for got, expected in zip(structure.query(one), memory.query(structure.unbind(one)),
+                                 strict=True):
+            assert got.shape == expected.shape == (1,)
+            np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="empty"):
+        hdc.HashTable(dim, random_state=0).get(keys)
+
+
+@pytest.mark.parametrize("n_words", [1, 3, 8, 10, 16, 21])
+def test_both_block_distance_variants_match_reference(n_words):
+    """The explicit 512-bit block sums (used where numba compiles for VPOPCNTQ) and the plain
+    word loop (used elsewhere) give the same 4 x 4 distances as unpacked bits, whatever the
+    host: LLVM lowers the 512-bit vectors on any x86 CPU."""
+    from numba import njit
+
+    from hdc import _structure_kernels as sk
+
+    wide = njit(lambda q, i, c, j: sk._sixteen_distances_wide(q, i, c, j))
+    portable = njit(lambda q, i, c, j: sk._sixteen_distances_portable(q, i, c, j))
+    rng = np.random.default_rng(n_words)
+    q = hdc.random(6, 64 * n_words, random_state=rng)
+    c = hdc.random(7, 64 * n_words, random_state=rng)
+    c[3] = q[2]  # a zero distance
+    d = ref_hamming(q, c)
+    for i, j in [(0, 0), (2, 3), (1, 2)]:
+        expected = d[i : i + 4, j : j + 4].ravel().tolist()
+        assert list(wide(q, i, c, j)) == expected
+        assert list(portable(q, i, c, j)) == expected
+
+
+@pytest.mark.parametrize("n_queries", [1, 15, 16, 17, 70])
+def test_chunked_get_over_two_workers_equals_the_memory(monkeypatch, n_queries):
+    """get / query(k=1) split into chunks of 16 queries on two workers: the same answers as
+    the memory's cleanup and query (ties included)."""
+    import numba
+
+    from hdc import _parallel, structures
+
+    monkeypatch.setattr(structures, "CHUNK_WORDS", 8)
+    monkeypatch.setattr(_parallel, "ADAPT_TO_LOAD", False)  # two workers even on a busy machine
+    threads = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        rng = np.random.default_rng(n_queries)
+        values = hdc.random(9, 256, random_state=rng)
+        memory = hdc.AssociativeMemory(256)
+        memory.add(np.vstack([values, values[:3]]), np.arange(12))
+        keys = hdc.random(n_queries, 256, random_state=rng)
+        table = hdc.HashTable.from_pairs(keys, values[np.arange(n_queries) % 9], memory, 0)
+        items = table.unbind(keys)
+        np.testing.assert_array_equal(table.get(keys), memory.cleanup(items))
+        for got, expected in zip(table.query(keys), memory.query(items), strict=True):
+            np.testing.assert_array_equal(got, expected)
+    finally:
+        numba.set_num_threads(threads)
+
+
+def test_wide_kernel_choice_follows_numbas_target_features(monkeypatch):
+    """NUMBA_CPU_FEATURES decides when set (empty for NUMBA_CPU_NAME=generic); else the host's
+    features, as numba's code generator takes them."""
+    from hdc import _structure_kernels as sk
+
+    for features, wide in [
+        ("", False),
+        ("+avx2,+popcnt,+fma", False),
+        ("+avx512f,+avx2", False),
+        ("+avx2,+avx512f,+avx512vpopcntdq,+avx512vl", True),
+    ]:
+        monkeypatch.setattr(sk.numba_config, "CPU_FEATURES", features)
+        assert sk._compiles_for_vector_popcount() is wide
+    monkeypatch.setattr(sk.numba_config, "CPU_FEATURES", None)
+    host = sk.llvm.get_host_cpu_features()
+    expected = bool(host.get("avx512f")) and bool(host.get("avx512vpopcntdq"))
+    assert sk._compiles_for_vector_popcount() is expected
+
+
+def test_wide_block_kernel_compiles_to_512_bit_vector_popcounts():
+    """Where numba compiles for VPOPCNTQ and 512-bit registers, the nearest kernel's block
+    loop uses them (the reason for the explicit vectors); elsewhere the portable loop."""
+    import re
+
+    from hdc import _structure_kernels as sk
+
+    if not sk.WIDE:
+        pytest.skip("numba does not compile for a CPU with AVX-512 VPOPCNTQ here")
+    from numba import njit
+
+    fresh = njit(nogil=True)(sk.nearest.py_func)  # not from the cache: cached code has no asm
+    q = hdc.random(8, 1024, random_state=0)
+    index, dist = np.empty(8, dtype=np.int64), np.empty(8, dtype=np.int64)
+    fresh(q, q, 4, index, dist)
+    asm = "".join(fresh.inspect_asm().values())
+    assert re.search(r"vpopcntq\s+%zmm", asm)
+
+
 def test_graph_neighbours_of_many_nodes_use_the_symmetric_kernel():
     """Every node, a subset with repeats and one node give the same rows as the generic
     threshold test (undirected graphs)."""
@@ -573,3 +722,81 @@ def test_graph_neighbours_of_many_nodes_use_the_symmetric_kernel():
     assert np.array_equal(g.neighbours(picked), generic[picked])
     assert np.array_equal(g.neighbours(7), generic[7])
     assert g.neighbours(7).nonzero()[0].tolist() == [5, 39]
+
+
+# ------------------------------------------------------------------ freeze
+def _built_structures(dim):
+    items = hdc.item_memory(12, dim, random_state=0)
+    memory = hdc.AssociativeMemory(dim)
+    memory.add(items, list("abcdefghijkl"))
+    basket = hdc.Multiset(dim, random_state=0)
+    basket.add(items[:5])
+    table = hdc.HashTable.from_pairs(items[:4], items[4:8], memory=memory, random_state=1)
+    word = hdc.Sequence(dim, memory=memory, random_state=2)
+    word.append(items[[3, 1, 4, 1, 5]])
+    graph = hdc.Graph.from_edges([[0, 1], [1, 2], [2, 3], [5, 7]], items, random_state=3)
+    directed = hdc.Graph.from_edges([[0, 1], [1, 2], [9, 3]], items, True, random_state=4)
+    return items, [
+        (basket, lambda s: (s.contains(items), s.similarity(items), len(s))),
+        (table, lambda s: (*s.query(items[:6]), s.get(items[:4]), s.unbind(items[:2]))),
+        (word, lambda s: (*s.query(np.arange(5), k=2), s.get(np.arange(5)))),
+        (graph, lambda s: (s.neighbours(np.arange(12)), s.neighbours([1, 1, 5]),
+                           s.has_edge([0, 0], [1, 2]), s.neighbour_similarity([2]))),
+        (directed, lambda s: (s.neighbours(np.arange(12), "out"), s.neighbours([1], "in"),
+                              s.has_edge([0, 1], [1, 0]))),
+    ]
+
+
+@pytest.mark.parametrize("dim", [256, 4096])
+def test_freeze_keeps_every_query_and_drops_the_counters(dim, tmp_path):
+    """A frozen structure answers every query exactly as before, holds dim // 8 bytes, refuses
+    edits (nothing changed by a refused edit) and survives save / load."""
+    items, cases = _built_structures(dim)
+    for k, (structure, queries) in enumerate(cases):
+        before = queries(structure)
+        value = structure.value.copy()
+        assert not structure.frozen and structure.nbytes == dim + dim // 8  # int8 counters
+        assert structure.freeze() is structure and structure.frozen
+        assert structure.nbytes == dim // 8
+        assert structure.freeze().frozen  # twice is allowed
+        after = queries(structure)
+        for a, b in zip(before, after, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert np.array_equal(structure.value, value)
+        with pytest.raises(ValueError, match="frozen"):
+            _ = structure.counts
+        loaded = hdc.load(hdc.save(structure, tmp_path / f"frozen{k}.npz"))
+        assert loaded.frozen and loaded.nbytes == dim // 8
+        for a, b in zip(before, queries(loaded), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_frozen_structures_refuse_every_edit():
+    items, cases = _built_structures(256)
+    (basket, _), (table, _), (word, _), (graph, _), _ = cases
+    for s, _ in cases:
+        s.freeze()
+    n_memory = len(word.memory)
+    edits = [
+        lambda: basket.add(items[0]),
+        lambda: basket.remove(items[0]),
+        lambda: table.put(items[0], items[1]),
+        lambda: table.remove(items[0], items[4]),
+        lambda: word.append(items[0]),
+        lambda: word.replace(0, items[3], items[2]),
+        lambda: word.extend(word),
+        lambda: word + word,
+        lambda: graph.add_edges(0, 5),
+        lambda: graph.remove_edges(0, 1),
+        lambda: basket.add(items[:0]),  # even an empty edit
+    ]
+    for edit in edits:
+        with pytest.raises(ValueError, match="frozen"):
+            edit()
+    # an editable sequence cannot take in a frozen one either; nothing is changed
+    fresh = hdc.Sequence(256, random_state=0)
+    fresh.append(items[:2])
+    own = len(fresh.memory)
+    with pytest.raises(ValueError, match="frozen"):
+        fresh.extend(word)
+    assert len(fresh) == 2 and len(fresh.memory) == own and len(word.memory) == n_memory

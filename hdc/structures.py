@@ -894,6 +894,10 @@ class Graph(_Bundled):
     every other XOR of edges has a correlation of at most about ``1 / n`` of a member's. A
     member's expected similarity is :func:`hdc.member_similarity` ``(n_edges + 1)``.
 
+    The error rates assume independent edge terms, as in a forest. An edge on an even cycle
+    (a square: ``a-b, b-c, c-d, d-a``) is the XOR of the cycle's other edges and loses
+    similarity: a square alone gives 0.625 instead of 0.6875 (docs/symbolic.md, "Cycles").
+
     Undirected self-loops are refused (``bind(a, a)`` is the zero vector, the same for every
     node). Thread safety: not safe for concurrent mutation (``add_edges``, ``remove_edges``);
     queries only read and may run concurrently once no thread mutates.

@@ -11,23 +11,34 @@ from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
 __all__ = ["hamming", "similarity"]
 
 
+def query_chunk_rows(n_rows: int, words_per_row: int) -> int:
+    """Rows of a chunk of about ``CHUNK_WORDS`` word comparisons: a multiple of 4 and at least
+    ``MIN_CHUNK_ROWS``, so that the tiled kernel has whole tiles and reuses its cache blocks."""
+    rows = max(MIN_CHUNK_ROWS, CHUNK_WORDS // max(1, words_per_row))
+    return min(n_rows, rows - rows % 4)
+
+
+#: Fewest rows of a chunk of the distance matrix (below: the tiles' blocks are reused little).
+MIN_CHUNK_ROWS = 32
+
+
 def hamming_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out (nA, nB) = Hamming distances of the validated C-contiguous batches a and b.
 
-    Chunks of about ``CHUNK_WORDS`` word comparisons are claimed by the workers of
-    :func:`hdc._parallel.run_rows`: chunks of query rows, or chunks of stored rows (distances
-    are symmetric) when there are too few queries to share.
+    Chunks of rows of the longer batch (distances are symmetric), about ``CHUNK_WORDS`` word
+    comparisons each, are claimed by the workers of :func:`hdc._parallel.run_rows`; each chunk
+    runs the single-threaded kernel of :func:`hdc._kernels.hamming_matrix` (tiled for enough
+    rows and words).
     """
     n_a, n_b, n_words = a.shape[0], b.shape[0], a.shape[1]
-    per_row = max(1, n_b * n_words)
-    if n_a >= 4 or n_a * per_row < 2 * CHUNK_WORDS:
-        rows = max(1, CHUNK_WORDS // per_row)
+    if n_a >= n_b or n_a >= 4 * MIN_CHUNK_ROWS:
+        rows = query_chunk_rows(n_a, n_b * n_words)
         run_rows(lambda s, e, dest: _kernels.hamming_matrix(a[s:e], b, dest), out, rows)
         return
-    cols = max(4, CHUNK_WORDS // max(1, n_a * n_words))
-    # few queries against many stored rows: chunks of stored rows, as rows of out.T
+    # more stored rows than queries: chunks of stored rows, as rows of out.T
     out_t = np.empty((n_b, n_a), dtype=np.int64)
-    run_rows(lambda s, e, dest: _kernels.hamming_matrix(b[s:e], a, dest), out_t, cols)
+    rows = query_chunk_rows(n_b, n_a * n_words)
+    run_rows(lambda s, e, dest: _kernels.hamming_matrix(b[s:e], a, dest), out_t, rows)
     out[...] = out_t.T
 
 

@@ -12,7 +12,13 @@ tiled kernel (``hamming_matrix_tiles``: four against four, blocks of b in L2, ex
 thread; the table gives both times (CPU time of the thread, which other processes on a shared
 machine do not inflate; median and best), the tiled kernel's speed-up and the
 kernel the dispatcher ``hdc._kernels.hamming_matrix`` picks. This is the measurement behind
-``TILE_MIN_WORDS`` and ``TILE_MIN_ROWS``. The JSON records the load average and CPU features.
+``TILE_MIN_WORDS`` and ``TILE_MIN_ROWS``.
+
+Then the per-core comparison with numpy at the issue's workload (10,000 x 26 vectors of 10,240
+bits): ``hdc.hamming`` at one numba thread against the two numpy peers of ``bench_core.py``
+(L2-blocked, and blocks of 1,000 queries), all timed as CPU time of the calling thread, so
+that other jobs on a shared machine do not enter the ratio (they still share the caches and
+the memory bus). The JSON records the load average and CPU features.
 """
 
 from __future__ import annotations
@@ -78,6 +84,39 @@ def measure(rng: np.random.Generator, n_a: int, n_b: int, n_words: int, repeats:
     }
 
 
+def per_core_peers(repeats: int) -> list[dict]:
+    """hdc.hamming on one thread against the numpy peers, thread CPU time, 10,000 x 26."""
+    import numba
+    from bench_core import numpy_hamming, numpy_hamming_blocked
+
+    import hdc
+
+    x = hdc.random(10000, 10240, random_state=0)
+    stored = hdc.random(26, 10240, random_state=1)
+    expected = hdc.hamming(x, stored)
+    assert np.array_equal(expected, numpy_hamming_blocked(x, stored))
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        t_hd, t_blocked, t_plain = time_pair([
+            lambda: hdc.hamming(x, stored),
+            lambda: numpy_hamming_blocked(x, stored),
+            lambda: numpy_hamming(x, stored),
+        ], repeats)
+    finally:
+        numba.set_num_threads(threads)
+    rows = []
+    for peer, t_peer in (("numpy bitwise_count, L2-blocked", t_blocked),
+                         ("numpy bitwise_count, 1,000-query blocks", t_plain)):
+        rows.append({
+            "workload": "Hamming 10000x26, D=10240, 1 thread (CPU time)", "peer": peer,
+            "hdkit_ms": statistics.median(t_hd) * 1e3, "peer_ms": statistics.median(t_peer) * 1e3,
+            "ratio": statistics.median(t_peer) / statistics.median(t_hd),
+            "ratio_best": min(t_peer) / min(t_hd), "loadavg_1min": os.getloadavg()[0],
+        })
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=9)
@@ -94,11 +133,16 @@ def main(argv: list[str] | None = None) -> dict:
     for n_a, n_b, n_words in shapes:
         rows.append(measure(rng, n_a, n_b, n_words, repeats))
         print(f"{n_a}x{n_b}x{n_words}: tiles {rows[-1]['speedup']:.2f}x rows", flush=True)
+    peers = per_core_peers(repeats)
     print()
     print_table(rows, ["n_a", "n_b", "words", "rows_ms", "tiles_ms", "speedup", "speedup_best",
                        "tiles_gpairs_per_s", "dispatch", "loadavg_1min"])
+    print()
+    print_table(peers, ["workload", "peer", "hdkit_ms", "peer_ms", "ratio", "ratio_best",
+                        "loadavg_1min"])
     result = {"machine": machine_info(), "cpu_features": cpu_features(), "wide": _wide.WIDE,
-              "args": vars(args), "loadavg_end": os.getloadavg(), "rows": rows}
+              "args": vars(args), "loadavg_end": os.getloadavg(), "rows": rows,
+              "per_core_peers": peers}
     path = write_json(result, args.out)
     print(f"\nwrote {path}")
     return result

@@ -12,9 +12,11 @@ __all__ = ["hamming", "similarity"]
 
 
 def query_chunk_rows(n_rows: int, words_per_row: int) -> int:
-    """Rows of a chunk of about ``CHUNK_WORDS`` word comparisons: a multiple of 4 and at least
-    ``MIN_CHUNK_ROWS``, so that the tiled kernel has whole tiles and reuses its cache blocks."""
-    rows = max(MIN_CHUNK_ROWS, CHUNK_WORDS // max(1, words_per_row))
+    """Rows of a chunk of about ``4 * CHUNK_WORDS`` word comparisons (the tiled kernel compares
+    several words per nanosecond: a chunk of a fraction of a millisecond), a multiple of 4 and
+    at least ``MIN_CHUNK_ROWS``, so that the tiled kernel has whole tiles and reuses its cache
+    blocks."""
+    rows = max(MIN_CHUNK_ROWS, 4 * CHUNK_WORDS // max(1, words_per_row))
     return min(n_rows, rows - rows % 4)
 
 
@@ -25,10 +27,10 @@ MIN_CHUNK_ROWS = 32
 def hamming_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out (nA, nB) = Hamming distances of the validated C-contiguous batches a and b.
 
-    Chunks of rows of the longer batch (distances are symmetric), about ``CHUNK_WORDS`` word
-    comparisons each, are claimed by the workers of :func:`hdc._parallel.run_rows`; each chunk
-    runs the single-threaded kernel of :func:`hdc._kernels.hamming_matrix` (tiled for enough
-    rows and words).
+    Chunks of rows of the longer batch (distances are symmetric; :func:`query_chunk_rows`) are
+    claimed by the workers of :func:`hdc._parallel.run_rows`; each chunk runs the
+    single-threaded kernel of :func:`hdc._kernels.hamming_matrix` (tiled for enough rows and
+    words).
     """
     n_a, n_b, n_words = a.shape[0], b.shape[0], a.shape[1]
     if n_a >= n_b or n_a >= 4 * MIN_CHUNK_ROWS:

@@ -146,25 +146,42 @@ def interleaved_times(entries: dict, repeats: int) -> dict:
 
     ``entries[name] = (fn, threads, adapt)``: ``fn`` runs with ``threads`` numba threads (None:
     the default setting) and with the scheduler's cap by the idle cores on or off (``adapt``).
+    Also counts, per entry, the timed calls that started pool threads (``times["parallel:" +
+    name]``): the scheduler's choice between its serial path and several workers.
     """
     default = numba.get_num_threads()
     names = list(entries)
     shuffle = random.Random(0)
     times: dict = {name: [] for name in names}
-    for r in range(repeats + 1):
-        for name in shuffle.sample(names, len(names)):
-            fn, threads, adapt = entries[name]
-            numba.set_num_threads(default if threads is None else min(threads, default))
-            _parallel.ADAPT_TO_LOAD = adapt
-            try:
-                start = time.perf_counter()
-                fn()
-                elapsed = time.perf_counter() - start
-            finally:
-                numba.set_num_threads(default)
-                _parallel.ADAPT_TO_LOAD = True
-            if r:
-                times[name].append(elapsed)
+    parallel = dict.fromkeys(names, 0)
+    get_pool = _parallel._get_pool
+    pools = []
+
+    def counting_pool(size):  # called by run_chunks only when it uses more than one worker
+        pools.append(size)
+        return get_pool(size)
+
+    _parallel._get_pool = counting_pool
+    try:
+        for r in range(repeats + 1):
+            for name in shuffle.sample(names, len(names)):
+                fn, threads, adapt = entries[name]
+                numba.set_num_threads(default if threads is None else min(threads, default))
+                _parallel.ADAPT_TO_LOAD = adapt
+                pools.clear()
+                try:
+                    start = time.perf_counter()
+                    fn()
+                    elapsed = time.perf_counter() - start
+                finally:
+                    numba.set_num_threads(default)
+                    _parallel.ADAPT_TO_LOAD = True
+                if r:
+                    times[name].append(elapsed)
+                    parallel[name] += bool(pools)
+    finally:
+        _parallel._get_pool = get_pool
+    times.update({f"parallel:{name}": count for name, count in parallel.items()})
     return times
 
 
@@ -213,8 +230,8 @@ def busy_rows(setting: str, key: str, op: tuple, repeats: int) -> list[dict]:
     entries.update({f"peer{i}": (fn, None, True) for i, (_, fn) in enumerate(peers)})
     load_before = os.getloadavg()
     times = interleaved_times(entries, repeats)
-    med = {name: statistics.median(t) for name, t in times.items()}
-    best = {name: min(t) for name, t in times.items()}
+    med = {name: statistics.median(times[name]) for name in entries}
+    best = {name: min(times[name]) for name in entries}
     rows = []
     for i, (peer, _) in enumerate(peers):
         p = f"peer{i}"
@@ -232,6 +249,7 @@ def busy_rows(setting: str, key: str, op: tuple, repeats: int) -> list[dict]:
             "default_over_1thread": med["one"] / med["default"],
             "default_over_1thread_best": best["one"] / best["default"],
             "two_workers_over_1thread": med["one"] / med["two_fixed"],
+            "default_parallel_calls": f"{times['parallel:default']}/{repeats}",
             "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
         })
     return rows
@@ -258,7 +276,8 @@ def busy_main(args: argparse.Namespace) -> dict:
     print()
     print_table(rows, ["setting", "operation", "peer", "hdkit_1thread_ms", "hdkit_default_ms",
                        "hdkit_2workers_ms", "peer_ms", "ratio_1thread", "ratio_1thread_best",
-                       "ratio_default", "default_over_1thread", "two_workers_over_1thread"])
+                       "ratio_default", "default_over_1thread", "two_workers_over_1thread",
+                       "default_parallel_calls"])
     result = {
         "machine": machine_info(), "cpu_features": cpu_features(), "args": vars(args),
         "default_threads": threads, "loadavg_end": os.getloadavg(),

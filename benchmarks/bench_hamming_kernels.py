@@ -12,7 +12,7 @@ tiled kernel (``hamming_matrix_tiles``: four against four, blocks of b in L2, ex
 thread; the table gives both times (CPU time of the thread, which other processes on a shared
 machine do not inflate; median and best), the tiled kernel's speed-up and the
 kernel the dispatcher ``hdc._kernels.hamming_matrix`` picks. This is the measurement behind
-``TILE_MIN_WORDS`` and ``TILE_MIN_ROWS``.
+``TILE_MIN_WORDS``, ``TILE_MIN_ROWS`` and ``ROWS_MIN_WORDS_SMALL_B`` of ``hdc._kernels``.
 
 Then the per-core comparison with numpy at the issue's workload (10,000 x 26 vectors of 10,240
 bits): ``hdc.hamming`` at one numba thread against the two numpy peers of ``bench_core.py``
@@ -41,7 +41,8 @@ from hdc import _kernels, _wide  # noqa: E402
 SHAPES = [
     (10000, 26, 160), (2000, 2000, 160), (200, 100000, 160), (4096, 1024, 32),
     (5000, 26, 16), (5000, 26, 24), (5000, 26, 32), (5000, 26, 40), (5000, 26, 64),
-    (5000, 4, 160), (5000, 8, 160), (5000, 12, 160), (5000, 26, 1024), (7, 5000, 160),
+    (5000, 4, 160), (5000, 8, 160), (5000, 12, 160), (5000, 16, 160), (5000, 20, 160),
+    (5000, 8, 40), (1000, 8, 1024), (5000, 26, 1024), (7, 5000, 160), (7, 32, 160),
 ]
 QUICK = [(10000, 26, 160), (2000, 2000, 160), (5000, 26, 32), (5000, 26, 40), (5000, 8, 160)]
 

@@ -20,6 +20,7 @@ from numba import njit
 from hdc._bitslice import add16_rows, add_counters, majority, ripple
 from hdc._compile_note import note_if_cold
 from hdc._wide import (  # noqa: F401  (popcount64: shared with the learning kernels)
+    TILE_BYTES,
     block_rows,
     distance,
     four_distances,
@@ -165,16 +166,23 @@ def hamming_top_k_tiles(queries, stored, k, rows_a, rows_b, out_index, out_dista
                 _insert_top_k(scratch[i - i0, : j1 - j0], j0, k, out_index[i], out_distance[i])
 
 
-#: The tiled kernels need this many words per vector (shorter rows: the row kernels are
-#: faster, the 16 horizontal sums of a tile costing more than its word loop) ...
-TILE_MIN_WORDS = 40
+#: The tiled kernels need this many words per vector (below, their 16 horizontal sums per
+#: tile cost more than the tile's word loop) ...
+TILE_MIN_WORDS = 16
 #: ... and this many rows on each side.
-TILE_MIN_ROWS = 8
+TILE_MIN_ROWS = 4
+#: Vectors of at least this many words whose stored batch fits in the L1 block
+#: (:data:`hdc._wide.TILE_BYTES`) go to the row kernel: it then streams the queries once, in
+#: order, and was measured faster than the tiles there (``benchmarks/bench_hamming_kernels.py``).
+ROWS_MIN_WORDS_SMALL_B = 64
 
 
 def tiled(n_a: int, n_b: int, n_words: int) -> bool:
-    """Whether :func:`hamming_matrix` and :func:`hamming_top_k` use the tiled kernels."""
-    return n_words >= TILE_MIN_WORDS and min(n_a, n_b) >= TILE_MIN_ROWS
+    """Whether :func:`hamming_matrix` and :func:`hamming_top_k` use the tiled kernels for
+    ``n_a`` rows against ``n_b`` stored rows of ``n_words`` words."""
+    if min(n_a, n_b) < TILE_MIN_ROWS or n_words < TILE_MIN_WORDS:
+        return False
+    return not (n_words >= ROWS_MIN_WORDS_SMALL_B and 8 * n_b * n_words <= TILE_BYTES)
 
 
 def hamming_matrix(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:

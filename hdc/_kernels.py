@@ -20,7 +20,6 @@ from numba import njit
 from hdc._bitslice import add16_rows, add_counters, majority, ripple
 from hdc._compile_note import note_if_cold
 from hdc._wide import (  # noqa: F401  (popcount64: shared with the learning kernels)
-    TILE_BYTES,
     block_rows,
     distance,
     four_distances,
@@ -171,10 +170,12 @@ def hamming_top_k_tiles(queries, stored, k, rows_a, rows_b, out_index, out_dista
 TILE_MIN_WORDS = 16
 #: ... and this many rows on each side.
 TILE_MIN_ROWS = 4
-#: Vectors of at least this many words whose stored batch fits in the L1 block
-#: (:data:`hdc._wide.TILE_BYTES`) go to the row kernel: it then streams the queries once, in
-#: order, and was measured faster than the tiles there (``benchmarks/bench_hamming_kernels.py``).
+#: Vectors of at least this many words whose stored batch fits in an L1 data cache
+#: (:data:`ROWS_MAX_STORED_BYTES`) go to the row kernel: it then streams the queries once, in
+#: order, and was measured faster than the tiles there (``benchmarks/bench_hamming_kernels.py``:
+#: 5,000 queries against 4-20 stored rows of 160 words).
 ROWS_MIN_WORDS_SMALL_B = 64
+ROWS_MAX_STORED_BYTES = 32 * 1024
 
 
 def tiled(n_a: int, n_b: int, n_words: int) -> bool:
@@ -182,7 +183,7 @@ def tiled(n_a: int, n_b: int, n_words: int) -> bool:
     ``n_a`` rows against ``n_b`` stored rows of ``n_words`` words."""
     if min(n_a, n_b) < TILE_MIN_ROWS or n_words < TILE_MIN_WORDS:
         return False
-    return not (n_words >= ROWS_MIN_WORDS_SMALL_B and 8 * n_b * n_words <= TILE_BYTES)
+    return not (n_words >= ROWS_MIN_WORDS_SMALL_B and 8 * n_b * n_words <= ROWS_MAX_STORED_BYTES)
 
 
 def hamming_matrix(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:

@@ -73,7 +73,7 @@ def test_tiled_top_k_matches_reference_with_ties(n_q, n_s, n_words, k, rows_a, r
 
 def test_dispatch_tiles_only_enough_rows_and_words():
     """Tiles for at least 4 rows a side and 16 words; the row kernel where the stored batch
-    of long vectors fits in the L1 block."""
+    of long vectors fits in an L1 cache."""
     assert _kernels.tiled(4, 4, _kernels.TILE_MIN_WORDS)
     assert not _kernels.tiled(4, 4, _kernels.TILE_MIN_WORDS - 1)
     assert not _kernels.tiled(3, 1000, 160)
@@ -81,6 +81,7 @@ def test_dispatch_tiles_only_enough_rows_and_words():
     assert _kernels.tiled(7, 5000, 160)
     assert _kernels.tiled(10000, 26, 160)
     assert not _kernels.tiled(5000, 8, 160)  # 10 KiB of stored rows: the row kernel
+    assert not _kernels.tiled(5000, 25, 160)
     assert _kernels.tiled(5000, 8, 40)
 
 

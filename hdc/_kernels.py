@@ -173,12 +173,12 @@ def hamming_top_k_tiles(queries, stored, k, rows_a, rows_b, out_index, out_dista
 TILE_MIN_WORDS = 16
 #: ... and this many rows on each side.
 TILE_MIN_ROWS = 4
-#: Vectors of at least this many words whose stored batch fits in an L1 data cache
-#: (:data:`ROWS_MAX_STORED_BYTES`) go to the row kernel: it then streams the queries once, in
-#: order, and was measured faster than the tiles there (``benchmarks/bench_hamming_kernels.py``:
-#: 5,000 queries against 4-20 stored rows of 160 words).
+#: Vectors of at least this many words whose stored rows take at most
+#: :data:`ROWS_MAX_STORED_BYTES` go to the row kernel: with so few stored rows per query it was
+#: measured a little faster than the tiles (``benchmarks/bench_hamming_kernels.py``: 5,000
+#: queries against 4-8 stored rows of 160 words; from 12 rows on the tiles win).
 ROWS_MIN_WORDS_SMALL_B = 64
-ROWS_MAX_STORED_BYTES = 32 * 1024
+ROWS_MAX_STORED_BYTES = 12 * 1024
 
 
 def tiled(n_a: int, n_b: int, n_words: int) -> bool:

@@ -52,6 +52,28 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def cpu_features() -> dict[str, Any]:
+    """The CPU model and the SIMD features that decide hdkit's kernels (from /proc/cpuinfo),
+    and whether numba compiles the 512-bit popcount blocks (``hdc._wide.WIDE``)."""
+    from hdc import _wide
+
+    model, flags = platform.processor(), set()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    wanted = ["avx2", "avx512f", "avx512bw", "avx512vl", "avx512_vpopcntdq", "popcnt"]
+    return {"model": model, "features": [f for f in wanted if f in flags],
+            "wide_popcount_kernels": _wide.WIDE}
+
+
 def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     """Print ``rows`` as an aligned text table with the given columns."""
 

@@ -6,11 +6,15 @@ Run::
     python benchmarks/bench_core.py --quick    # smaller sizes, a few seconds
     python benchmarks/bench_core.py --busy     # 1 and 2 threads, idle and with one core taken
 
-``--busy`` times hdkit at one thread and at the default thread setting against its peers (bhv's
-native majority at 8,192 bits, numpy ``bitwise_count`` and shift-and-carry at ``--dim``), first
-with no competitor, then with a process the benchmark starts itself that spins on one core (and
-stops at the end). Runs of hdkit and its peers are interleaved repeat by repeat; the table gives
-the ratios, and the JSON records the load average, since "idle" on a shared machine is not idle.
+``--busy`` (about half a minute) times hdkit at one thread, at the default thread setting (2
+threads on a 2-core machine, capped by the cores idle at each call) and at two workers without
+that cap, against its peers (bhv's native majority at 8,192 bits; numpy ``bitwise_count``,
+L2-blocked and in blocks of 1,000 queries; numpy shift-and-carry; at ``--dim``), first with no
+competitor, then with a process the benchmark starts itself that spins on one core (and stops at
+the end). Runs of hdkit and its peers are interleaved within every repeat, in a fresh random
+order each time; the table gives the ratios of medians (the JSON also those of the best runs)
+and the JSON records the load average and CPU features, since "idle" on a shared machine is not
+idle.
 
 Every operation is timed for hdkit and its peers in the same run (median of repeats), and the
 table reports the ratios. bhv is compiled for a fixed width (8,192 bits), so the comparisons with
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -35,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     RESULTS_DIR,
+    cpu_features,
     machine_info,
     median_seconds,
     print_table,
@@ -42,6 +48,7 @@ from _common import (  # noqa: E402
 )
 
 import hdc  # noqa: E402
+from hdc import _parallel  # noqa: E402
 
 
 # ------------------------------------------------------------------ numpy peers on packed words
@@ -53,9 +60,28 @@ def numpy_majority(x: np.ndarray) -> np.ndarray:
 
 
 def numpy_hamming(q: np.ndarray, s: np.ndarray, chunk: int = 1000) -> np.ndarray:
+    """The plain numpy peer: blocks of 1,000 queries, the XOR block (tens of MB) materialised."""
     out = np.empty((q.shape[0], s.shape[0]), dtype=np.int64)
     for i in range(0, q.shape[0], chunk):
         out[i : i + chunk] = np.bitwise_count(q[i : i + chunk, None, :] ^ s[None]).sum(-1)
+    return out
+
+
+def numpy_hamming_blocked(q: np.ndarray, s: np.ndarray, budget: int = 1 << 20) -> np.ndarray:
+    """The strong numpy peer: blocks of queries whose XOR block fits in ``budget`` bytes (the
+    L2 cache), XOR and popcount into preallocated buffers, the per-word counts (uint8) summed
+    in uint16 (or uint32 for long vectors). About twice as fast as :func:`numpy_hamming`."""
+    n_s, n_words = s.shape
+    chunk = max(1, budget // (8 * n_s * n_words))
+    xor = np.empty((chunk, n_s, n_words), dtype=np.uint64)
+    ones = np.empty((chunk, n_s, n_words), dtype=np.uint8)
+    total = np.uint16 if 64 * n_words < 2**16 else np.uint32
+    out = np.empty((q.shape[0], n_s), dtype=np.int64)
+    for i in range(0, q.shape[0], chunk):
+        n = min(chunk, q.shape[0] - i)
+        np.bitwise_xor(q[i : i + n, None, :], s[None], out=xor[:n])
+        np.bitwise_count(xor[:n], out=ones[:n])
+        out[i : i + n] = ones[:n].sum(-1, dtype=total)
     return out
 
 
@@ -113,93 +139,151 @@ def stop_competitor(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def interleaved_medians(fns: dict, repeats: int) -> dict:
-    """Median seconds of every function, timed in turn within each repeat (one warm-up round).
+def interleaved_times(entries: dict, repeats: int) -> dict:
+    """Seconds of every entry per repeat, all entries timed in turn within each repeat (after
+    one warm-up round), in a fresh random order in every repeat (seeded), so that no entry
+    always runs right after the same neighbour (which evicted the caches or heated the core).
 
-    Entries whose key ends in ``@1`` run with one numba thread, the others with ``threads``.
+    ``entries[name] = (fn, threads, adapt)``: ``fn`` runs with ``threads`` numba threads (None:
+    the default setting) and with the scheduler's cap by the idle cores on or off (``adapt``).
+    Also counts, per entry, the timed calls that started pool threads (``times["parallel:" +
+    name]``): the scheduler's choice between its serial path and several workers.
     """
-    threads = numba.get_num_threads()
-    times: dict = {name: [] for name in fns}
-    names = list(fns)
-    for r in range(repeats + 1):
-        # rotate the order, so that no entry always runs right after the peer evicted the caches
-        for name in names[r % len(names):] + names[: r % len(names)]:
-            fn = fns[name]
-            numba.set_num_threads(1 if name.endswith("@1") else threads)
-            try:
-                start = time.perf_counter()
-                fn()
-                elapsed = time.perf_counter() - start
-            finally:
-                numba.set_num_threads(threads)
-            if r:
-                times[name].append(elapsed)
-    return {name: statistics.median(t) for name, t in times.items()}
+    default = numba.get_num_threads()
+    names = list(entries)
+    shuffle = random.Random(0)
+    times: dict = {name: [] for name in names}
+    parallel = dict.fromkeys(names, 0)
+    get_pool = _parallel._get_pool
+    pools = []
+
+    def counting_pool(size):  # called by run_chunks only when it uses more than one worker
+        pools.append(size)
+        return get_pool(size)
+
+    _parallel._get_pool = counting_pool
+    try:
+        for r in range(repeats + 1):
+            for name in shuffle.sample(names, len(names)):
+                fn, threads, adapt = entries[name]
+                numba.set_num_threads(default if threads is None else min(threads, default))
+                _parallel.ADAPT_TO_LOAD = adapt
+                pools.clear()
+                try:
+                    start = time.perf_counter()
+                    fn()
+                    elapsed = time.perf_counter() - start
+                finally:
+                    numba.set_num_threads(default)
+                    _parallel.ADAPT_TO_LOAD = True
+                if r:
+                    times[name].append(elapsed)
+                    parallel[name] += bool(pools)
+    finally:
+        _parallel._get_pool = get_pool
+    times.update({f"parallel:{name}": count for name, count in parallel.items()})
+    return times
 
 
-def busy_main(args: argparse.Namespace) -> dict:
-    n, dim, rep = args.n, args.dim, args.repeats
-    rng = np.random.default_rng(0)
-    threads = numba.get_num_threads()
+def busy_ops(args: argparse.Namespace, rng: np.random.Generator) -> dict:
+    """key -> (workload, hdkit call, [(peer name, peer call), ...]), checked against the peers."""
+    n, dim = args.n, args.dim
     x = hdc.random(n, dim, random_state=rng)
     stored = hdc.random(args.stored, dim, random_state=rng)
     shift = 1234567
-    assert np.array_equal(hdc.hamming(x, stored), numpy_hamming(x, stored))
+    expected = hdc.hamming(x, stored)
+    assert np.array_equal(expected, numpy_hamming(x, stored))
+    assert np.array_equal(expected, numpy_hamming_blocked(x, stored))
     assert np.array_equal(hdc.permute(x, shift), numpy_permute(x, shift))
     cls, bhv_dim = load_bhv()
-    ops = {
-        "hamming": (
-            f"Hamming {n}x{args.stored}, D={dim}", "numpy bitwise_count",
-            lambda: hdc.hamming(x, stored), lambda: numpy_hamming(x, stored),
-        ),
-        "permute": (
-            f"permute {n} by {shift}, D={dim}", "numpy shift-and-carry",
-            lambda: hdc.permute(x, shift), lambda: numpy_permute(x, shift),
-        ),
-    }
     if cls is not None:
         xb = hdc.random(n - 1 + n % 2, bhv_dim, random_state=rng)  # bhv needs an odd count
         xs = to_bhv(cls, xb)
         assert np.array_equal(hdc.bundle(xb), np.frombuffer(cls.majority(xs).to_bytes(), "<u8"))
-        ops = {"bundle": (f"bundle {xb.shape[0]}, D={bhv_dim}", "bhv native majority",
-                          lambda: hdc.bundle(xb), lambda: cls.majority(xs)), **ops}
+        bundle = (f"bundle {xb.shape[0]}, D={bhv_dim}", lambda: hdc.bundle(xb),
+                  [("bhv native majority", lambda: cls.majority(xs))])
     else:
         xn = x[: n - 1 + n % 2]
-        ops = {"bundle": (f"bundle {xn.shape[0]}, D={dim}", "numpy unpackbits+sum",
-                          lambda: hdc.bundle(xn, tie="zero"), lambda: numpy_majority(xn)), **ops}
+        bundle = (f"bundle {xn.shape[0]}, D={dim}", lambda: hdc.bundle(xn, tie="zero"),
+                  [("numpy unpackbits+sum", lambda: numpy_majority(xn))])
         print("bhv is not installed (pip install '.[bench]'): bundle runs against numpy")
+    return {
+        "bundle": bundle,
+        "hamming": (
+            f"Hamming {n}x{args.stored}, D={dim}", lambda: hdc.hamming(x, stored),
+            [("numpy bitwise_count, L2-blocked", lambda: numpy_hamming_blocked(x, stored)),
+             ("numpy bitwise_count, 1,000-query blocks", lambda: numpy_hamming(x, stored))],
+        ),
+        "permute": (
+            f"permute {n} by {shift}, D={dim}", lambda: hdc.permute(x, shift),
+            [("numpy shift-and-carry", lambda: numpy_permute(x, shift))],
+        ),
+    }
 
+
+def busy_rows(setting: str, key: str, op: tuple, repeats: int) -> list[dict]:
+    """Time one operation (hdkit at 1 thread, at the default setting, at 2 workers without the
+    idle-core cap; its peers) and give one row per peer with median and best-run ratios."""
+    label, ours, peers = op
+    entries = {"one": (ours, 1, True), "default": (ours, None, True),
+               "two_fixed": (ours, 2, False)}
+    entries.update({f"peer{i}": (fn, None, True) for i, (_, fn) in enumerate(peers)})
+    load_before = os.getloadavg()
+    times = interleaved_times(entries, repeats)
+    med = {name: statistics.median(times[name]) for name in entries}
+    best = {name: min(times[name]) for name in entries}
+    rows = []
+    for i, (peer, _) in enumerate(peers):
+        p = f"peer{i}"
+        rows.append({
+            "setting": setting, "operation": key, "workload": label, "peer": peer,
+            "hdkit_1thread_ms": med["one"] * 1e3, "hdkit_default_ms": med["default"] * 1e3,
+            "hdkit_2workers_ms": med["two_fixed"] * 1e3, "peer_ms": med[p] * 1e3,
+            "hdkit_1thread_best_ms": best["one"] * 1e3,
+            "hdkit_default_best_ms": best["default"] * 1e3,
+            "hdkit_2workers_best_ms": best["two_fixed"] * 1e3, "peer_best_ms": best[p] * 1e3,
+            "ratio_1thread": med[p] / med["one"], "ratio_default": med[p] / med["default"],
+            "ratio_2workers": med[p] / med["two_fixed"],
+            "ratio_1thread_best": best[p] / best["one"],
+            "ratio_default_best": best[p] / best["default"],
+            "default_over_1thread": med["one"] / med["default"],
+            "default_over_1thread_best": best["one"] / best["default"],
+            "two_workers_over_1thread": med["one"] / med["two_fixed"],
+            "default_parallel_calls": f"{times['parallel:default']}/{repeats}",
+            "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
+        })
+    return rows
+
+
+def busy_main(args: argparse.Namespace) -> dict:
+    rng = np.random.default_rng(0)
+    threads = numba.get_num_threads()
+    ops = busy_ops(args, rng)
     rows = []
     settings = [("idle", None), ("one core busy", args.busy_cpu)]
     for setting, cpu in settings:
         competitor = None if cpu is None else start_competitor(cpu)
-        load_before = os.getloadavg()
         try:
-            for key, (label, peer, ours, theirs) in ops.items():
-                t = interleaved_medians(
-                    {"default": ours, "one@1": ours, "peer": theirs}, rep
-                )
-                rows.append({
-                    "setting": setting, "operation": key, "workload": label, "peer": peer,
-                    "hdkit_default_ms": t["default"] * 1e3, "hdkit_1thread_ms": t["one@1"] * 1e3,
-                    "peer_ms": t["peer"] * 1e3,
-                    "ratio_1thread": t["peer"] / t["one@1"],
-                    "ratio_default": t["peer"] / t["default"],
-                    "default_over_1thread": t["one@1"] / t["default"],
-                    "loadavg_1min_before": load_before[0],
-                })
-                print(f"{setting:14s} {key:8s} default/1-thread speed "
-                      f"{rows[-1]['default_over_1thread']:.2f}", flush=True)
+            for key, op in ops.items():
+                rows += busy_rows(setting, key, op, args.repeats)
+                print(f"{setting:14s} {key:8s} default / 1 thread: "
+                      f"{rows[-1]['default_over_1thread']:.2f} (best runs "
+                      f"{rows[-1]['default_over_1thread_best']:.2f}); 2 workers / 1 thread: "
+                      f"{rows[-1]['two_workers_over_1thread']:.2f}", flush=True)
         finally:
             if competitor is not None:
                 stop_competitor(competitor)
     print()
-    print_table(rows, ["setting", "operation", "peer", "hdkit_default_ms", "hdkit_1thread_ms",
-                       "peer_ms", "ratio_1thread", "ratio_default", "default_over_1thread"])
+    print_table(rows, ["setting", "operation", "peer", "hdkit_1thread_ms", "hdkit_default_ms",
+                       "hdkit_2workers_ms", "peer_ms", "ratio_1thread", "ratio_1thread_best",
+                       "ratio_default", "default_over_1thread", "two_workers_over_1thread",
+                       "default_parallel_calls"])
     result = {
-        "machine": machine_info(), "args": vars(args), "default_threads": threads,
-        "loadavg_end": os.getloadavg(),
-        "note": "shared machine: other jobs ran alongside ('idle' is not idle), see loadavg",
+        "machine": machine_info(), "cpu_features": cpu_features(), "args": vars(args),
+        "default_threads": threads, "loadavg_end": os.getloadavg(),
+        "note": "shared machine: other jobs may run alongside ('idle' is not idle), see loadavg; "
+                "'default' = numba's thread setting with the scheduler's idle-core cap, "
+                "'2workers' = two workers with the cap off",
         "rows": rows,
     }
     path = write_json(result, args.out)
@@ -212,7 +296,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--dim", type=int, default=10240, help="width for the numpy comparisons")
     parser.add_argument("--n", type=int, default=10000, help="vectors bundled / permuted / queried")
     parser.add_argument("--stored", type=int, default=26, help="stored vectors for Hamming search")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed runs per measurement (default 7; 21 with --busy)")
     parser.add_argument("--quick", action="store_true", help="n=2000, 3 repeats")
     parser.add_argument("--busy", action="store_true",
                         help="1 and default threads, idle and with a spinning competitor")
@@ -222,6 +307,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.repeats = 2000, 3
+    if args.repeats is None:
+        args.repeats = 21 if args.busy else 7
     if args.busy:
         args.out = args.out or str(RESULTS_DIR / "core_busy.json")
         return busy_main(args)
@@ -266,12 +353,16 @@ def main(argv: list[str] | None = None) -> dict:
     t_np = median_seconds(lambda: numpy_majority(x), 3)
     add(f"bundle {n}", dim, "numpy unpackbits+sum", t, t1, t_np)
 
-    # ---- Hamming matrix
+    # ---- Hamming matrix: the strong (L2-blocked) numpy peer, and the plain one
     stored = hdc.random(args.stored, dim, random_state=rng)
     assert np.array_equal(hdc.hamming(x, stored), numpy_hamming(x, stored))
+    assert np.array_equal(hdc.hamming(x, stored), numpy_hamming_blocked(x, stored))
     t, t1 = hdkit_both("hamming", lambda: hdc.hamming(x, stored))
+    t_np = median_seconds(lambda: numpy_hamming_blocked(x, stored), 3)
+    add(f"hamming {n}x{args.stored}", dim, "numpy bitwise_count, L2-blocked", t, t1, t_np, 25.0)
     t_np = median_seconds(lambda: numpy_hamming(x, stored), 3)
-    add(f"hamming {n}x{args.stored}", dim, "numpy bitwise_count", t, t1, t_np, 15.0)
+    add(f"hamming {n}x{args.stored}", dim, "numpy bitwise_count, 1,000-query blocks", t, t1,
+        t_np, 25.0)
 
     # ---- permute
     shift = 1234567
@@ -325,7 +416,8 @@ def main(argv: list[str] | None = None) -> dict:
     print()
     for key, value in memory.items():
         print(f"{key:28s} {value / 1e6:10.2f} MB  ({value / x.nbytes:.2f}x input)")
-    result = {"machine": machine_info(), "args": vars(args), "rows": rows, "memory": memory}
+    result = {"machine": machine_info(), "cpu_features": cpu_features(), "args": vars(args),
+              "loadavg_end": os.getloadavg(), "rows": rows, "memory": memory}
     path = write_json(result, args.out)
     print(f"\nwrote {path}")
     return result

@@ -15,60 +15,24 @@ from user data that is not bounded in the wrapper is memory corruption, not an I
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
 
 from hdc._bitslice import add16_rows, add_counters, majority, ripple
 from hdc._compile_note import note_if_cold
-
-
-@intrinsic
-def popcount64(typingctx, value):
-    """Number of set bits of a uint64, as LLVM's ``ctpop`` intrinsic (one instruction)."""
-    sig = types.uint64(types.uint64)
-
-    def codegen(context, builder, signature, args):
-        return builder.ctpop(args[0])
-
-    return sig, codegen
-
-
-_ = ir  # llvmlite is imported to make the dependency of the intrinsic explicit
+from hdc._wide import (  # noqa: F401  (popcount64: shared with the learning kernels)
+    block_rows,
+    distance,
+    four_distances,
+    popcount64,
+    prefetch_rows,
+    sixteen_distances,
+    tile_rows,
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Hamming distances
 # --------------------------------------------------------------------------------------------
-@njit(inline="always")
-def distance(q, row):
-    """Hamming distance of two packed rows."""
-    total = np.uint64(0)
-    for w in range(q.shape[0]):
-        total += popcount64(q[w] ^ row[w])
-    return np.int64(total)
-
-
-@njit(inline="always")
-def four_distances(q, c, j):
-    """Hamming distances of ``q`` to the rows ``j .. j + 3`` of ``c`` (one load of q each)."""
-    c0 = c[j]
-    c1 = c[j + 1]
-    c2 = c[j + 2]
-    c3 = c[j + 3]
-    t0 = np.uint64(0)
-    t1 = np.uint64(0)
-    t2 = np.uint64(0)
-    t3 = np.uint64(0)
-    for w in range(q.shape[0]):
-        a = q[w]
-        t0 += popcount64(a ^ c0[w])
-        t1 += popcount64(a ^ c1[w])
-        t2 += popcount64(a ^ c2[w])
-        t3 += popcount64(a ^ c3[w])
-    return np.int64(t0), np.int64(t1), np.int64(t2), np.int64(t3)
-
-
 @njit(inline="always")
 def _hamming_row(ai, b, out_row):
     """out_row[j] = popcount(ai XOR b[j]).
@@ -85,21 +49,80 @@ def _hamming_row(ai, b, out_row):
 
 
 @njit(cache=True, nogil=True)
-def hamming_matrix(a, b, out):
-    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W).
-
-    Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of rows on several threads.
-    """
+def hamming_matrix_rows(a, b, out):
+    """out[i, j] = popcount(a[i] XOR b[j]) for packed batches a (nA, W) and b (nB, W), one row
+    of a at a time (for few rows or short vectors; see :func:`hamming_matrix`)."""
     for i in range(a.shape[0]):
         _hamming_row(a[i], b, out[i])
 
 
 @njit(inline="always")
-def _select_top_k(dist, k, out_index, out_distance):
-    """The k smallest entries of dist (ties: lower index first), by insertion into a k-list."""
+def _tile_block(a, i0, i1, b, j0, j1, out, row0, col0):
+    """out[i - row0, j - col0] = popcount(a[i] XOR b[j]) for i in i0 .. i1 - 1 and j in
+    j0 .. j1 - 1.
+
+    Four rows of a meet four rows of b at a time (:func:`hdc._wide.sixteen_distances`); the
+    rows left over on either side (fewer than four) go four against one, or one against four.
+    """
+    i4 = i1 - (i1 - i0) % 4
+    j4 = j1 - (j1 - j0) % 4
+    for i in range(i0, i4, 4):
+        r = i - row0
+        if j0 == 0 and i + 8 <= i4:  # first pass over these rows of a: fetch the next four
+            prefetch_rows(a, i + 4, 4)
+        for j in range(j0, j4, 4):
+            d = sixteen_distances(a, i, b, j)
+            for x in range(4):
+                for y in range(4):
+                    out[r + x, j - col0 + y] = d[4 * x + y]
+        for j in range(j4, j1):
+            d0, d1, d2, d3 = four_distances(b[j], a, i)
+            out[r, j - col0] = d0
+            out[r + 1, j - col0] = d1
+            out[r + 2, j - col0] = d2
+            out[r + 3, j - col0] = d3
+    for i in range(i4, i1):
+        ai = a[i]
+        r = i - row0
+        for j in range(j0, j4, 4):
+            d0, d1, d2, d3 = four_distances(ai, b, j)
+            out[r, j - col0] = d0
+            out[r, j - col0 + 1] = d1
+            out[r, j - col0 + 2] = d2
+            out[r, j - col0 + 3] = d3
+        for j in range(j4, j1):
+            out[r, j - col0] = distance(ai, b[j])
+
+
+@njit(cache=True, nogil=True)
+def hamming_matrix_tiles(a, b, rows_a, rows_b, out):
+    """out[i, j] = popcount(a[i] XOR b[j]), four rows of a against four of b at a time.
+
+    Blocked twice: ``rows_a`` rows of a (a multiple of 4; :func:`hdc._wide.block_rows`) stay
+    in the L2 cache while blocks of ``rows_b`` rows of b (a multiple of 4;
+    :func:`hdc._wide.tile_rows`) pass, each staying in the L1 cache while every row of the block
+    of a meets it. Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of rows on
+    several threads.
+    """
+    n_a = a.shape[0]
+    n_b = b.shape[0]
+    for i0 in range(0, n_a, rows_a):
+        i1 = min(n_a, i0 + rows_a)
+        for j0 in range(0, n_b, rows_b):
+            _tile_block(a, i0, i1, b, j0, min(n_b, j0 + rows_b), out, 0, 0)
+
+
+@njit(inline="always")
+def _start_top_k(k, out_index, out_distance):
     for m in range(k):
         out_distance[m] = np.iinfo(np.int64).max
         out_index[m] = -1
+
+
+@njit(inline="always")
+def _insert_top_k(dist, offset, k, out_index, out_distance):
+    """Merge the distances ``dist`` of the rows ``offset, offset + 1, ...`` into the sorted
+    k-list (ties: lower index first, as rows come in increasing index order)."""
     for j in range(dist.shape[0]):
         d = dist[j]
         if d < out_distance[k - 1]:
@@ -109,20 +132,83 @@ def _select_top_k(dist, k, out_index, out_distance):
                 out_index[pos] = out_index[pos - 1]
                 pos -= 1
             out_distance[pos] = d
-            out_index[pos] = j
+            out_index[pos] = offset + j
 
 
 @njit(cache=True, nogil=True)
-def hamming_top_k(queries, stored, k, out_index, out_distance):
-    """k nearest stored rows of every query by Hamming distance (ties: lower index first).
-
-    Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of queries on several
-    threads.
-    """
+def hamming_top_k_rows(queries, stored, k, out_index, out_distance):
+    """k nearest stored rows of every query by Hamming distance (ties: lower index first), one
+    query at a time (for few queries or short vectors; see :func:`hamming_top_k`)."""
     dist = np.empty(stored.shape[0], dtype=np.int64)
     for i in range(queries.shape[0]):
         _hamming_row(queries[i], stored, dist)
-        _select_top_k(dist, k, out_index[i], out_distance[i])
+        _start_top_k(k, out_index[i], out_distance[i])
+        _insert_top_k(dist, 0, k, out_index[i], out_distance[i])
+
+
+@njit(cache=True, nogil=True)
+def hamming_top_k_tiles(queries, stored, k, rows_a, rows_b, out_index, out_distance):
+    """:func:`hamming_top_k_rows` with the distances of blocks of ``rows_a`` queries and
+    ``rows_b`` stored rows (multiples of 4) computed as in :func:`hamming_matrix_tiles`, then
+    merged into every query's k-list (stored blocks in increasing index order: the same ties).
+
+    Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of queries.
+    """
+    n_q = queries.shape[0]
+    n_s = stored.shape[0]
+    scratch = np.empty((min(rows_a, n_q), min(rows_b, n_s)), dtype=np.int64)
+    for i in range(n_q):
+        _start_top_k(k, out_index[i], out_distance[i])
+    for i0 in range(0, n_q, rows_a):
+        i1 = min(n_q, i0 + rows_a)
+        for j0 in range(0, n_s, rows_b):
+            j1 = min(n_s, j0 + rows_b)
+            _tile_block(queries, i0, i1, stored, j0, j1, scratch, i0, j0)
+            for i in range(i0, i1):
+                _insert_top_k(scratch[i - i0, : j1 - j0], j0, k, out_index[i], out_distance[i])
+
+
+#: The tiled kernels need this many words per vector (below, their 16 horizontal sums per
+#: tile cost more than the tile's word loop) ...
+TILE_MIN_WORDS = 16
+#: ... and this many rows on each side.
+TILE_MIN_ROWS = 4
+#: Vectors of at least this many words whose stored rows take at most
+#: :data:`ROWS_MAX_STORED_BYTES` go to the row kernel: with so few stored rows per query it was
+#: measured a little faster than the tiles (``benchmarks/bench_hamming_kernels.py``: 5,000
+#: queries against 4-8 stored rows of 160 words; from 12 rows on the tiles win).
+ROWS_MIN_WORDS_SMALL_B = 64
+ROWS_MAX_STORED_BYTES = 12 * 1024
+
+
+def tiled(n_a: int, n_b: int, n_words: int) -> bool:
+    """Whether :func:`hamming_matrix` and :func:`hamming_top_k` use the tiled kernels for
+    ``n_a`` rows against ``n_b`` stored rows of ``n_words`` words."""
+    if min(n_a, n_b) < TILE_MIN_ROWS or n_words < TILE_MIN_WORDS:
+        return False
+    return not (n_words >= ROWS_MIN_WORDS_SMALL_B and 8 * n_b * n_words <= ROWS_MAX_STORED_BYTES)
+
+
+def hamming_matrix(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out (nA, nB) = Hamming distances of the validated C-contiguous batches a and b, on one
+    thread: tiled (:func:`hamming_matrix_tiles`) where :func:`tiled` says so, else one row of
+    a at a time."""
+    if tiled(a.shape[0], b.shape[0], a.shape[1]):
+        hamming_matrix_tiles(a, b, block_rows(a.shape[1]), tile_rows(a.shape[1]), out)
+    else:
+        hamming_matrix_rows(a, b, out)
+
+
+def hamming_top_k(queries: np.ndarray, stored: np.ndarray, k: int, out_index: np.ndarray,
+                  out_distance: np.ndarray) -> None:
+    """The k nearest stored rows of every query (validated; ties: lower index first), on one
+    thread: tiled where :func:`tiled` says so, else one query at a time."""
+    if tiled(queries.shape[0], stored.shape[0], queries.shape[1]):
+        n_words = queries.shape[1]
+        hamming_top_k_tiles(queries, stored, k, block_rows(n_words), tile_rows(n_words),
+                            out_index, out_distance)
+    else:
+        hamming_top_k_rows(queries, stored, k, out_index, out_distance)
 
 
 # --------------------------------------------------------------------------------------------

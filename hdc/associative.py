@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 
 from hdc import _kernels
-from hdc._parallel import CHUNK_WORDS, run_chunks
+from hdc._parallel import run_chunks
 from hdc._validation import (
     WORD_BITS,
     as_hypervectors,
     check_count,
     check_dim,
 )
+from hdc.similarity import query_chunk_rows
 
 __all__ = ["AssociativeMemory"]
 
@@ -146,8 +147,8 @@ class AssociativeMemory:
         batch = x.reshape(-1, x.shape[-1])
         index = np.empty((batch.shape[0], k), dtype=np.int64)
         dist = np.empty((batch.shape[0], k), dtype=np.int64)
-        rows = max(1, CHUNK_WORDS // max(1, stored.shape[0] * stored.shape[1]))
-        rows = min(rows, _QUERY_CHUNK)
+        rows = min(query_chunk_rows(batch.shape[0], stored.shape[0] * stored.shape[1]),
+                   _QUERY_CHUNK)
 
         def compute(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
             idx = np.empty((stop - start, k), dtype=np.int64)

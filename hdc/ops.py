@@ -13,7 +13,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hdc import _kernels
-from hdc._parallel import rows_per_chunk, run_rows
 from hdc._validation import (
     WORD_BITS,
     as_hypervectors,
@@ -203,9 +202,9 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
             raise TypeError(f"shift must be an integer or a 1-D array of integers, got {shift!r}")
         batch = x.reshape(-1, x.shape[-1])
         out = np.empty_like(batch)
-        bits = int(shift) % dim
-        run_rows(lambda s, e, dest: _kernels.rotate_bits(batch[s:e], bits, dest), out,
-                 rows_per_chunk(batch.shape[1]))
+        # on the calling thread: rotation is bound by memory bandwidth, which a second thread
+        # does not add, and a thread on a taken core would only delay the call
+        _kernels.rotate_bits(batch, int(shift) % dim, out)
         return out.reshape(x.shape)
     shifts = np.asarray(shift)
     if shifts.dtype == bool or not np.issubdtype(shifts.dtype, np.integer):
@@ -228,9 +227,7 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
         reduced = (shifts % np.uint64(dim)).astype(np.int64)
     else:
         reduced = shifts.astype(np.int64) % dim  # non-negative for a positive divisor
-    rows = np.ascontiguousarray(rows)
-    run_rows(lambda s, e, dest: _kernels.rotate_rows(rows[s:e], reduced[s:e], dest), out,
-             rows_per_chunk(rows.shape[1]))
+    _kernels.rotate_rows(np.ascontiguousarray(rows), reduced, out)  # calling thread, as above
     return out
 
 

@@ -5,30 +5,50 @@ from __future__ import annotations
 import numpy as np
 
 from hdc import _kernels
-from hdc._parallel import CHUNK_WORDS, run_rows
+from hdc._parallel import CHUNK_WORDS, run_chunks, run_rows
 from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
 
 __all__ = ["hamming", "similarity"]
 
 
+def query_chunk_rows(n_rows: int, words_per_row: int) -> int:
+    """Rows of a chunk of about ``4 * CHUNK_WORDS`` word comparisons (the tiled kernel compares
+    several words per nanosecond: a chunk of a fraction of a millisecond), a multiple of 4 and
+    at least ``MIN_CHUNK_ROWS``, so that the tiled kernel has whole tiles and reuses its cache
+    blocks."""
+    rows = max(MIN_CHUNK_ROWS, 4 * CHUNK_WORDS // max(1, words_per_row))
+    return min(n_rows, rows - rows % 4)
+
+
+#: Fewest rows of a chunk of the distance matrix (below: the tiles' blocks are reused little).
+MIN_CHUNK_ROWS = 32
+
+
 def hamming_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out (nA, nB) = Hamming distances of the validated C-contiguous batches a and b.
 
-    Chunks of about ``CHUNK_WORDS`` word comparisons are claimed by the workers of
-    :func:`hdc._parallel.run_rows`: chunks of query rows, or chunks of stored rows (distances
-    are symmetric) when there are too few queries to share.
+    Chunks of rows of the longer batch (:func:`query_chunk_rows`; of the stored rows, as
+    blocks of columns, when there are fewer queries) are claimed by the workers of
+    :func:`hdc._parallel.run_chunks`; each chunk runs the single-threaded kernel of
+    :func:`hdc._kernels.hamming_matrix` (tiled for enough rows and words).
     """
     n_a, n_b, n_words = a.shape[0], b.shape[0], a.shape[1]
-    per_row = max(1, n_b * n_words)
-    if n_a >= 4 or n_a * per_row < 2 * CHUNK_WORDS:
-        rows = max(1, CHUNK_WORDS // per_row)
+    if n_a >= n_b or n_a >= 4 * MIN_CHUNK_ROWS:
+        rows = query_chunk_rows(n_a, n_b * n_words)
         run_rows(lambda s, e, dest: _kernels.hamming_matrix(a[s:e], b, dest), out, rows)
         return
-    cols = max(4, CHUNK_WORDS // max(1, n_a * n_words))
-    # few queries against many stored rows: chunks of stored rows, as rows of out.T
-    out_t = np.empty((n_b, n_a), dtype=np.int64)
-    run_rows(lambda s, e, dest: _kernels.hamming_matrix(b[s:e], a, dest), out_t, cols)
-    out[...] = out_t.T
+    # more stored rows than queries: chunks of stored rows, as blocks of columns of out
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        block = np.empty((n_a, stop - start), dtype=np.int64)
+        _kernels.hamming_matrix(a, b[start:stop], block)
+        return block
+
+    def commit(start: int, stop: int, block: np.ndarray) -> None:
+        out[:, start:stop] = block
+
+    run_chunks(compute, commit, n_b, query_chunk_rows(n_b, n_a * n_words),
+               direct=lambda start, stop: _kernels.hamming_matrix(a, b, out))
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:

@@ -102,8 +102,9 @@ def test_run_chunks_reraises_errors():
 @pytest.fixture
 def tiny_chunks(monkeypatch):
     """Chunks of a few words and two workers, so that every call is split many times."""
-    for name in ("similarity", "associative", "bundling", "_parallel"):
+    for name in ("similarity", "bundling", "_parallel"):
         monkeypatch.setattr(importlib.import_module(f"hdc.{name}"), "CHUNK_WORDS", 8)
+    monkeypatch.setattr(importlib.import_module("hdc.similarity"), "MIN_CHUNK_ROWS", 4)
     monkeypatch.setattr(_parallel, "ADAPT_TO_LOAD", False)  # two workers even on a busy machine
     threads = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
@@ -111,22 +112,24 @@ def tiny_chunks(monkeypatch):
     numba.set_num_threads(threads)
 
 
-@pytest.mark.parametrize("n_a,n_b", [(0, 3), (1, 1), (1, 9), (3, 37), (5, 2), (33, 7)])
-def test_chunked_hamming_matches_reference(tiny_chunks, n_a, n_b):
-    a = hdc.random(n_a, 192, random_state=n_a)
-    b = hdc.random(n_b, 192, random_state=n_b + 100)
+@pytest.mark.parametrize("n_a,n_b", [(0, 3), (1, 1), (1, 9), (3, 37), (5, 2), (33, 7), (9, 41)])
+@pytest.mark.parametrize("dim", [192, 2624])  # 2624 bits: the tiled kernels, in chunks
+def test_chunked_hamming_matches_reference(tiny_chunks, n_a, n_b, dim):
+    a = hdc.random(n_a, dim, random_state=n_a)
+    b = hdc.random(n_b, dim, random_state=n_b + 100)
     got = hdc.hamming(a, b)
     assert got.shape == (n_a, n_b)
     if n_a:
         assert np.array_equal(got, ref_hamming(a, b))
 
 
-@pytest.mark.parametrize("n_q,n_s,k", [(1, 1, 1), (7, 13, 3), (33, 5, 5)])
-def test_chunked_top_k_matches_reference(tiny_chunks, n_q, n_s, k):
-    stored = hdc.random(n_s, 128, random_state=1)
+@pytest.mark.parametrize("n_q,n_s,k", [(1, 1, 1), (7, 13, 3), (33, 5, 5), (21, 30, 4)])
+@pytest.mark.parametrize("dim", [128, 2624])
+def test_chunked_top_k_matches_reference(tiny_chunks, n_q, n_s, k, dim):
+    stored = hdc.random(n_s, dim, random_state=1)
     stored[n_s // 2 :] = stored[: n_s - n_s // 2]  # ties: lower index first
-    queries = hdc.random(n_q, 128, random_state=2)
-    memory = hdc.AssociativeMemory(128)
+    queries = hdc.random(n_q, dim, random_state=2)
+    memory = hdc.AssociativeMemory(dim)
     memory.add(stored, np.arange(n_s))
     index, dist = memory._nearest(queries, k, memory.vectors)
     ref_index, ref_dist = ref_top_k(queries, stored, k)

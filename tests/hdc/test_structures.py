@@ -646,28 +646,6 @@ def test_get_and_query_equal_the_memory_cleanup(n_queries):
         hdc.HashTable(dim, random_state=0).get(keys)
 
 
-@pytest.mark.parametrize("n_words", [1, 3, 8, 10, 16, 21])
-def test_both_block_distance_variants_match_reference(n_words):
-    """The explicit 512-bit block sums (used where numba compiles for VPOPCNTQ) and the plain
-    word loop (used elsewhere) give the same 4 x 4 distances as unpacked bits, whatever the
-    host: LLVM lowers the 512-bit vectors on any x86 CPU."""
-    from numba import njit
-
-    from hdc import _structure_kernels as sk
-
-    wide = njit(lambda q, i, c, j: sk._sixteen_distances_wide(q, i, c, j))
-    portable = njit(lambda q, i, c, j: sk._sixteen_distances_portable(q, i, c, j))
-    rng = np.random.default_rng(n_words)
-    q = hdc.random(6, 64 * n_words, random_state=rng)
-    c = hdc.random(7, 64 * n_words, random_state=rng)
-    c[3] = q[2]  # a zero distance
-    d = ref_hamming(q, c)
-    for i, j in [(0, 0), (2, 3), (1, 2)]:
-        expected = d[i : i + 4, j : j + 4].ravel().tolist()
-        assert list(wide(q, i, c, j)) == expected
-        assert list(portable(q, i, c, j)) == expected
-
-
 @pytest.mark.parametrize("n_queries", [1, 15, 16, 17, 70])
 def test_chunked_get_over_two_workers_equals_the_memory(monkeypatch, n_queries):
     """get / query(k=1) split into chunks of 16 queries on two workers: the same answers as
@@ -695,33 +673,15 @@ def test_chunked_get_over_two_workers_equals_the_memory(monkeypatch, n_queries):
         numba.set_num_threads(threads)
 
 
-def test_wide_kernel_choice_follows_numbas_target_features(monkeypatch):
-    """NUMBA_CPU_FEATURES decides when set (empty for NUMBA_CPU_NAME=generic); else the host's
-    features, as numba's code generator takes them."""
-    from hdc import _structure_kernels as sk
-
-    for features, wide in [
-        ("", False),
-        ("+avx2,+popcnt,+fma", False),
-        ("+avx512f,+avx2", False),
-        ("+avx2,+avx512f,+avx512vpopcntdq,+avx512vl", True),
-    ]:
-        monkeypatch.setattr(sk.numba_config, "CPU_FEATURES", features)
-        assert sk._compiles_for_vector_popcount() is wide
-    monkeypatch.setattr(sk.numba_config, "CPU_FEATURES", None)
-    host = sk.llvm.get_host_cpu_features()
-    expected = bool(host.get("avx512f")) and bool(host.get("avx512vpopcntdq"))
-    assert sk._compiles_for_vector_popcount() is expected
-
-
 def test_wide_block_kernel_compiles_to_512_bit_vector_popcounts():
     """Where numba compiles for VPOPCNTQ and 512-bit registers, the nearest kernel's block
     loop uses them (the reason for the explicit vectors); elsewhere the portable loop."""
     import re
 
     from hdc import _structure_kernels as sk
+    from hdc._wide import WIDE
 
-    if not sk.WIDE:
+    if not WIDE:
         pytest.skip("numba does not compile for a CPU with AVX-512 VPOPCNTQ here")
     from numba import njit
 

@@ -5,17 +5,23 @@ Run::
     python benchmarks/bench_startup.py              # every case, ~3-5 minutes
     python benchmarks/bench_startup.py --no-pytest  # skip the test-suite case
     python benchmarks/bench_startup.py --warm       # also time every case again on the warm cache
+    python benchmarks/bench_startup.py --repeat 3   # three cold runs per case (median, range)
 
 Every case runs in a fresh Python subprocess with ``NUMBA_CACHE_DIR`` pointing to a new empty
 temporary folder, so that numba compiles every kernel the case needs. A case reports the wall
-time of its first call (import excluded where the case is a function call) and of the whole
-process; ``--warm`` repeats it with the cache the first run filled.
+time of its first call (import excluded where the case is a function call), the wall time of
+the whole process and the CPU seconds (user + system) of the process and the children it
+waited for: on a shared machine the CPU seconds move much less with the load than the wall
+time. ``--repeat N`` runs each case N times, each against its own empty cache (median and
+range); ``--warm`` times every case once more with the cache the first run filled.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,8 +80,14 @@ def _env(cache: str) -> dict[str, str]:
     return env
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_case(name: str, cache: str, tmp: str) -> dict:
     """Time one case in a fresh subprocess against the numba cache folder ``cache``."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     if name in CASES:
         code = _PRELUDE + CASES[name][0] + "\nprint('ELAPSED', elapsed)\n"
@@ -86,6 +98,7 @@ def run_case(name: str, cache: str, tmp: str) -> dict:
         proc = subprocess.run(cmd, env=_env(cache), cwd=ROOT, capture_output=True, text=True,
                               check=False)
     wall = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n"
                            f"{proc.stderr[-2000:]}")
@@ -93,7 +106,19 @@ def run_case(name: str, cache: str, tmp: str) -> dict:
     for line in proc.stdout.splitlines():
         if line.startswith("ELAPSED "):
             first = float(line.split()[1])
-    return {"first_call_s": first, "process_s": wall}
+    return {"first_call_s": first, "process_s": wall, "process_cpu_s": cpu}
+
+
+def _cold_runs(name: str, repeat: int, warm: bool) -> tuple[list[dict], dict | None]:
+    """``repeat`` cold runs of one case, each against a new empty cache; then a warm run."""
+    runs, warm_run = [], None
+    for i in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="hdkit-numba-") as cache, \
+                tempfile.TemporaryDirectory() as tmp:
+            runs.append(run_case(name, cache, tmp) | {"loadavg": os.getloadavg()[0]})
+            if warm and i == repeat - 1:
+                warm_run = run_case(name, cache, tmp)
+    return runs, warm_run
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -101,6 +126,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-pytest", action="store_true", help="skip the test-suite case")
     parser.add_argument("--no-demo", action="store_true", help="skip `hdkit demo`")
     parser.add_argument("--warm", action="store_true", help="also time every case warm")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="cold runs per case, each with a new empty cache (default: 1)")
     parser.add_argument("--only", nargs="*", help="run only these cases")
     parser.add_argument("--out", default=str(RESULTS_DIR / "startup.json"))
     args = parser.parse_args(argv)
@@ -113,28 +140,40 @@ def main(argv: list[str] | None = None) -> dict:
     load_before = os.getloadavg()
     for name in names:
         target = CASES[name][1] if name in CASES else COMMANDS[name][1]
-        with tempfile.TemporaryDirectory(prefix="hdkit-numba-") as cache, \
-                tempfile.TemporaryDirectory() as tmp:
-            cold = run_case(name, cache, tmp)
-            warm = run_case(name, cache, tmp) if args.warm else None
+        runs, warm = _cold_runs(name, max(1, args.repeat), args.warm)
+        firsts = [r["first_call_s"] for r in runs]
+        cpus = [r["process_cpu_s"] for r in runs]
+        first = statistics.median(firsts)
         row = {
             "case": name,
-            "cold_first_call_s": cold["first_call_s"],
-            "cold_process_s": cold["process_s"],
+            "cold_first_call_s": first,
+            "cold_first_call_min_s": min(firsts),
+            "cold_first_call_max_s": max(firsts),
+            "cold_process_s": statistics.median(r["process_s"] for r in runs),
+            "cold_process_cpu_s": statistics.median(cpus),
             "warm_first_call_s": None if warm is None else warm["first_call_s"],
+            "loadavg_1min": [r["loadavg"] for r in runs],
+            "runs": runs,
             "target_s": target,
-            "met": None if target is None else bool(cold["first_call_s"] < target),
+            "met": None if target is None else bool(first < target),
         }
         rows.append(row)
-        print(f"{name}: cold first call {row['cold_first_call_s']:.2f} s", flush=True)
+        loads = ", ".join(f"{r['loadavg']:.1f}" for r in runs)
+        print(f"{name}: cold first call {first:.2f} s (runs "
+              f"{', '.join(f'{v:.2f}' for v in firsts)}; process CPU "
+              f"{statistics.median(cpus):.1f} s; load {loads})", flush=True)
     print()
-    print_table(rows, ["case", "cold_first_call_s", "cold_process_s", "warm_first_call_s",
-                       "target_s", "met"])
+    print_table(rows, ["case", "cold_first_call_s", "cold_first_call_min_s",
+                       "cold_first_call_max_s", "cold_process_s", "cold_process_cpu_s",
+                       "warm_first_call_s", "target_s", "met"])
     result = {
         "machine": machine_info(),
+        "command": " ".join(["python", "benchmarks/bench_startup.py", *(argv or sys.argv[1:])]),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
-        "note": "shared machine: other jobs ran alongside, see loadavg",
+        "note": "shared machine: other jobs ran alongside, see loadavg; CPU seconds are the "
+                "process's and its waited-for children's user + system time",
         "rows": rows,
     }
     path = write_json(result, args.out)

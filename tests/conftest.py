@@ -10,6 +10,12 @@ A test that sets its own ``max_examples`` caps it by the profile's:
 ``@settings(max_examples=min(40, settings.default.max_examples))``.
 
 ``--fuzz-long``: the fuzz suite (``tests/fuzz/``) runs many more cases per entry point.
+
+On a cold numba cache (a fresh checkout), one background process compiles the kernels that the
+later test files need (vision, symbolic, learning, baselines: ``hdkit.warmup``) while the first
+ones run, so that both cores compile; it is stopped when the session ends.
+``HDKIT_TEST_WARMUP=0`` turns it off; under pytest-xdist (``-n``) it does not start, the
+workers take the cores already.
 """
 
 from __future__ import annotations
@@ -32,6 +38,23 @@ def pytest_addoption(parser):
         "--fuzz-long", action="store_true", default=False,
         help="run the fuzz suite (tests/fuzz) with many more cases per entry point",
     )
+
+
+def pytest_configure(config):
+    if (os.environ.get("HDKIT_TEST_WARMUP", "1") == "0" or os.environ.get("PYTEST_XDIST_WORKER")
+            or getattr(config.option, "numprocesses", None)):
+        return
+    from hdkit.warmup import start_background
+
+    # in the reverse order of the test files that use them: the first files compile the core
+    config.hdkit_warmup = start_background(["vision", "symbolic", "learn", "baselines"])
+
+
+def pytest_unconfigure(config):
+    proc = getattr(config, "hdkit_warmup", None)
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        proc.wait()
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:

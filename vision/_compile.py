@@ -46,9 +46,11 @@ def note_if_cold(kernel: Any) -> bool:
     """Log the compile note once per process (``hdkit`` logger, INFO) if ``kernel`` is cold;
     the same note as ``hdc._compile_note``, which vision does not import."""
     cold = is_cold(kernel)
-    if cold and not _state["noted"]:
-        _state["noted"] = True
-        logging.getLogger("hdkit").info(NOTE)
+    logger = logging.getLogger("hdkit")
+    if cold and not _state["noted"] and not getattr(logger, "hdkit_compile_noted", False):
+        logger.hdkit_compile_noted = True  # type: ignore[attr-defined]
+        logger.info(NOTE)
+    _state["noted"] = _state["noted"] or cold
     return cold
 
 

@@ -1,5 +1,5 @@
-"""The learners' kernels run in chunks on :mod:`hdc._parallel`: the same bits however the work
-is split.
+"""The learners', the GLN's and the resonator's kernels run in chunks on :mod:`hdc._parallel`:
+the same bits however the work is split.
 
 Tiny chunks on two workers (many chunks, most of them one row or one network) are compared
 bit for bit with one serial call, and the row kernels with a naive numpy reference.
@@ -108,3 +108,17 @@ def test_gln_same_bits_in_chunks(split):
         return gln.weights_, gln.predict_proba(X), side, logits
 
     _assert_same(*split(fit))
+
+
+def test_resonator_same_bits_in_chunks(split):
+    books = [hdc.item_memory(12, 1024, random_state=s) for s in range(3)]
+    rng = np.random.default_rng(5)
+    picks = rng.integers(0, 12, size=(9, 3))
+    products = hdc.bind(hdc.bind(books[0][picks[:, 0]], books[1][picks[:, 1]]),
+                        books[2][picks[:, 2]])
+
+    def factorize():
+        result = hdc.Resonator(books, max_iter=20, random_state=0).factorize(products)
+        return result.indices, result.iterations, result.converged, result.restarts
+
+    _assert_same(*split(factorize))

@@ -13,15 +13,17 @@ A test that sets its own ``max_examples`` caps it by the profile's:
 
 On a cold numba cache (a fresh checkout), one background process compiles the kernels that the
 later test files need (vision, symbolic, learning, baselines: ``hdkit.warmup``) while the first
-ones run, so that both cores compile; it is stopped when the session ends.
-``HDKIT_TEST_WARMUP=0`` turns it off; under pytest-xdist (``-n``) it does not start, the
-workers take the cores already.
+ones run, so that both cores compile; it is stopped when the session ends. Under pytest-xdist
+(``-n``) the cold groups are compiled before the workers start instead, one process per core
+(every worker would otherwise compile nearly every kernel again). ``HDKIT_TEST_WARMUP=0``
+turns both off.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -41,13 +43,19 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    if (os.environ.get("HDKIT_TEST_WARMUP", "1") == "0" or os.environ.get("PYTEST_XDIST_WORKER")
-            or getattr(config.option, "numprocesses", None)):
+    if os.environ.get("HDKIT_TEST_WARMUP", "1") == "0" or os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    from hdkit.warmup import start_background
+    from hdkit import warmup
 
+    if getattr(config.option, "numprocesses", None):  # the xdist controller
+        cold = warmup.cold_groups()
+        if cold:
+            print(f"hdkit: compiling the numba kernels of {', '.join(cold)} once, before the "
+                  "workers start (HDKIT_TEST_WARMUP=0 skips this)", file=sys.stderr, flush=True)
+            warmup.warmup(cold, progress=False)
+        return
     # in the reverse order of the test files that use them: the first files compile the core
-    config.hdkit_warmup = start_background(["vision", "symbolic", "learn", "baselines"])
+    config.hdkit_warmup = warmup.start_background(["vision", "symbolic", "learn", "baselines"])
 
 
 def pytest_unconfigure(config):

@@ -56,6 +56,8 @@ def pytest_configure(config):
         return
     # in the reverse order of the test files that use them: the first files compile the core
     config.hdkit_warmup = warmup.start_background(["vision", "symbolic", "learn", "baselines"])
+    if config.hdkit_warmup is not None:  # it compiles SIFT too: no second helper for that
+        os.environ["HDKIT_BACKGROUND_COMPILE"] = "0"
 
 
 def pytest_unconfigure(config):

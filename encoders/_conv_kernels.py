@@ -7,12 +7,16 @@ byte-per-bit array is ever stored.
 
 Bounds: kernels index only within bounds the Python wrapper established from validated input
 (images at least one patch wide and high, output words for every filter-cell bit).
+
+The kernel is serial; :class:`encoders.ConvolutionEncoder` runs it over chunks of images on the
+load-tolerant workers of :mod:`hdc._parallel` (images are independent: the same bits however
+they are split).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True, nogil=True)
@@ -40,7 +44,7 @@ def filter_responses(image, filters, patch, out):
                             row[f] += v * weights[f]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def encode_images(images, filters, thresholds, patch, pool, out):
     """Pack ``max over pooling cell of filter response > threshold`` bits of every image.
 
@@ -58,10 +62,11 @@ def encode_images(images, filters, thresholds, patch, pool, out):
     cw = (ow + pool - 1) // pool
     n_cells = ch * cw
     n_bits = n_filters * n_cells
-    for i in prange(n):
-        responses = np.empty((oh * ow, n_filters), dtype=np.float32)
+    responses = np.empty((oh * ow, n_filters), dtype=np.float32)
+    best = np.empty((n_cells, n_filters), dtype=np.float32)
+    for i in range(n):
         filter_responses(images[i], filters, patch, responses)
-        best = np.full((n_cells, n_filters), -np.inf, dtype=np.float32)
+        best[:] = -np.inf
         for y in range(oh):
             cy = (y // pool) * cw
             for x in range(ow):

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from encoders import _conv_kernels
 from encoders._base import SHARED_RULES, BaseEncoder
+from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Integer, Real
 from hdc._validation import (
     check_random_state,
@@ -224,10 +225,12 @@ class ConvolutionEncoder(BaseEncoder):
         return np.ascontiguousarray(X.reshape(-1, *self.image_shape_), dtype=np.float32)
 
     def _encode_batch(self, X: np.ndarray, out: np.ndarray) -> None:
-        _conv_kernels.encode_images(
-            self._images(X), self._weights, self.thresholds_, int(self.patch_size),
-            int(self.pool_size), out,
-        )
+        images = self._images(X)
+        patch, pool = int(self.patch_size), int(self.pool_size)
+        positions = (images.shape[1] - patch + 1) * (images.shape[2] - patch + 1)
+        run_rows(lambda s, e, dest: _conv_kernels.encode_images(
+            images[s:e], self._weights, self.thresholds_, patch, pool, dest),
+            out, rows_per_chunk(positions * patch * patch * self.n_filters_ / 16))
 
     def transform(self, X: Any) -> np.ndarray:
         """Encode images into packed hypervectors.

@@ -45,8 +45,11 @@ def note_if_cold(*kernels: Any) -> bool:
         path = _index_path(kernel)
         if path is not None and not os.path.exists(path):
             _state["cold"] = True
-            if not _state["noted"]:
-                _state["noted"] = True
-                logging.getLogger("hdkit").info(NOTE)
+            logger = logging.getLogger("hdkit")
+            # once per process, also when vision (which has its own copy of this check) noted
+            if not _state["noted"] and not getattr(logger, "hdkit_compile_noted", False):
+                logger.hdkit_compile_noted = True  # type: ignore[attr-defined]
+                logger.info(NOTE)
+            _state["noted"] = True
             return True
     return False

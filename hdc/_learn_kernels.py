@@ -12,11 +12,12 @@ prototypes, bit planes sized for the largest counter); numba does no bounds chec
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hdc._bitslice import csa
 from hdc._compile_note import note_if_cold
 from hdc._kernels import popcount64
+from hdc._parallel import rows_per_chunk, run_rows
 
 
 @njit(inline="always")
@@ -57,14 +58,12 @@ def _sign_word(row, base, tie_word):
     return word
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def cosine_integer(H, P, norms, out):
-    """out[i, c] = bipolar(H[i]) . P[c] / (norms[c] * sqrt(dim)); 0 where norms[c] == 0."""
-    n = H.shape[0]
+@njit(cache=True, nogil=True)
+def _cosine_integer_rows(H, P, norms, out):
     n_classes = P.shape[0]
     root = np.sqrt(64.0 * H.shape[1])
-    for i in prange(n):
-        q = np.empty(P.shape[1])
+    q = np.empty(P.shape[1])
+    for i in range(H.shape[0]):
         _unpack_bipolar(H[i], q)
         for c in range(n_classes):
             if norms[c] > 0:
@@ -73,18 +72,29 @@ def cosine_integer(H, P, norms, out):
                 out[i, c] = 0.0
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def cosine_binary(H, B, out):
-    """out[i, c] = 1 - 2 hamming(H[i], B[c]) / dim (the cosine of the bipolar views)."""
+def cosine_integer(H: np.ndarray, P: np.ndarray, norms: np.ndarray, out: np.ndarray) -> None:
+    """out[i, c] = bipolar(H[i]) . P[c] / (norms[c] * sqrt(dim)); 0 where norms[c] == 0."""
+    run_rows(lambda s, e, dest: _cosine_integer_rows(H[s:e], P, norms, dest), out,
+             rows_per_chunk(P.size))
+
+
+@njit(cache=True, nogil=True)
+def _cosine_binary_rows(H, B, out):
     n, n_words = H.shape
     n_classes = B.shape[0]
     dim = 64.0 * n_words
-    for i in prange(n):
+    for i in range(n):
         for c in range(n_classes):
             total = np.uint64(0)
             for w in range(n_words):
                 total += popcount64(H[i, w] ^ B[c, w])
             out[i, c] = 1.0 - 2.0 * np.float64(total) / dim
+
+
+def cosine_binary(H: np.ndarray, B: np.ndarray, out: np.ndarray) -> None:
+    """out[i, c] = 1 - 2 hamming(H[i], B[c]) / dim (the cosine of the bipolar views)."""
+    run_rows(lambda s, e, dest: _cosine_binary_rows(H[s:e], B, dest), out,
+             rows_per_chunk(B.size))
 
 
 @njit(inline="always")
@@ -183,13 +193,17 @@ def retrain_binary(H, y, order, P, B, tie, lr, margin, S, step):
     return updates
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def sign_rows(P, tie, out):
-    """Packed sign of every row of P (C, 64 W): bit = 1 where > 0, ``tie`` bit where == 0."""
+@njit(cache=True, nogil=True)
+def _sign_rows(P, tie, out):
     n_classes, n_words = out.shape
-    for c in prange(n_classes):
+    for c in range(n_classes):
         for w in range(n_words):
             out[c, w] = _sign_word(P[c], 64 * w, tie[w])
+
+
+def sign_rows(P: np.ndarray, tie: np.ndarray, out: np.ndarray) -> None:
+    """Packed sign of every row of P (C, 64 W): bit = 1 where > 0, ``tie`` bit where == 0."""
+    run_rows(lambda s, e, dest: _sign_rows(P[s:e], tie, dest), out, rows_per_chunk(P.shape[1]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,13 +240,11 @@ def _bipolar_dot(h, planes_c, K, row_sum):
     return np.float64(2 * _dot_bits(h, planes_c, K) - row_sum)
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def to_planes(P, K, planes):
-    """planes[c, :K] = the K two's-complement bit planes of the integer-valued rows of P."""
-    n_classes = P.shape[0]
+@njit(cache=True, nogil=True)
+def _to_planes(P, K, planes):
     n_words = P.shape[1] // 64
-    for c in prange(n_classes):
-        values = np.empty(64, dtype=np.uint64)
+    values = np.empty(64, dtype=np.uint64)
+    for c in range(P.shape[0]):
         for w in range(n_words):
             for b in range(64):
                 values[b] = np.uint64(np.int64(P[c, 64 * w + b]))
@@ -241,15 +253,30 @@ def to_planes(P, K, planes):
                 for b in range(64):
                     word |= ((values[b] >> np.uint64(k)) & np.uint64(1)) << np.uint64(b)
                 planes[c, k, w] = word
+            for k in range(K, planes.shape[1]):
+                planes[c, k, w] = 0
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def bipolar_dots_planes(H, planes, K, row_sums, out):
-    """out[i, c] = bipolar(H[i]) . P[c] (float64, exact) from the bit planes of P."""
+def to_planes(P: np.ndarray, K: int, planes: np.ndarray) -> None:
+    """planes[c, :K] = the K two's-complement bit planes of the integer-valued rows of P; the
+    planes after them are zero."""
+    run_rows(lambda s, e, dest: _to_planes(P[s:e], K, dest), planes,
+             rows_per_chunk(P.shape[1] * max(1, K)))
+
+
+@njit(cache=True, nogil=True)
+def _bipolar_dots_planes(H, planes, K, row_sums, out):
     n_classes = planes.shape[0]
-    for i in prange(H.shape[0]):
+    for i in range(H.shape[0]):
         for c in range(n_classes):
             out[i, c] = _bipolar_dot(H[i], planes[c], K, row_sums[c])
+
+
+def bipolar_dots_planes(H: np.ndarray, planes: np.ndarray, K: int, row_sums: np.ndarray,
+                        out: np.ndarray) -> None:
+    """out[i, c] = bipolar(H[i]) . P[c] (float64, exact) from the bit planes of P."""
+    run_rows(lambda s, e, dest: _bipolar_dots_planes(H[s:e], planes, K, row_sums, dest), out,
+             rows_per_chunk(planes.shape[0] * max(1, K) * planes.shape[2]))
 
 
 @njit(cache=True, nogil=True)
@@ -327,4 +354,4 @@ def retrain_integer_planes(H, y, order, P, planes, K, bounds, row_sums, norms2, 
     return updates, K
 
 
-note_if_cold(cosine_binary)  # one log line if numba is about to compile this module
+note_if_cold(_cosine_binary_rows)  # one log line if numba is about to compile this module

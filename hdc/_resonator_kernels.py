@@ -16,10 +16,11 @@ estimate indices below each codebook's size); numba does no bounds checks.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hdc._bitslice import csa
 from hdc._kernels import distance, four_distances
+from hdc._parallel import rows_per_chunk, run_chunks
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -482,47 +483,61 @@ def _decode(codebooks, offsets, estimates, indices):
                 indices[f] = m - offsets[f]
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def resonate(
-    products,
-    codebooks,
-    offsets,
-    pools,
-    pool_offsets,
-    init,
-    max_iter,
-    history,
-    seeds,
-    indices,
-    iterations,
-    converged,
-    restarts,
-):
-    """Factorize every product (n, W) over the codebooks; one problem per thread at a time.
-
-    ``pools`` stacks the signed pool of every codebook (:func:`signed_pool`), factor ``f`` at
-    rows ``pool_offsets[f] : pool_offsets[f + 1]``. Each problem has its own random stream
-    (``seeds[i]``), so results do not depend on the number of threads.
-    """
+@njit(cache=True, nogil=True)
+def _resonate_rows(products, codebooks, offsets, pools, pool_offsets, init, max_iter, history,
+                   seeds, indices, iterations, converged, restarts):
+    """Factorize the products (n, W) in turn (see :func:`resonate`)."""
     n_factors = offsets.shape[0] - 1
-    n_words = products.shape[1]
-    for i in prange(products.shape[0]):
-        estimates = np.empty((n_factors, n_words), dtype=np.uint64)
+    estimates = np.empty((n_factors, products.shape[1]), dtype=np.uint64)
+    for i in range(products.shape[0]):
         it, ok, solved, n_restarts = _resonate_one(
-            products[i],
-            codebooks,
-            offsets,
-            pools,
-            pool_offsets,
-            init,
-            max_iter,
-            history,
-            seeds[i],
-            indices[i],
-            estimates,
+            products[i], codebooks, offsets, pools, pool_offsets, init, max_iter, history,
+            seeds[i], indices[i], estimates,
         )
         if not solved:
             _decode(codebooks, offsets, estimates, indices[i])
         iterations[i] = it
         converged[i] = ok
         restarts[i] = n_restarts
+
+
+def resonate(
+    products: np.ndarray,
+    codebooks: np.ndarray,
+    offsets: np.ndarray,
+    pools: np.ndarray,
+    pool_offsets: np.ndarray,
+    init: np.ndarray,
+    max_iter: int,
+    history: int,
+    seeds: np.ndarray,
+    indices: np.ndarray,
+    iterations: np.ndarray,
+    converged: np.ndarray,
+    restarts: np.ndarray,
+) -> None:
+    """Factorize every product (n, W) over the codebooks, writing the four result arrays.
+
+    ``pools`` stacks the signed pool of every codebook (:func:`signed_pool`), factor ``f`` at
+    rows ``pool_offsets[f] : pool_offsets[f + 1]``. Chunks of problems run on the load-tolerant
+    workers of :mod:`hdc._parallel`; each problem has its own random stream (``seeds[i]``), so
+    results do not depend on the chunking or the number of threads.
+    """
+    outputs = (indices, iterations, converged, restarts)
+
+    def kernel(start: int, stop: int, out: tuple[np.ndarray, ...]) -> None:
+        _resonate_rows(products[start:stop], codebooks, offsets, pools, pool_offsets, init,
+                       max_iter, history, seeds[start:stop], *out)
+
+    def compute(start: int, stop: int) -> tuple[np.ndarray, ...]:
+        out = tuple(np.zeros((stop - start,) + a.shape[1:], dtype=a.dtype) for a in outputs)
+        kernel(start, stop, out)
+        return out
+
+    def commit(start: int, stop: int, out: tuple[np.ndarray, ...]) -> None:
+        for dest, part in zip(outputs, out, strict=True):
+            dest[start:stop] = part
+
+    work = max(1, max_iter) * codebooks.shape[0] * products.shape[1]  # words per problem
+    run_chunks(compute, commit, products.shape[0], rows_per_chunk(work),
+               direct=lambda start, stop: kernel(start, stop, outputs))

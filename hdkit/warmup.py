@@ -20,8 +20,9 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["GROUPS", "run_group", "warmup"]
+__all__ = ["GROUPS", "cold_groups", "run_group", "run_groups", "start_background", "warmup"]
 
 
 def _core() -> None:
@@ -133,6 +134,17 @@ GROUPS: dict[str, Callable[[], None]] = {
 }
 
 
+#: name -> (module, kernel): a kernel of the group whose cache entry tells if the group is warm.
+PROBES: dict[str, tuple[str, str]] = {
+    "vision": ("vision._kernels", "sift_descriptors"),
+    "learn": ("hdc._learn_kernels", "retrain_integer_planes"),
+    "encoders": ("encoders._kernels", "record_bundle_present"),
+    "baselines": ("hdc.baselines._gln_kernels", "bernoulli_forward"),
+    "symbolic": ("hdc._resonator_kernels", "bipolar_dots"),
+    "core": ("hdc._kernels", "count_chunk"),
+}
+
+
 def run_group(name: str) -> None:
     """Run the workload of one group in this process (compiling what it calls)."""
     if name not in GROUPS:
@@ -140,18 +152,81 @@ def run_group(name: str) -> None:
     GROUPS[name]()
 
 
-def _launch(name: str) -> subprocess.Popen:
+def run_groups(names: Sequence[str]) -> None:
+    """Run the workloads of ``names`` in turn; a failing group does not stop the others (its
+    kernels then simply compile on first use)."""
+    for name in names:
+        try:
+            run_group(name)
+        except Exception as error:  # noqa: BLE001 - reported, the next group still runs
+            print(f"warmup group {name} failed: {error!r}", file=sys.stderr)
+
+
+def cold_groups(groups: Sequence[str] | None = None) -> list[str]:
+    """The groups (of ``groups``, default all, in that order) whose kernels are not cached yet.
+
+    A group counts as cold when one kernel of it (:data:`PROBES`) has no entry in numba's
+    cache: one ``os.path.exists`` per group, after importing the group's kernel module.
+
+    Examples
+    --------
+    >>> from hdkit.warmup import cold_groups
+    >>> set(cold_groups()) <= set(GROUPS)
+    True
+    """
+    import importlib
+
+    from hdc._compile_note import _index_path
+
+    cold = []
+    for name in GROUPS if groups is None else groups:
+        module, kernel = PROBES[name]
+        path = _index_path(getattr(importlib.import_module(module), kernel))
+        if path is not None and not os.path.exists(path):
+            cold.append(name)
+    return cold
+
+
+def _launch(names: Sequence[str], log: int | Any | None = None) -> subprocess.Popen:
+    """A process running the workloads of ``names`` in turn (stderr to ``log``, else a
+    temporary file kept as ``proc.log``)."""
     root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     # the child imports the same copy of hdkit as this process (the cache is keyed by path)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env.setdefault("MPLBACKEND", "Agg")
-    code = f"from hdkit.warmup import run_group; run_group({name!r})"
-    log = tempfile.TemporaryFile(mode="w+")
+    env["HDKIT_BACKGROUND_COMPILE"] = "0"  # the child compiles its groups itself, on one core
+    run = "run_group" if len(names) == 1 else "run_groups"
+    arg = repr(names[0]) if len(names) == 1 else repr(list(names))
+    code = f"from hdkit.warmup import {run}; {run}({arg})"
+    if log is None:
+        log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
                             stderr=log, text=True)
     proc.log = log  # type: ignore[attr-defined]
     return proc
+
+
+def start_background(groups: Sequence[str] | None = None) -> subprocess.Popen | None:
+    """Start one process that compiles the cold ones of ``groups`` (default: all, longest
+    first) into the cache while this process goes on; None when all of them are warm.
+
+    The caller may ``terminate()`` it at any time: numba writes every cache entry to a
+    temporary file and renames it, so a stopped compile leaves nothing half-written. Used by
+    ``hdkit demo`` (SIFT and the GLN while the demo's first part runs) and by the test suite
+    (``tests/conftest.py``).
+
+    Examples
+    --------
+    >>> from hdkit.warmup import start_background
+    >>> proc = start_background(["core"])  # doctest: +SKIP
+    >>> proc is None or proc.wait() == 0  # doctest: +SKIP
+    True
+    """
+    names = cold_groups(groups)
+    if not names:
+        return None
+    return _launch(names, log=subprocess.DEVNULL)
 
 
 def _reporter(total: int, show: bool) -> Callable[[str, float], None]:
@@ -217,7 +292,7 @@ def warmup(groups: Sequence[str] | None = None, jobs: int | None = None,
     while pending or running:
         while pending and len(running) < jobs:
             name = pending.pop(0)
-            running[name] = (_launch(name), time.perf_counter())
+            running[name] = (_launch([name]), time.perf_counter())
         for name, (proc, start) in list(running.items()):
             if proc.poll() is None:
                 continue

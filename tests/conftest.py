@@ -10,12 +10,20 @@ A test that sets its own ``max_examples`` caps it by the profile's:
 ``@settings(max_examples=min(40, settings.default.max_examples))``.
 
 ``--fuzz-long``: the fuzz suite (``tests/fuzz/``) runs many more cases per entry point.
+
+On a cold numba cache (a fresh checkout), one background process compiles the kernels that the
+later test files need (vision, symbolic, learning, baselines: ``hdkit.warmup``) while the first
+ones run, so that both cores compile; it is stopped when the session ends. Under pytest-xdist
+(``-n``) the cold groups are compiled before the workers start instead, one process per core
+(every worker would otherwise compile nearly every kernel again). ``HDKIT_TEST_WARMUP=0``
+turns both off.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +40,31 @@ def pytest_addoption(parser):
         "--fuzz-long", action="store_true", default=False,
         help="run the fuzz suite (tests/fuzz) with many more cases per entry point",
     )
+
+
+def pytest_configure(config):
+    if os.environ.get("HDKIT_TEST_WARMUP", "1") == "0" or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from hdkit import warmup
+
+    if getattr(config.option, "numprocesses", None):  # the xdist controller
+        cold = warmup.cold_groups()
+        if cold:
+            print(f"hdkit: compiling the numba kernels of {', '.join(cold)} once, before the "
+                  "workers start (HDKIT_TEST_WARMUP=0 skips this)", file=sys.stderr, flush=True)
+            warmup.warmup(cold, progress=False)
+        return
+    # in the reverse order of the test files that use them: the first files compile the core
+    config.hdkit_warmup = warmup.start_background(["vision", "symbolic", "learn", "baselines"])
+    if config.hdkit_warmup is not None:  # it compiles SIFT too: no second helper for that
+        os.environ["HDKIT_BACKGROUND_COMPILE"] = "0"
+
+
+def pytest_unconfigure(config):
+    proc = getattr(config, "hdkit_warmup", None)
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        proc.wait()
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:

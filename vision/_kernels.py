@@ -23,9 +23,7 @@ Conventions
 
 from __future__ import annotations
 
-import logging
 import math
-import os
 
 import numpy as np
 from numba import njit
@@ -187,7 +185,7 @@ def find_extrema(gauss, threshold, border):
     flags = np.zeros(8 * ((nc + 7) // 8), np.uint8)
     words = flags.view(np.uint64)
     out = np.empty((256, 3), np.int32)
-    n = 0
+    n = np.int64(0)  # not the literal 0: helpers then compile for int64 only
     for r in range(border - 1, h - border + 1):
         s = r % 3
         for lev in range(n_dog):
@@ -691,18 +689,6 @@ def sift_descriptors(mag, ang, xs, ys, sigmas, angles, n_hist, n_ori, scale_fact
         _normalise(hist, d, n_ori, stride_r, stride_c, clamp, vec, out[k])
 
 
-def _note_if_cold(kernel) -> None:
-    """Log once (``hdkit`` logger, INFO) that kernels compile on first use when ``kernel`` has no
-    cache entry yet; the same note as :mod:`hdc._compile_note`, which vision does not import."""
-    try:
-        path = kernel._cache._cache_file._index_path  # numba's FunctionCache internals
-    except AttributeError:
-        return
-    if not os.path.exists(path):
-        logging.getLogger("hdkit").info(
-            "compiling numba kernels on first use: this happens once, they are cached on disk "
-            "(`hdkit warmup` compiles them all ahead)"
-        )
+from ._compile import note_if_cold  # noqa: E402 (needs the kernels above)
 
-
-_note_if_cold(sift_descriptors)
+note_if_cold(sift_descriptors)  # one log line if numba is about to compile this module

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels
+from . import _compile, _kernels
 from ._validation import as_gray_float, as_mask, check_positive
 from .keypoints import Keypoints
 from .scale_space import Pyramid, build_pyramid, check_scale_space_params, detect_extrema
@@ -220,8 +220,11 @@ class SIFT:
         until the end only when ``max_features`` must first select keypoints globally).
         Returns ``(keypoints, descriptors or None)``.
         """
+        # on a cold numba cache, a helper process compiles the description kernels meanwhile
+        _compile.start_describe_stage()
         ext = detect_extrema(pyr, contrast_threshold=float(self.contrast_threshold),
                              edge_threshold=float(self.edge_threshold), mask=mask)
+        _compile.wait_describe_stage()
         select_first = self.max_features is not None
         src, theta, blocks, maps = [], [], [], {}
         # the maps of a level are dropped before the next level's, unless kept for later

@@ -18,12 +18,21 @@ after the outputs of the previous layer, so it never replaces an input.
 
 Bounds: kernels index only within bounds the estimator established from validated input
 (contexts below ``n_contexts``, weight offsets from the layer sizes it allocated).
+
+Parallelism: the kernels are serial (``nogil``). :func:`bernoulli_forward` (over networks) and
+:func:`bernoulli_predict`, :func:`centred_scaled`, :func:`clipped_logits` (over rows) run in
+chunks on the load-tolerant workers of :mod:`hdc._parallel`; networks and rows are
+independent, so the results do not depend on the chunking. :func:`minmax_logits` stays a numba
+``prange`` loop: its vectorised float32 logarithm is what the fitted models were checked
+against, bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+
+from hdc._parallel import rows_per_chunk, run_chunks, run_rows
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -84,47 +93,87 @@ def _widest_hidden(widths):
     return widest
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def bernoulli_forward(base, contexts, targets, learning_rates, weights, sizes, widths, n_contexts,
-                      bias, logit_clip, weight_clip, out):
-    """Run C Bernoulli GLNs over n samples in order, updating them online.
-
-    ``out[t, c]`` receives the output logit of network ``c`` for sample ``t``, computed before
-    that sample's update. Networks are independent, so the parallel loop runs over them; the
-    samples stay in order within each network.
-    """
+@njit(cache=True, nogil=True)
+def _forward_networks(base, contexts, targets, learning_rates, weights, first, sizes, widths,
+                      n_contexts, bias, logit_clip, weight_clip, train, out):
+    """Networks ``first .. first + len(weights) - 1`` over the samples in order: ``out[t, j]``
+    is the logit of network ``first + j`` (weights ``weights[j]``), updated online when
+    ``train``."""
     widest = _widest_hidden(widths)
-    for c in prange(weights.shape[0]):
-        cc = np.int64(c) % np.int64(contexts.shape[1])
-        buf_a = np.empty(widest, dtype=np.float32)
-        buf_b = np.empty(widest, dtype=np.float32)
+    buf_a = np.empty(widest, dtype=np.float32)
+    buf_b = np.empty(widest, dtype=np.float32)
+    for j in range(weights.shape[0]):
+        c = first + j
+        cc = c % np.int64(contexts.shape[1])
         for t in range(base.shape[0]):
-            out[t, c] = _bernoulli_sample(
-                weights[c], base[t], contexts[t, cc], sizes, widths, n_contexts, bias,
-                logit_clip, True, targets[t, c], learning_rates[t], weight_clip, buf_a, buf_b,
+            out[t, j] = _bernoulli_sample(
+                weights[j], base[t], contexts[t, cc], sizes, widths, n_contexts, bias,
+                logit_clip, train, targets[t, c], learning_rates[t], weight_clip, buf_a, buf_b,
             )
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def bernoulli_predict(base, contexts, weights, sizes, widths, n_contexts, bias, logit_clip, out):
-    """Output logits ``out[t, c]`` of C Bernoulli GLNs, no update.
+def bernoulli_forward(base: np.ndarray, contexts: np.ndarray, targets: np.ndarray,
+                      learning_rates: np.ndarray, weights: np.ndarray, sizes: np.ndarray,
+                      widths: np.ndarray, n_contexts: int, bias: float, logit_clip: float,
+                      weight_clip: float, out: np.ndarray) -> None:
+    """Run C Bernoulli GLNs over n samples in order, updating them online.
 
-    Parallel over blocks of samples; inside a block, network by network, so the weights of one
-    network stay in cache while the block's samples run through it.
+    ``out[t, c]`` receives the output logit of network ``c`` for sample ``t``, computed before
+    that sample's update. Networks are independent, so chunks of networks run in parallel,
+    each on private copies of its weights and logits (copied back once); the samples stay in
+    order within each network.
     """
+    n = base.shape[0]
+    n_weights = int(np.sum(sizes * widths))  # weights one sample touches in one network
+
+    def run(start: int, stop: int, w: np.ndarray, logits: np.ndarray) -> None:
+        _forward_networks(base, contexts, targets, learning_rates, w, start, sizes, widths,
+                          n_contexts, bias, logit_clip, weight_clip, True, logits)
+
+    def compute(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        w = weights[start:stop].copy()
+        logits = np.empty((n, stop - start))
+        run(start, stop, w, logits)
+        return w, logits
+
+    def commit(start: int, stop: int, part: tuple[np.ndarray, np.ndarray]) -> None:
+        weights[start:stop] = part[0]
+        out[:, start:stop] = part[1]
+
+    run_chunks(compute, commit, weights.shape[0], rows_per_chunk(n * n_weights),
+               direct=lambda start, stop: run(start, stop, weights, out))
+
+
+@njit(cache=True, nogil=True)
+def _predict_rows(base, contexts, weights, sizes, widths, n_contexts, bias, logit_clip, train,
+                  out):
+    """Output logits ``out[t, c]`` of C Bernoulli GLNs, no update: blocks of samples, network
+    by network inside a block, so the weights of one network stay in cache while the block's
+    samples run through it."""
     n = base.shape[0]
     widest = _widest_hidden(widths)
     block = 128
-    for first in prange((n + block - 1) // block):
-        buf_a = np.empty(widest, dtype=np.float32)
-        buf_b = np.empty(widest, dtype=np.float32)
+    buf_a = np.empty(widest, dtype=np.float32)
+    buf_b = np.empty(widest, dtype=np.float32)
+    for first in range(0, n, block):
         for c in range(weights.shape[0]):
             cc = np.int64(c) % np.int64(contexts.shape[1])
-            for t in range(first * block, min(n, (first + 1) * block)):
+            for t in range(first, min(n, first + block)):
                 out[t, c] = _bernoulli_sample(
                     weights[c], base[t], contexts[t, cc], sizes, widths, n_contexts, bias,
-                    logit_clip, False, 0.0, 0.0, 0.0, buf_a, buf_b,
+                    logit_clip, train, 0.0, 0.0, 0.0, buf_a, buf_b,
                 )
+
+
+def bernoulli_predict(base: np.ndarray, contexts: np.ndarray, weights: np.ndarray,
+                      sizes: np.ndarray, widths: np.ndarray, n_contexts: int, bias: float,
+                      logit_clip: float, out: np.ndarray) -> None:
+    """Output logits ``out[t, c]`` of C Bernoulli GLNs, no update; chunks of samples in
+    parallel."""
+    work = weights.shape[0] * int(np.sum(sizes * widths))
+    run_rows(lambda s, e, dest: _predict_rows(base[s:e], contexts[s:e], weights, sizes, widths,
+                                              n_contexts, bias, logit_clip, False, dest),
+             out, rows_per_chunk(work))
 
 
 @njit(cache=True, nogil=True)
@@ -155,20 +204,24 @@ def minmax_logits(X, low, inv_span, eps, bias, out):
         out[t, d] = bias
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=True)
-def centred_scaled(X, mean, inv_scale, out):
-    """Side information ``out = float32((X - mean) * inv_scale)`` in one pass over ``X``."""
+@njit(cache=True, nogil=True, fastmath=True)
+def _centred_scaled(X, mean, inv_scale, out):
     n, d = X.shape
-    for t in prange(n):
+    for t in range(n):
         for i in range(d):
             out[t, i] = (X[t, i] - mean[i]) * inv_scale
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=True)
-def clipped_logits(z, clip, bias, out):
-    """Base logits of ``sigmoid(z)`` clipped to ``[eps, 1 - eps]``, i.e. ``clip(z, +-clip)``."""
+def centred_scaled(X: np.ndarray, mean: np.ndarray, inv_scale: float, out: np.ndarray) -> None:
+    """Side information ``out = float32((X - mean) * inv_scale)`` in one pass over ``X``."""
+    run_rows(lambda s, e, dest: _centred_scaled(X[s:e], mean, inv_scale, dest), out,
+             rows_per_chunk(X.shape[1]))
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _clipped_logits(z, clip, bias, out):
     n, d = z.shape
-    for t in prange(n):
+    for t in range(n):
         for i in range(d):
             v = z[t, i]
             if v > clip:
@@ -177,6 +230,12 @@ def clipped_logits(z, clip, bias, out):
                 v = -clip
             out[t, i] = v
         out[t, d] = bias
+
+
+def clipped_logits(z: np.ndarray, clip: float, bias: float, out: np.ndarray) -> None:
+    """Base logits of ``sigmoid(z)`` clipped to ``[eps, 1 - eps]``, i.e. ``clip(z, +-clip)``."""
+    run_rows(lambda s, e, dest: _clipped_logits(z[s:e], clip, bias, dest), out,
+             rows_per_chunk(z.shape[1]))
 
 
 @njit(inline="always")

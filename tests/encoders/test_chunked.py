@@ -56,3 +56,15 @@ def test_projection_encoder_chunked(monkeypatch, kind):
 
     whole, chunked = _encode_both(make, X, X, monkeypatch)
     assert np.array_equal(whole, chunked)
+
+
+def test_convolution_encoder_chunked(monkeypatch):
+    rng = np.random.default_rng(2)
+    images = (rng.random((11, 9 * 10)) * 255).round()
+    images[2] = 0.0
+
+    def make():
+        return encoders.ConvolutionEncoder(256, image_shape=(9, 10), random_state=0)
+
+    whole, chunked = _encode_both(make, images, images, monkeypatch)
+    assert np.array_equal(whole, chunked)

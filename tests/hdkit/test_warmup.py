@@ -52,6 +52,7 @@ class _Kernel:
 
 def test_note_once_when_a_cache_is_cold(tmp_path, caplog, monkeypatch):
     monkeypatch.setattr(_compile_note, "_state", {"cold": False, "noted": False})
+    monkeypatch.setattr(logging.getLogger("hdkit"), "hdkit_compile_noted", False, raising=False)
     warm = tmp_path / "warm.nbi"
     warm.write_text("")
     with caplog.at_level(logging.INFO, logger="hdkit"):
@@ -63,3 +64,37 @@ def test_note_once_when_a_cache_is_cold(tmp_path, caplog, monkeypatch):
     notes = [r for r in caplog.records if "compiling numba kernels" in r.getMessage()]
     assert len(notes) == 1 and "hdkit warmup" in notes[0].getMessage()
     assert not _compile_note.note_if_cold(object())  # other numba internals: silent
+
+
+def test_cold_groups_checks_one_kernel_per_group(tmp_path, monkeypatch):
+    warm = tmp_path / "warm.nbi"
+    warm.write_text("")
+    fake = type("M", (), {"warm": _Kernel(str(warm)), "cold": _Kernel(str(tmp_path / "c.nbi"))})
+    monkeypatch.setitem(sys.modules, "fake_kernels", fake)
+    monkeypatch.setattr(warmup, "PROBES", {"vision": ("fake_kernels", "cold"),
+                                           "core": ("fake_kernels", "warm"),
+                                           "learn": ("fake_kernels", "cold")})
+    assert warmup.cold_groups(["core", "learn", "vision"]) == ["learn", "vision"]
+    all_warm = {name: ("fake_kernels", "warm") for name in warmup.GROUPS}
+    monkeypatch.setattr(warmup, "PROBES", all_warm)
+    assert warmup.cold_groups() == []
+    assert warmup.start_background() is None  # nothing cold: nothing starts
+
+
+def test_every_group_has_a_real_probe():
+    assert set(warmup.PROBES) == set(warmup.GROUPS)
+    assert set(warmup.cold_groups()) <= set(warmup.GROUPS)  # every probe kernel exists
+
+
+def test_start_background_compiles_the_cold_groups(monkeypatch):
+    monkeypatch.setattr(warmup, "cold_groups", lambda groups=None: ["core", "symbolic"])
+    proc = warmup.start_background(["core", "symbolic"])
+    assert proc is not None and proc.wait(timeout=600) == 0
+
+
+def test_run_groups_goes_on_after_a_failing_group(monkeypatch, capsys):
+    ran = []
+    monkeypatch.setitem(warmup.GROUPS, "core", lambda: 1 / 0)
+    monkeypatch.setitem(warmup.GROUPS, "symbolic", lambda: ran.append("symbolic"))
+    warmup.run_groups(["core", "symbolic"])
+    assert ran == ["symbolic"] and "core failed" in capsys.readouterr().err

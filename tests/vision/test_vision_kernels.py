@@ -312,3 +312,35 @@ def test_descriptor_clamp_caps_entries_before_renormalising():
     assert np.count_nonzero(np.isclose(out[0], top)) > 1
     want = ref_descriptor(mag, ang, 24.0, 24.0, 2.0, 1.0, clamp=0.05)
     np.testing.assert_allclose(out[0], want, atol=2e-6)
+
+
+def test_describe_stage_helper_compiles_the_pipelines_signatures():
+    """The helper that compiles SIFT's description kernels on a cold cache passes exactly the
+    types the pipeline passes: afterwards every kernel has one signature."""
+    from vision import SIFT, _compile, _kernels
+
+    _compile.compile_describe_stage()
+    image = (np.random.default_rng(0).random((64, 80)) * 255).astype(np.uint8)
+    SIFT().detect_and_compute(image)
+    SIFT(max_features=5).detect_and_compute(image)
+    for name in ("gradient_polar", "orientation_histograms", "orientation_peaks",
+                 "sift_descriptors", "find_extrema", "refine_extrema"):
+        assert len(getattr(_kernels, name).signatures) == 1, name
+    for name in ("_append_flagged", "_by_level"):  # helpers: compiled only on a cold cache
+        assert len(getattr(_kernels, name).signatures) <= 1, name
+
+
+def test_describe_stage_helper_starts_only_when_cold(monkeypatch):
+    from vision import _compile
+
+    monkeypatch.setattr(_compile, "note_if_cold", lambda kernel: False)
+    assert _compile.start_describe_stage() is None
+    monkeypatch.setattr(_compile, "note_if_cold", lambda kernel: True)
+    monkeypatch.setenv("HDKIT_BACKGROUND_COMPILE", "0")
+    assert _compile.start_describe_stage() is None
+    monkeypatch.delenv("HDKIT_BACKGROUND_COMPILE")
+    helper = _compile.start_describe_stage()
+    assert helper is not None
+    _compile.wait_describe_stage()
+    assert helper.returncode == 0 and _compile.start_describe_stage() is not None
+    _compile.wait_describe_stage()

@@ -43,7 +43,9 @@ def _core() -> None:
     hdc.permute(x[:3], [1, 2, 3])
     memory = hdc.AssociativeMemory(1024)
     memory.add(x[:50], np.arange(50))
-    memory.query(x[:5], k=3)
+    memory.query(x[:5], k=3)  # the tiled top-k
+    memory.query(x[:2], k=3)  # fewer than 4 queries: the row top-k
+    hdc.hamming(x[:2], x[:26])  # the row kernel
 
 
 def _symbolic() -> None:

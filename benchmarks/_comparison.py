@@ -593,7 +593,16 @@ def markdown_table(summary: list[dict]) -> str:
 # ``--propose`` from run 1 of 2026-12-03 (benchmarks/results/bench_learn_torchhd_run1.json).
 CLAIM_THREADS = 1
 CLAIM_FACTOR = 3.0
-CLAIMS: dict[str, dict[str, dict[str, tuple[float, float]]]] = {}
+CLAIMS: dict[str, dict[str, dict[str, tuple[float, float]]]] = {
+    "letter": {
+        "torchhd_shipped": {"encode": (8, 300), "fit": (8, 400), "predict": (4, 400)},
+        "torchhd_pipeline": {"encode": (20, 500), "fit": (1.5, 30), "predict": (5, 150)},
+    },
+    "fashion-mnist": {
+        "torchhd_shipped": {"encode": (20, 600), "fit": (200, 4000), "predict": (20, 800)},
+        "torchhd_pipeline": {"encode": (6, 200), "fit": (8, 200), "predict": (10, 400)},
+    },
+}
 NICE = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
@@ -649,6 +658,18 @@ def propose(summaries: list[list[dict]], threads: int = CLAIM_THREADS,
             for name, sides in spans.items()}
 
 
+def claims_source(claims: dict) -> str:
+    """``claims`` as the Python assignment of ``CLAIMS``, one baseline a line."""
+    lines = ["CLAIMS = {"]
+    for name, sides in claims.items():
+        lines.append(f"    {name!r}: {{")
+        for side, phases in sides.items():
+            ranges = ", ".join(f"{ph!r}: ({lo!r}, {hi!r})" for ph, (lo, hi) in phases.items())
+            lines.append(f"        {side!r}: {{{ranges}}},")
+        lines.append("    },")
+    return "\n".join(lines + ["}"])
+
+
 def check(summary: list[dict], claims: dict | None = None,
           threads: int = CLAIM_THREADS) -> list[dict]:
     """Every measured ratio range of ``threads`` threads beside its claimed range: one row
@@ -702,8 +723,7 @@ def main(argv: list[str] | None = None) -> int:
     elif argv[:1] == ["--propose"] and argv[1:]:
         print(f"# from {', '.join(argv[1:])}: {CLAIM_THREADS} thread(s), every condition, "
               f"(smallest / {CLAIM_FACTOR:g}, largest * {CLAIM_FACTOR:g}), rounded outwards")
-        print("CLAIMS = " + json.dumps(propose(_summaries(argv[1:])), indent=4)
-              .replace("[", "(").replace("]", ")"))
+        print(claims_source(propose(_summaries(argv[1:]))))
     elif argv[:1] == ["--check"] and argv[1:]:
         failed = 0
         for path, summary in zip(argv[1:], _summaries(argv[1:]), strict=True):

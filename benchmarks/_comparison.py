@@ -662,10 +662,11 @@ def claims_source(claims: dict) -> str:
     """``claims`` as the Python assignment of ``CLAIMS``, one baseline a line."""
     lines = ["CLAIMS = {"]
     for name, sides in claims.items():
-        lines.append(f"    {name!r}: {{")
+        lines.append(f"    {json.dumps(name)}: {{")
         for side, phases in sides.items():
-            ranges = ", ".join(f"{ph!r}: ({lo!r}, {hi!r})" for ph, (lo, hi) in phases.items())
-            lines.append(f"        {side!r}: {{{ranges}}},")
+            ranges = ", ".join(f"{json.dumps(ph)}: ({lo!r}, {hi!r})"
+                               for ph, (lo, hi) in phases.items())
+            lines.append(f"        {json.dumps(side)}: {{{ranges}}},")
         lines.append("    },")
     return "\n".join(lines + ["}"])
 

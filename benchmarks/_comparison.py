@@ -43,12 +43,14 @@ of each timed phase.
 Ratios are torchhd seconds / hdkit seconds within one repeat (same condition and thread
 setting), summarised as min / median / max over the repeats.
 
-``CLAIMS`` holds the ranges the docs state, per dataset, baseline and phase at
-``CLAIM_THREADS`` thread(s), in both conditions: the lower end is the smallest ratio of the run
-that set them divided by ``CLAIM_FACTOR``, rounded down to a round number (``nice_floor``), the
-upper end the largest ratio times ``CLAIM_FACTOR``, rounded up. ``--propose RUN.json ...``
-prints such ranges from result files, ``--check RUN.json ...`` compares result files with
-``CLAIMS`` (exit status 1 when a ratio falls outside its range).
+``CLAIMS`` holds what the docs claim, per dataset, baseline and phase at ``CLAIM_THREADS``
+thread(s), in both conditions: a lower bound of the ratio, the smallest ratio of the run that set
+it divided by ``CLAIM_FACTOR`` and rounded down to a round number (``nice_floor``). No upper
+bound is claimed: the largest ratio of that run times ``CLAIM_FACTOR`` was exceeded on the next
+run (letter, busy, shipped encode: 738x against 300x; hdkit's 3 ms encode of 1,000 rows against
+a torch process in a page-fault storm). ``--propose RUN.json ...`` prints bounds from result
+files, ``--check RUN.json ...`` compares result files with ``CLAIMS`` (exit status 1 when a
+ratio falls below its bound).
 """
 
 from __future__ import annotations
@@ -588,26 +590,27 @@ def markdown_table(summary: list[dict]) -> str:
 
 
 # ------------------------------------------------------------------------------ claims
-# The ranges the docs state: {dataset: {baseline: {phase: (low, high)}}} of the ratio
-# torchhd seconds / hdkit seconds at CLAIM_THREADS thread(s), in every condition. Set by
-# ``--propose`` from run 1 of 2026-12-03 (benchmarks/results/bench_learn_torchhd_run1.json).
+# What the docs claim: {dataset: {baseline: {phase: lower bound}}} of the ratio torchhd
+# seconds / hdkit seconds at CLAIM_THREADS thread(s), in every condition. Set by ``--propose``
+# from run 1 of 2026-12-03 (benchmarks/results/bench_learn_torchhd_run1.json).
 CLAIM_THREADS = 1
 CLAIM_FACTOR = 3.0
-CLAIMS: dict[str, dict[str, dict[str, tuple[float, float]]]] = {
+CLAIMS: dict[str, dict[str, dict[str, float]]] = {
     "letter": {
-        "torchhd_shipped": {"encode": (8, 300), "fit": (8, 400), "predict": (4, 400)},
-        "torchhd_pipeline": {"encode": (20, 500), "fit": (1.5, 30), "predict": (5, 150)},
+        "torchhd_shipped": {"encode": 8, "fit": 8, "predict": 4},
+        "torchhd_pipeline": {"encode": 20, "fit": 1.5, "predict": 5},
     },
     "fashion-mnist": {
-        "torchhd_shipped": {"encode": (20, 600), "fit": (200, 4000), "predict": (20, 800)},
-        "torchhd_pipeline": {"encode": (6, 200), "fit": (8, 200), "predict": (10, 400)},
+        "torchhd_shipped": {"encode": 20, "fit": 200, "predict": 20},
+        "torchhd_pipeline": {"encode": 6, "fit": 8, "predict": 10},
     },
 }
 NICE = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
 def _nice_candidates(x: float) -> list[float]:
-    """The round numbers ``n * 10**k`` (n in ``NICE``) of the decade of ``x`` and the next."""
+    """The round numbers ``n * 10**k`` (n in ``NICE``) of the decade of ``x`` and its
+    neighbours."""
     k = math.floor(math.log10(x))
     return [float(f"{n * 10.0 ** e:.6g}") for e in (k - 1, k, k + 1) for n in NICE]
 
@@ -623,39 +626,26 @@ def nice_floor(x: float) -> float:
     return max(v for v in _nice_candidates(x) if v <= x)
 
 
-def nice_ceil(x: float) -> float:
-    """The smallest ``n * 10**k`` (n in ``NICE``) at least ``x`` (``x > 0``).
-
-    >>> nice_ceil(4.6), nice_ceil(27.0), nice_ceil(800.0)
-    (5.0, 30.0, 800.0)
-    """
-    if x <= 0:
-        raise ValueError(f"x must be > 0, got {x!r}")
-    return min(v for v in _nice_candidates(x) if v >= x)
-
-
 def _round(x: float) -> float | int:
     return int(x) if x == int(x) else round(x, 6)
 
 
 def propose(summaries: list[list[dict]], threads: int = CLAIM_THREADS,
             factor: float = CLAIM_FACTOR) -> dict:
-    """Ranges from measured summaries: per dataset, baseline and phase over every condition
-    of ``threads`` threads, (smallest ratio / factor rounded down, largest ratio * factor
-    rounded up), as in ``CLAIMS``."""
-    spans: dict = {}
+    """Lower bounds from measured summaries: per dataset, baseline and phase over every
+    condition of ``threads`` threads, the smallest ratio / ``factor`` rounded down, as in
+    ``CLAIMS``."""
+    smallest: dict = {}
     for e in merge_ranges(summaries):
         if e["threads"] != threads:
             continue
         for side, phases in e["ratios"].items():
             for ph, span in phases.items():
-                lo, hi = spans.setdefault(e["dataset"], {}).setdefault(side, {}).get(
-                    ph, (math.inf, 0.0))
-                spans[e["dataset"]][side][ph] = (min(lo, span["min"]), max(hi, span["max"]))
-    return {name: {side: {ph: (_round(nice_floor(lo / factor)), _round(nice_ceil(hi * factor)))
-                          for ph, (lo, hi) in phases.items()}
+                into = smallest.setdefault(e["dataset"], {}).setdefault(side, {})
+                into[ph] = min(into.get(ph, math.inf), span["min"])
+    return {name: {side: {ph: _round(nice_floor(low / factor)) for ph, low in phases.items()}
                    for side, phases in sides.items()}
-            for name, sides in spans.items()}
+            for name, sides in smallest.items()}
 
 
 def claims_source(claims: dict) -> str:
@@ -664,8 +654,7 @@ def claims_source(claims: dict) -> str:
     for name, sides in claims.items():
         lines.append(f"    {json.dumps(name)}: {{")
         for side, phases in sides.items():
-            ranges = ", ".join(f"{json.dumps(ph)}: ({lo!r}, {hi!r})"
-                               for ph, (lo, hi) in phases.items())
+            ranges = ", ".join(f"{json.dumps(ph)}: {low!r}" for ph, low in phases.items())
             lines.append(f"        {json.dumps(side)}: {{{ranges}}},")
         lines.append("    },")
     return "\n".join(lines + ["}"])
@@ -673,10 +662,9 @@ def claims_source(claims: dict) -> str:
 
 def check(summary: list[dict], claims: dict | None = None,
           threads: int = CLAIM_THREADS) -> list[dict]:
-    """Every measured ratio range of ``threads`` threads beside its claimed range: one row
-    per (dataset, condition, baseline, phase) with ``ok`` False when the smallest ratio is
-    below the claim's low end or the largest above its high end, None when no claim covers
-    it."""
+    """Every measured ratio range of ``threads`` threads beside its claimed lower bound: one
+    row per (dataset, condition, baseline, phase) with ``ok`` False when the smallest ratio is
+    below the bound, None when no claim covers it."""
     claims = CLAIMS if claims is None else claims
     rows = []
     for e in summary:
@@ -685,7 +673,7 @@ def check(summary: list[dict], claims: dict | None = None,
         for side, phases in e["ratios"].items():
             for ph, span in phases.items():
                 bound = claims.get(e["dataset"], {}).get(side, {}).get(ph)
-                ok = None if bound is None else bound[0] <= span["min"] and span["max"] <= bound[1]
+                ok = None if bound is None else span["min"] >= bound
                 rows.append({"dataset": e["dataset"], "condition": e.get("condition", "ambient"),
                              "side": side, "phase": ph, "min": span["min"], "max": span["max"],
                              "claim": bound, "ok": ok})
@@ -693,16 +681,16 @@ def check(summary: list[dict], claims: dict | None = None,
 
 
 def check_text(rows: list[dict]) -> str:
-    """:func:`check`'s rows as aligned lines, then a count of the ratio ranges outside."""
+    """:func:`check`'s rows as aligned lines, then a count of the ratios below bound."""
     lines = []
     for r in rows:
-        claim = "no claim" if r["claim"] is None else f"claim {r['claim'][0]:g}-{r['claim'][1]:g}x"
-        verdict = {True: "ok", False: "OUTSIDE", None: "-"}[r["ok"]]
+        claim = "no claim" if r["claim"] is None else f"claim >= {r['claim']:g}x"
+        verdict = {True: "ok", False: "BELOW", None: "-"}[r["ok"]]
         lines.append(f"{r['dataset']:14s} {r['condition']:8s} {r['side']:17s} {r['phase']:8s} "
                      f"measured {r['min']:8.3g}-{r['max']:<8.3g}x {claim:22s} {verdict}")
     failed = sum(r["ok"] is False for r in rows)
     checked = sum(r["ok"] is not None for r in rows)
-    lines.append(f"{failed} of {checked} claimed ratio ranges outside their claims")
+    lines.append(f"{failed} of {checked} claimed ratio ranges below their bounds")
     return "\n".join(lines)
 
 
@@ -714,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
     """``--worker SPEC``: one measurement (used by :func:`run_child`); ``--ranges A.json
     B.json ...``: the merged ranges of several runs of bench_learn as a markdown table;
     ``--propose A.json ...``: ranges for ``CLAIMS`` from those runs; ``--check A.json ...``:
-    each run against ``CLAIMS`` (exit status 1 when a ratio falls outside)."""
+    each run against ``CLAIMS`` (exit status 1 when a ratio falls below its bound)."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
         record = worker(json.loads(argv[1]))
@@ -723,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown_table(merge_ranges(_summaries(argv[1:]))))
     elif argv[:1] == ["--propose"] and argv[1:]:
         print(f"# from {', '.join(argv[1:])}: {CLAIM_THREADS} thread(s), every condition, "
-              f"(smallest / {CLAIM_FACTOR:g}, largest * {CLAIM_FACTOR:g}), rounded outwards")
+              f"smallest ratio / {CLAIM_FACTOR:g}, rounded down")
         print(claims_source(propose(_summaries(argv[1:]))))
     elif argv[:1] == ["--check"] and argv[1:]:
         failed = 0

@@ -550,9 +550,15 @@ def _drop_medians(node) -> None:
             _drop_medians(v)
 
 
-def _range(span: dict, fmt: str) -> str:
-    lo, hi = format(span["min"], fmt), format(span["max"], fmt)
+def _range(span: dict, fmt) -> str:
+    """"min-max" (or one value when they print alike); ``fmt`` a format spec or a function."""
+    show = fmt if callable(fmt) else (lambda x: format(x, fmt))
+    lo, hi = show(span["min"]), show(span["max"])
     return lo if lo == hi else f"{lo}-{hi}"
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.1f}" if x < 9.95 else f"{x:.0f}"  # 9.97 -> "10", not "10.0"
 
 
 def _acc(values: list[float]) -> str:
@@ -560,7 +566,7 @@ def _acc(values: list[float]) -> str:
 
 
 def _ratio_text(ratios: dict | None) -> str:
-    return ", ".join(_range(ratios[ph], ".3g") + "x" for ph in PHASES) if ratios else "-"
+    return ", ".join(_range(ratios[ph], _ratio) + "x" for ph in PHASES) if ratios else "-"
 
 
 def markdown_table(summary: list[dict]) -> str:

@@ -26,22 +26,37 @@ winning one, ``epochs`` passes after one bundling pass):
     accuracy on a validation split of the training rows (20 %, seeded), then speed: the fastest
     batch within ``VAL_TOLERANCE`` of the best validation accuracy.
 
-Every measurement is one fresh Python process per side, thread setting and repeat (what a user
-running a script sees: allocator and page-fault state start from nothing), and inside it one
+Every measurement is one fresh Python process per side, condition, thread setting and repeat
+(what a user running a script sees: allocator and page-fault state start from nothing), and
+inside it one
 untimed warm-up on a few rows (numba's cache load, torch's thread pool), then the timed encode
 (the training rows), fit (end to end from the raw features, encoding included) and predict (end
-to end, the test rows). The repeats are interleaved (repeat 1 of every side and thread setting,
-then repeat 2, ...) with the side order rotated, so that a change of machine load falls on all
-sides alike. Each record holds the load average (``os.getloadavg``) at the start and end of the
-process and the minor page faults (``resource.getrusage``) of each timed phase.
+to end, the test rows). Two machine conditions (``CONDITIONS``): ``ambient`` (the machine as
+it is) and ``busy`` (one more process of our own spinning in a busy loop on the last core, on top
+of whatever else runs: the ratios must hold on a loaded machine too). The repeats are interleaved
+(repeat 1 of every condition, thread setting and side, then repeat 2, ...) with the side order
+rotated and the condition order alternated, so that a change of machine load falls on all sides
+alike. Each record holds the load average (``os.getloadavg``) at the start and end of the
+process, and the minor page faults and involuntary context switches (``resource.getrusage``)
+of each timed phase.
 
-Ratios are torchhd seconds / hdkit seconds within one repeat (same thread setting), summarised
-as min / median / max over the repeats.
+Ratios are torchhd seconds / hdkit seconds within one repeat (same condition and thread
+setting), summarised as min / median / max over the repeats.
+
+``CLAIMS`` holds what the docs claim, per dataset, baseline and phase at ``CLAIM_THREADS``
+thread(s), in both conditions: a lower bound of the ratio, the smallest ratio of the run that set
+it divided by ``CLAIM_FACTOR`` and rounded down to a round number (``nice_floor``). No upper
+bound is claimed: the largest ratio of that run times ``CLAIM_FACTOR`` was exceeded on the next
+run (letter, busy, shipped encode: 738x against 300x; hdkit's 3 ms encode of 1,000 rows against
+a torch process in a page-fault storm). ``--propose RUN.json ...`` prints bounds from result
+files, ``--check RUN.json ...`` compares result files with ``CLAIMS`` (exit status 1 when a
+ratio falls below its bound).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import statistics
@@ -54,6 +69,7 @@ import numpy as np
 
 SIDES = ("hdkit", "torchhd_shipped", "torchhd_pipeline")
 PHASES = ("encode", "fit", "predict")
+CONDITIONS = ("ambient", "busy")
 SHIPPED_BATCH = 12  # torchhd's examples/classifiers.py
 ENCODE_BATCHES = (16, 64, 256)
 FIT_BATCHES = (32, 128, 512)
@@ -94,19 +110,47 @@ def validation_split(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 # ------------------------------------------------------------------------------ timing
 class Phases:
-    """Wall seconds and minor page faults of named phases of this process."""
+    """Wall seconds, minor page faults and involuntary context switches (the process was
+    descheduled: another one wanted the core) of named phases of this process."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.minor_faults: dict[str, int] = {}
+        self.involuntary_switches: dict[str, int] = {}
 
     def run(self, name: str, fn):
-        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        before = resource.getrusage(resource.RUSAGE_SELF)
         start = time.perf_counter()
         out = fn()
         self.seconds[name] = time.perf_counter() - start
-        self.minor_faults[name] = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        self.minor_faults[name] = after.ru_minflt - before.ru_minflt
+        self.involuntary_switches[name] = after.ru_nivcsw - before.ru_nivcsw
         return out
+
+
+SPIN = "import os, sys; os.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass"
+
+
+class Spinner:
+    """Context manager: a busy loop in a child process pinned to the last usable core while
+    the block runs (the ``busy`` condition); ``Spinner(False)`` does nothing (``ambient``)."""
+
+    def __init__(self, active: bool = True) -> None:
+        self.active = active
+        self.core = max(os.sched_getaffinity(0)) if active else None
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Spinner:
+        if self.active:
+            self.process = subprocess.Popen([sys.executable, "-c", SPIN, str(self.core)])
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
 
 # ------------------------------------------------------------------------------ the sides
@@ -328,6 +372,7 @@ def worker(spec: dict) -> dict:
     if phases is not None:
         record["seconds"] = phases.seconds
         record["minor_faults"] = phases.minor_faults
+        record["involuntary_switches"] = phases.involuntary_switches
     return record
 
 
@@ -367,21 +412,26 @@ def torchhd_available() -> str | None:
 
 def compare(datasets: list[str], *, threads: list[int], repeats: int, dim: int, levels: int,
             epochs: int, rows: dict, seed: int = 0, fit_batches=FIT_BATCHES,
-            log=None) -> dict:
+            conditions=CONDITIONS, log=None) -> dict:
     """Batch selection then the interleaved measurements of every dataset; the raw records.
 
-    ``rows`` maps a dataset to ``(n_train, n_test)`` (None: all rows).
+    ``rows`` maps a dataset to ``(n_train, n_test)`` (None: all rows); ``conditions`` is a
+    subset of ``CONDITIONS``.
     """
     import tempfile
 
+    unknown = set(conditions) - set(CONDITIONS)
+    if unknown or not conditions:
+        raise ValueError(f"conditions must be a non-empty subset of {CONDITIONS}, "
+                         f"got {conditions!r}")
     log = log or (lambda text: print(text, flush=True))
     with tempfile.TemporaryDirectory(prefix="hdkit-compare-") as folder:
         return _compare(datasets, threads, repeats, dim, levels, epochs, rows, seed,
-                        fit_batches, log, Path(folder))
+                        fit_batches, tuple(conditions), log, Path(folder))
 
 
-def _compare(datasets, threads, repeats, dim, levels, epochs, rows, seed, fit_batches, log,
-             folder: Path) -> dict:
+def _compare(datasets, threads, repeats, dim, levels, epochs, rows, seed, fit_batches,
+             conditions, log, folder: Path) -> dict:
     out: dict = {"selection": {}, "records": []}
     for name in datasets:
         n_train, n_test = rows[name]
@@ -397,35 +447,47 @@ def _compare(datasets, threads, repeats, dim, levels, epochs, rows, seed, fit_ba
             + ", ".join(f"{b}: {c['val_accuracy']:.4f} / {c['fit_s']:.2f}"
                         for b, c in sel["fit_candidates"].items()) + ")")
         for rep in range(repeats):
-            for t in threads:
-                order = SIDES[rep % 3:] + SIDES[: rep % 3]
-                for side in order:
-                    spec = {**base, "side": side, "threads": t, "repeat": rep,
-                            "encode_batch": sel["encode_batch"], "fit_batch": sel["fit_batch"]}
-                    rec = run_child(spec)
-                    out["records"].append(rec)
-                    s = rec["seconds"]
-                    log(f"  rep {rep} threads {t} {side:17s} encode {s['encode']:8.3f}s "
-                        f"fit {s['fit']:8.3f}s predict {s['predict']:8.3f}s "
-                        f"acc {rec['accuracy']:.4f} epochs {rec['epochs_run']} "
-                        f"load {rec['loadavg_start'][0]:.1f}")
+            order = SIDES[rep % 3:] + SIDES[: rep % 3]
+            for condition in conditions[:: 1 if rep % 2 == 0 else -1]:
+                with Spinner(condition == "busy") as spinner:
+                    for t in threads:
+                        for side in order:
+                            spec = {**base, "side": side, "threads": t, "repeat": rep,
+                                    "condition": condition, "spinner_core": spinner.core,
+                                    "encode_batch": sel["encode_batch"],
+                                    "fit_batch": sel["fit_batch"]}
+                            rec = run_child(spec)
+                            out["records"].append(rec)
+                            log(_record_line(rec))
     return out
+
+
+def _record_line(rec: dict) -> str:
+    s = rec["seconds"]
+    return (f"  rep {rec['repeat']} {rec['condition']:7s} threads {rec['threads']} "
+            f"{rec['side']:17s} encode {s['encode']:8.3f}s fit {s['fit']:8.3f}s "
+            f"predict {s['predict']:8.3f}s acc {rec['accuracy']:.4f} "
+            f"epochs {rec['epochs_run']} load {rec['loadavg_start'][0]:.1f}")
 
 
 def _span(values: list[float]) -> dict:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
 
+def _key(entry: dict) -> tuple:
+    return (entry["dataset"], entry["threads"], entry.get("condition", "ambient"))
+
+
 def summarize(records: list[dict]) -> list[dict]:
-    """Per (dataset, threads): each side's seconds and accuracy, and the ratios torchhd / hdkit
-    paired by repeat, as min / median / max."""
+    """Per (dataset, threads, condition): each side's seconds, page faults, load, accuracy and
+    epochs run, and the ratios torchhd / hdkit paired by repeat, as min / median / max."""
     groups: dict = {}
     for r in records:
-        groups.setdefault((r["dataset"], r["threads"]), {}).setdefault(r["side"], {})[
-            r["repeat"]] = r
+        groups.setdefault(_key(r), {}).setdefault(r["side"], {})[r["repeat"]] = r
     out = []
-    for (name, t), sides in groups.items():
-        entry: dict = {"dataset": name, "threads": t, "sides": {}, "ratios": {}}
+    for (name, t, condition), sides in groups.items():
+        entry: dict = {"dataset": name, "threads": t, "condition": condition, "sides": {},
+                       "ratios": {}}
         for side, reps in sides.items():
             recs = list(reps.values())
             entry["sides"][side] = {
@@ -455,7 +517,7 @@ def merge_ranges(summaries: list[list[dict]]) -> list[dict]:
     merged: dict = {}
     for summary in summaries:
         for e in summary:
-            key = (e["dataset"], e["threads"])
+            key = _key(e)
             if key not in merged:
                 merged[key] = json.loads(json.dumps(e))
                 continue
@@ -488,52 +550,187 @@ def _drop_medians(node) -> None:
             _drop_medians(v)
 
 
-def _range(span: dict, fmt: str) -> str:
-    lo, hi = format(span["min"], fmt), format(span["max"], fmt)
+def _range(span: dict, fmt) -> str:
+    """"min-max" (or one value when they print alike); ``fmt`` a format spec or a function."""
+    show = fmt if callable(fmt) else (lambda x: format(x, fmt))
+    lo, hi = show(span["min"]), show(span["max"])
     return lo if lo == hi else f"{lo}-{hi}"
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.1f}" if x < 9.95 else f"{x:.0f}"  # 9.97 -> "10", not "10.0"
 
 
 def _acc(values: list[float]) -> str:
     return "/".join(f"{v:.4f}" for v in values)
 
 
+def _ratio_text(ratios: dict | None) -> str:
+    return ", ".join(_range(ratios[ph], _ratio) + "x" for ph in PHASES) if ratios else "-"
+
+
 def markdown_table(summary: list[dict]) -> str:
-    """One row per (dataset, threads): accuracies, hdkit's seconds, the ratio ranges."""
-    head = ("| dataset | threads | rows train / test | accuracy hdkit / shipped / pipeline "
+    """One row per (dataset, threads, condition): accuracies, epochs run, hdkit's seconds, the
+    ratio ranges and the load."""
+    head = ("| dataset | threads | condition | rows train / test "
+            "| accuracy hdkit / shipped / pipeline | epochs run hdkit / shipped / pipeline "
             "| hdkit encode / fit / predict (s) | shipped AdaptHD: encode, fit, predict (x) "
             "| pipeline: encode, fit, predict (x) | load (1 min) |")
-    lines = [head, "|" + "---|" * 8]
+    lines = [head, "|" + "---|" * 10]
     for e in summary:
         sides, ratios = e["sides"], e["ratios"]
         ours = sides.get("hdkit")
         if ours is None:
             continue
         acc = " / ".join(_acc(sides[s]["accuracy"]) if s in sides else "-" for s in SIDES)
+        epochs = " / ".join("/".join(map(str, sides[s]["epochs_run"])) if s in sides else "-"
+                            for s in SIDES)
         secs = " / ".join(_range(ours["seconds"][ph], ".3g") for ph in PHASES)
-        shipped = ratios.get("torchhd_shipped")
-        pipe = ratios.get("torchhd_pipeline")
-        shipped_txt = (", ".join(_range(shipped[ph], ".0f") + "x" for ph in PHASES)
-                       if shipped else "-")
-        pipe_txt = (", ".join(_range(pipe[ph], ".0f") + "x" for ph in PHASES) if pipe else "-")
-        load = _range(ours["loadavg_1min"], ".1f")
-        lines.append(f"| {e['dataset']} | {e['threads']} | {ours['n_train']} / {ours['n_test']} "
-                     f"| {acc} | {secs} | {shipped_txt} | {pipe_txt} | {load} |")
+        load = _range(_span([sides[s]["loadavg_1min"][k] for s in sides
+                             for k in ("min", "max")]), ".1f")
+        lines.append(f"| {e['dataset']} | {e['threads']} | {e.get('condition', 'ambient')} "
+                     f"| {ours['n_train']} / {ours['n_test']} | {acc} | {epochs} | {secs} "
+                     f"| {_ratio_text(ratios.get('torchhd_shipped'))} "
+                     f"| {_ratio_text(ratios.get('torchhd_pipeline'))} | {load} |")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
+# ------------------------------------------------------------------------------ claims
+# What the docs claim: {dataset: {baseline: {phase: lower bound}}} of the ratio torchhd
+# seconds / hdkit seconds at CLAIM_THREADS thread(s), in every condition. Set by ``--propose``
+# from run 1 of 2026-12-03 (benchmarks/results/bench_learn_torchhd_run1.json).
+CLAIM_THREADS = 1
+CLAIM_FACTOR = 3.0
+CLAIMS: dict[str, dict[str, dict[str, float]]] = {
+    "letter": {
+        "torchhd_shipped": {"encode": 8, "fit": 8, "predict": 4},
+        "torchhd_pipeline": {"encode": 20, "fit": 1.5, "predict": 5},
+    },
+    "fashion-mnist": {
+        "torchhd_shipped": {"encode": 20, "fit": 200, "predict": 20},
+        "torchhd_pipeline": {"encode": 6, "fit": 8, "predict": 10},
+    },
+}
+NICE = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def _nice_candidates(x: float) -> list[float]:
+    """The round numbers ``n * 10**k`` (n in ``NICE``) of the decade of ``x`` and its
+    neighbours."""
+    k = math.floor(math.log10(x))
+    return [float(f"{n * 10.0 ** e:.6g}") for e in (k - 1, k, k + 1) for n in NICE]
+
+
+def nice_floor(x: float) -> float:
+    """The largest ``n * 10**k`` (n in ``NICE``) at most ``x`` (0 for ``x <= 0``).
+
+    >>> nice_floor(4.6), nice_floor(27.0), nice_floor(0.73)
+    (4.0, 20.0, 0.6)
+    """
+    if x <= 0:
+        return 0.0
+    return max(v for v in _nice_candidates(x) if v <= x)
+
+
+def _round(x: float) -> float | int:
+    return int(x) if x == int(x) else round(x, 6)
+
+
+def propose(summaries: list[list[dict]], threads: int = CLAIM_THREADS,
+            factor: float = CLAIM_FACTOR) -> dict:
+    """Lower bounds from measured summaries: per dataset, baseline and phase over every
+    condition of ``threads`` threads, the smallest ratio / ``factor`` rounded down, as in
+    ``CLAIMS``."""
+    smallest: dict = {}
+    for e in merge_ranges(summaries):
+        if e["threads"] != threads:
+            continue
+        for side, phases in e["ratios"].items():
+            for ph, span in phases.items():
+                into = smallest.setdefault(e["dataset"], {}).setdefault(side, {})
+                into[ph] = min(into.get(ph, math.inf), span["min"])
+    return {name: {side: {ph: _round(nice_floor(low / factor)) for ph, low in phases.items()}
+                   for side, phases in sides.items()}
+            for name, sides in smallest.items()}
+
+
+def claims_source(claims: dict) -> str:
+    """``claims`` as the Python assignment of ``CLAIMS``, one baseline a line."""
+    lines = ["CLAIMS = {"]
+    for name, sides in claims.items():
+        lines.append(f"    {json.dumps(name)}: {{")
+        for side, phases in sides.items():
+            ranges = ", ".join(f"{json.dumps(ph)}: {low!r}" for ph, low in phases.items())
+            lines.append(f"        {json.dumps(side)}: {{{ranges}}},")
+        lines.append("    },")
+    return "\n".join(lines + ["}"])
+
+
+def check(summary: list[dict], claims: dict | None = None,
+          threads: int = CLAIM_THREADS) -> list[dict]:
+    """Every measured ratio range of ``threads`` threads beside its claimed lower bound: one
+    row per (dataset, condition, baseline, phase) with ``ok`` False when the smallest ratio is
+    below the bound, None when no claim covers it."""
+    claims = CLAIMS if claims is None else claims
+    rows = []
+    for e in summary:
+        if e["threads"] != threads:
+            continue
+        for side, phases in e["ratios"].items():
+            for ph, span in phases.items():
+                bound = claims.get(e["dataset"], {}).get(side, {}).get(ph)
+                ok = None if bound is None else span["min"] >= bound
+                rows.append({"dataset": e["dataset"], "condition": e.get("condition", "ambient"),
+                             "side": side, "phase": ph, "min": span["min"], "max": span["max"],
+                             "claim": bound, "ok": ok})
+    return rows
+
+
+def check_text(rows: list[dict]) -> str:
+    """:func:`check`'s rows as aligned lines, then a count of the ratios below bound."""
+    lines = []
+    for r in rows:
+        claim = "no claim" if r["claim"] is None else f"claim >= {r['claim']:g}x"
+        verdict = {True: "ok", False: "BELOW", None: "-"}[r["ok"]]
+        lines.append(f"{r['dataset']:14s} {r['condition']:8s} {r['side']:17s} {r['phase']:8s} "
+                     f"measured {r['min']:8.3g}-{r['max']:<8.3g}x {claim:22s} {verdict}")
+    failed = sum(r["ok"] is False for r in rows)
+    checked = sum(r["ok"] is not None for r in rows)
+    lines.append(f"{failed} of {checked} claimed ratio ranges below their bounds")
+    return "\n".join(lines)
+
+
+def _summaries(paths: list[str]) -> list[list[dict]]:
+    return [json.loads(Path(p).read_text())["torchhd"]["summary"] for p in paths]
+
+
+def main(argv: list[str] | None = None) -> int:
     """``--worker SPEC``: one measurement (used by :func:`run_child`); ``--ranges A.json
-    B.json ...``: the merged ranges of several runs of bench_learn as a markdown table."""
+    B.json ...``: the merged ranges of several runs of bench_learn as a markdown table;
+    ``--propose A.json ...``: ranges for ``CLAIMS`` from those runs; ``--check A.json ...``:
+    each run against ``CLAIMS`` (exit status 1 when a ratio falls below its bound)."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
         record = worker(json.loads(argv[1]))
         print(json.dumps(record, default=float))
-    elif argv[:1] == ["--ranges"]:
-        runs = [json.loads(Path(p).read_text())["torchhd"]["summary"] for p in argv[1:]]
-        print(markdown_table(merge_ranges(runs)))
+    elif argv[:1] == ["--ranges"] and argv[1:]:
+        print(markdown_table(merge_ranges(_summaries(argv[1:]))))
+    elif argv[:1] == ["--propose"] and argv[1:]:
+        print(f"# from {', '.join(argv[1:])}: {CLAIM_THREADS} thread(s), every condition, "
+              f"smallest ratio / {CLAIM_FACTOR:g}, rounded down")
+        print(claims_source(propose(_summaries(argv[1:]))))
+    elif argv[:1] == ["--check"] and argv[1:]:
+        failed = 0
+        for path, summary in zip(argv[1:], _summaries(argv[1:]), strict=True):
+            rows = check(summary)
+            print(f"== {path}\n{check_text(rows)}")
+            failed += sum(r["ok"] is False for r in rows)
+        return 1 if failed else 0
     else:
-        raise SystemExit("usage: _comparison.py --worker SPEC_JSON | --ranges RUN.json ...")
+        raise SystemExit("usage: _comparison.py --worker SPEC_JSON | --ranges RUN.json ... | "
+                         "--propose RUN.json ... | --check RUN.json ...")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

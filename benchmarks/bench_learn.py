@@ -7,17 +7,21 @@ baselines on the same rows, each with its accuracy (``benchmarks/_comparison.py`
 what each side runs): torchhd's shipped ``AdaptHD`` called as torchhd's own example calls it, and
 the pipeline a careful torchhd user writes (encode once, ``Centroid.add``, ``add_adapt`` passes;
 its batches chosen per dataset on a validation split, torch's huge-page allocation on). Same
-encoding, D (``--dim``), levels and epochs (``--epochs``) on every side; hdkit and the pipeline
-stop after an epoch without updates and report the epochs run, the shipped AdaptHD runs all.
-Threads are set explicitly on both sides (``numba.set_num_threads`` /
-``torch.set_num_threads``) at each of ``--threads``. Every measurement runs in a fresh Python
-process (what a user running a script sees), ``--compare-repeats`` times, interleaved; the
-records carry the load average and minor page faults. Reported: accuracy of every pipeline,
-encode / fit / predict seconds (min / median / max) and the ratios torchhd / hdkit paired by
-repeat. D is ``--compare-dim`` (default 2,048: the shipped AdaptHD's cost per run). Rows: the
-first ``--digits-train`` training rows of digits and all its 450 test rows, the first
-``--letter-train`` training and ``--letter-test`` test rows of letter, ``--fashion-train`` /
-``--fashion-test`` of Fashion-MNIST.
+encoding, D (``--compare-dim``), levels and epochs (``--epochs``) on every side; hdkit and the
+pipeline stop after an epoch without updates (a later one would make none either) and report
+the epochs run, the shipped AdaptHD runs all. Threads are set explicitly on both sides
+(``numba.set_num_threads`` / ``torch.set_num_threads``) at each of ``--compare-threads``
+(default 1). Every measurement runs in a fresh Python process (what a user running a script
+sees), ``--compare-repeats`` times, interleaved, in each of ``--conditions``: ``ambient`` (the
+machine as it is) and ``busy`` (plus a busy-loop process of ours on the last core); the records
+carry the load average, minor page faults and involuntary context switches. Reported: accuracy
+and epochs run of every pipeline, encode / fit / predict seconds (min / median / max) and the
+ratios torchhd / hdkit paired by repeat, then each ratio range against the ranges the docs
+state (``_comparison.CLAIMS``). D is ``--compare-dim`` (default 2,048: the shipped AdaptHD's
+cost per run). Datasets ``--compare-datasets`` (default letter and Fashion-MNIST, at least 2,000
+test rows each): the first ``--letter-train`` training and ``--letter-test`` test rows of
+letter, ``--fashion-train`` / ``--fashion-test`` of Fashion-MNIST, ``--digits-train`` of digits
+and all its 450 test rows.
 
 ``peers``: ``encode_record`` (``RecordEncoder`` vs a numpy implementation on unpacked int8 bits),
 ``encode_rff`` (no peer), ``encode_conv`` on image datasets (``ConvolutionEncoder`` vs numpy
@@ -34,6 +38,8 @@ torch-hd`` plus pandas and requests); without them the torchhd section and the t
     python benchmarks/bench_learn.py --sections peers --datasets digits letter fashion-mnist
     python benchmarks/bench_learn.py --sections torchhd --quick  # tiny end-to-end check
     python benchmarks/_comparison.py --ranges A.json B.json      # ranges over two runs
+    python benchmarks/_comparison.py --check A.json B.json       # runs against the docs' ranges
+    python benchmarks/_comparison.py --propose A.json            # ranges from a run
 
 Writes ``benchmarks/results/bench_learn.json`` (``--out``): the arguments, versions, machine
 state, the torchhd records and summary, and the peer rows.
@@ -66,6 +72,7 @@ from hdkit.datasets import DatasetNotFoundError, load_dataset
 
 FULL = "(full data, no peer)"
 # torchhd section: rows of the datasets larger than a run can afford on the torchhd side
+COMPARE_DATASETS = ("letter", "fashion-mnist")  # >= 2,000 test rows each
 DIGITS_TRAIN = 500
 LETTER_TRAIN, LETTER_TEST = 1000, 2000
 FASHION_TRAIN, FASHION_TEST = 200, 2000
@@ -249,10 +256,6 @@ COLUMNS = ["dataset", "task", "samples", "ours_s", "ours_per_s", "peer", "peer_s
            "accuracy_ours", "accuracy_peer", "bits_differing"]
 
 
-COLUMNS = ["dataset", "task", "samples", "ours_s", "ours_per_s", "peer", "peer_s", "speedup",
-           "accuracy_ours", "accuracy_peer", "bits_differing"]
-
-
 def run_peers(args) -> dict:
     """The ``peers`` section: rows, printed as a table."""
     # NearestCentroid warns about constant bits
@@ -277,7 +280,7 @@ def run_peers(args) -> dict:
 def comparison_rows(args) -> dict:
     """{dataset: (training rows, test rows)} of the torchhd section (None: all)."""
     if args.quick:
-        return {name: (120, 60) for name in args.datasets}
+        return {name: (120, 60) for name in args.compare_datasets}
     return {"digits": (args.digits_train, None), "letter": (args.letter_train, args.letter_test),
             "fashion-mnist": (args.fashion_train, args.fashion_test)}
 
@@ -289,30 +292,36 @@ def run_torchhd(args) -> dict:
         print("torchhd section skipped: torch and torch-hd are not importable")
         return {"skipped": "torch / torch-hd not importable"}
     dim, epochs, repeats = args.compare_dim, args.epochs, args.compare_repeats
-    threads, fit_batches = args.threads, _comparison.FIT_BATCHES
+    threads, fit_batches = args.compare_threads, _comparison.FIT_BATCHES
     if args.quick:
         dim, epochs, repeats, threads, fit_batches = 1024, 2, 1, [1], (32,)
     rows = comparison_rows(args)
     datasets = []
-    for name in args.datasets:
+    for name in args.compare_datasets:
         try:
             _comparison.load_rows(name, 1, 1)
             datasets.append(name)
         except DatasetNotFoundError as exc:
             print(f"{name}: skipped, {exc}")
+    conditions = args.conditions
     print(f"\n== torchhd comparison ({versions}): dim {dim}, {args.levels} levels, {epochs} "
-          f"epochs, threads {threads}, {repeats} repeats, a fresh process per measurement")
+          f"epochs, threads {threads}, conditions {conditions}, {repeats} repeats, a fresh "
+          "process per measurement")
     out = _comparison.compare(datasets, threads=threads, repeats=repeats, dim=dim,
                               levels=args.levels, epochs=epochs, rows=rows,
-                              fit_batches=fit_batches)
+                              fit_batches=fit_batches, conditions=conditions)
     summary = _comparison.summarize(out["records"])
     table = _comparison.markdown_table(summary)
     print("\nratios = torchhd seconds / hdkit seconds in the same repeat (min-max over repeats); "
           "accuracies of every repeat\n")
     print(table)
+    claims = _comparison.check(summary)
+    print(f"\nagainst the ranges the docs state (_comparison.CLAIMS, "
+          f"{_comparison.CLAIM_THREADS} thread):\n{_comparison.check_text(claims)}")
     return {"versions": versions, "dim": dim, "epochs": epochs, "repeats": repeats,
-            "threads": threads, "rows": {k: rows[k] for k in datasets},
-            "selection": out["selection"], "summary": summary, "table": table,
+            "threads": threads, "conditions": list(conditions),
+            "rows": {k: rows[k] for k in datasets}, "selection": out["selection"],
+            "summary": summary, "table": table, "claims_check": claims,
             "records": out["records"]}
 
 
@@ -325,9 +334,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dim", type=int, default=10000, help="peers: D")
     parser.add_argument("--levels", type=int, default=32, help="record encoding levels")
     parser.add_argument("--epochs", type=int, default=10, help="AdaptHD retraining epochs")
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
-                        help="torchhd section: numba and torch threads, each setting measured "
-                             "(peers: numba's default, torch at the largest)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[2],
+                        help="peers: torch threads (the largest; numba at its default)")
+    parser.add_argument("--compare-datasets", nargs="+", default=list(COMPARE_DATASETS),
+                        choices=["digits", "letter", "fashion-mnist"],
+                        help="torchhd section: datasets (digits has 450 test rows only)")
+    parser.add_argument("--compare-threads", type=int, nargs="+", default=[1],
+                        help="torchhd section: numba and torch threads, each setting measured")
+    parser.add_argument("--conditions", nargs="+", default=list(_comparison.CONDITIONS),
+                        choices=list(_comparison.CONDITIONS),
+                        help="torchhd section: the machine as it is (ambient) and with a "
+                             "busy-loop process of ours on the last core (busy)")
     parser.add_argument("--compare-repeats", type=int, default=3,
                         help="torchhd section: fresh-process measurements per side and setting")
     parser.add_argument("--compare-dim", type=int, default=COMPARE_DIM,
@@ -342,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fashion-test", type=int, default=FASHION_TEST)
     parser.add_argument("--quick", action="store_true",
                         help="torchhd section on tiny sizes (dim 1024, 120 / 60 rows, 2 epochs, "
-                             "1 thread, 1 repeat): checks that it runs")
+                             "1 thread, 1 repeat per condition): checks that it runs")
     parser.add_argument("--peer-samples", type=int, default=2000,
                         help="peers: training (and test) samples of the numpy / sklearn rows")
     parser.add_argument("--conv-peer-samples", type=int, default=10000,

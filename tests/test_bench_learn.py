@@ -21,11 +21,13 @@ def test_torchhd_comparison_quick(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(_common, "RESULTS_DIR", tmp_path)
     monkeypatch.setattr(bench_learn, "RESULTS_DIR", tmp_path)
-    bench_learn.main(["--sections", "torchhd", "--quick", "--datasets", "digits",
+    bench_learn.main(["--sections", "torchhd", "--quick", "--compare-datasets", "digits",
                       "--out", "quick.json"])
     result = json.loads((tmp_path / "quick.json").read_text())["torchhd"]
     sides = {r["side"] for r in result["records"]}
     assert sides == {"hdkit", "torchhd_shipped", "torchhd_pipeline"}
+    assert {(r["condition"], r["spinner_core"] is None) for r in result["records"]} == {
+        ("ambient", True), ("busy", False)}
     for record in result["records"]:
         assert record["n_test_rows"] == 60 and 0 <= record["accuracy"] <= 1
         assert set(record["seconds"]) >= {"encode", "fit", "predict"}
@@ -34,5 +36,7 @@ def test_torchhd_comparison_quick(tmp_path, monkeypatch, capsys):
     assert pipeline["thp"] == "1"
     ratios = result["summary"][0]["ratios"]
     assert set(ratios) == {"torchhd_shipped", "torchhd_pipeline"}
-    assert "| digits | 1 |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| digits | 1 | ambient |" in out and "| digits | 1 | busy |" in out
+    assert {r["condition"] for r in result["claims_check"]} == {"ambient", "busy"}
     assert sys.modules["_comparison"].SIDES[0] == "hdkit"

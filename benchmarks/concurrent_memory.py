@@ -42,8 +42,10 @@ def run(queries: int, readers: int = 4, writers: int = 2, dim: int = 512,
     def reader(n: int, seed: int) -> None:
         rng = np.random.default_rng(seed)
         for _ in range(n):
-            visible = len(memory)  # rows published before this query: they must be found
-            i = int(rng.integers(0, visible))
+            # a label published before this query: its vector must be found. Writers add
+            # their batches in any order, so row j need not hold pool[j]: ask the snapshot.
+            visible = memory.labels
+            i = int(visible[rng.integers(0, len(visible))])
             try:
                 labels, _ = memory.query(pool[i])
                 if labels[0] != i:

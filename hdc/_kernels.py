@@ -294,7 +294,7 @@ def count_chunk(x, rows, planes):
         if n_groups == 0:
             break
         src = carries
-        # a loop, not np.arange: 0.2 s less to compile
+        # a loop, not np.arange: np.arange's implementation would be compiled into this kernel
         src_rows = np.empty(n_groups, dtype=np.int64)
         for g in range(n_groups):
             src_rows[g] = g

@@ -642,8 +642,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print("(waiting for the image kernels, compiling in the background)", flush=True)
         try:
             background.wait(timeout=300)
-        except subprocess.TimeoutExpired:  # then this process compiles what is left
-            pass
+        except subprocess.TimeoutExpired:  # stop it; this process compiles what is left
+            background.terminate()
+            background.wait()
     print("== hdkit demo 2/2: image matching under a synthetic rotation + scale ==")
     image, name = _demo_image()
     warped, homography = vision.synthetic_warp(image, angle_deg=25.0, scale=0.8, random_state=0)

@@ -226,9 +226,12 @@ def start_background(groups: Sequence[str] | None = None) -> subprocess.Popen | 
     True
     """
     names = cold_groups(groups)
-    if not names:
+    if not names or not sys.executable:  # no interpreter to start (embedded Python)
         return None
-    return _launch(names, log=subprocess.DEVNULL)
+    try:
+        return _launch(names, log=subprocess.DEVNULL)
+    except OSError:
+        return None
 
 
 def _reporter(total: int, show: bool) -> Callable[[str, float], None]:
@@ -257,7 +260,7 @@ def _reporter(total: int, show: bool) -> Callable[[str, float], None]:
 
 
 def warmup(groups: Sequence[str] | None = None, jobs: int | None = None,
-           progress: bool = True) -> dict[str, float]:
+           progress: bool = True, timeout: float | None = None) -> dict[str, float]:
     """Compile the kernels of ``groups`` (default: all) into numba's cache.
 
     Parameters
@@ -268,6 +271,9 @@ def warmup(groups: Sequence[str] | None = None, jobs: int | None = None,
         Processes compiling at once (default: the number of CPUs).
     progress : bool
         Show a progress bar (tqdm) or, without tqdm, one line per group.
+    timeout : float, optional
+        Seconds after which the compiling processes still running are stopped and a
+        ``TimeoutError`` is raised (default: no limit).
 
     Returns
     -------
@@ -291,7 +297,17 @@ def warmup(groups: Sequence[str] | None = None, jobs: int | None = None,
     running: dict[str, tuple[subprocess.Popen, float]] = {}
     seconds: dict[str, float] = {}
     failures: list[str] = []
+    deadline = None if timeout is None else time.perf_counter() + timeout
     while pending or running:
+        if deadline is not None and time.perf_counter() > deadline:
+            for proc, _ in running.values():
+                proc.terminate()
+                proc.wait()
+                proc.log.close()
+            raise TimeoutError(
+                f"warmup did not finish within {timeout} s: stopped {', '.join(running)}"
+                + (f"; not started: {', '.join(pending)}" if pending else "")
+            )
         while pending and len(running) < jobs:
             name = pending.pop(0)
             running[name] = (_launch([name]), time.perf_counter())

@@ -52,11 +52,16 @@ def pytest_configure(config):
         if cold:
             print(f"hdkit: compiling the numba kernels of {', '.join(cold)} once, before the "
                   "workers start (HDKIT_TEST_WARMUP=0 skips this)", file=sys.stderr, flush=True)
-            warmup.warmup(cold, progress=False)
+            try:  # a group that fails or hangs shows up in its tests instead
+                warmup.warmup(cold, progress=False, timeout=600)
+            except (RuntimeError, TimeoutError, OSError) as exc:
+                print(f"hdkit: warm-up before the workers failed ({exc}); the tests compile "
+                      "what is left", file=sys.stderr, flush=True)
         return
     # in the reverse order of the test files that use them: the first files compile the core
     config.hdkit_warmup = warmup.start_background(["vision", "symbolic", "learn", "baselines"])
     if config.hdkit_warmup is not None:  # it compiles SIFT too: no second helper for that
+        config.hdkit_background_compile = os.environ.get("HDKIT_BACKGROUND_COMPILE")
         os.environ["HDKIT_BACKGROUND_COMPILE"] = "0"
 
 
@@ -65,6 +70,12 @@ def pytest_unconfigure(config):
     if proc is not None and proc.poll() is None:
         proc.terminate()
         proc.wait()
+    if proc is not None:  # restore what pytest_configure changed
+        previous = config.hdkit_background_compile
+        if previous is None:
+            os.environ.pop("HDKIT_BACKGROUND_COMPILE", None)
+        else:
+            os.environ["HDKIT_BACKGROUND_COMPILE"] = previous
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:

@@ -18,6 +18,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ NOTE = ("compiling numba kernels on first use: this happens once, they are cache
 WAIT_LIMIT = 300.0
 
 _state: dict[str, Any] = {"noted": False, "helper": None}
+_start_lock = threading.Lock()  # one helper, even when threads call SIFT at once
 
 
 def is_cold(kernel: Any) -> bool:
@@ -80,6 +82,11 @@ def compile_describe_stage() -> None:
 
 def start_describe_stage() -> subprocess.Popen | None:
     """Start the helper that compiles the description kernels, if they are cold (else None)."""
+    with _start_lock:
+        return _start_helper()
+
+
+def _start_helper() -> subprocess.Popen | None:
     from . import _kernels
 
     if _state["helper"] is not None or not note_if_cold(_kernels.sift_descriptors):
@@ -91,6 +98,8 @@ def start_describe_stage() -> subprocess.Popen | None:
     # the helper imports this copy of vision: numba keys the cache by the source path
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     code = "from vision._compile import compile_describe_stage; compile_describe_stage()"
+    if not sys.executable:  # no interpreter to start (embedded Python): compile here
+        return None
     try:
         helper = subprocess.Popen([sys.executable, "-c", code], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -108,4 +117,7 @@ def wait_describe_stage() -> None:
     deadline = time.monotonic() + WAIT_LIMIT
     while helper.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    if helper.poll() is None:  # hung: stop it; this process compiles what is left
+        helper.terminate()
+        helper.wait()
     _state["helper"] = None

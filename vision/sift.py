@@ -222,9 +222,11 @@ class SIFT:
         """
         # on a cold numba cache, a helper process compiles the description kernels meanwhile
         _compile.start_describe_stage()
-        ext = detect_extrema(pyr, contrast_threshold=float(self.contrast_threshold),
-                             edge_threshold=float(self.edge_threshold), mask=mask)
-        _compile.wait_describe_stage()
+        try:
+            ext = detect_extrema(pyr, contrast_threshold=float(self.contrast_threshold),
+                                 edge_threshold=float(self.edge_threshold), mask=mask)
+        finally:
+            _compile.wait_describe_stage()
         select_first = self.max_features is not None
         src, theta, blocks, maps = [], [], [], {}
         # the maps of a level are dropped before the next level's, unless kept for later

@@ -33,6 +33,17 @@ def test_warmup_one_group_in_a_subprocess():
     assert list(seconds) == ["core"] and seconds["core"] > 0
 
 
+def test_warmup_stops_its_processes_at_the_timeout(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # the child compiles from scratch
+    launched = []
+    real_launch = warmup._launch
+    monkeypatch.setattr(warmup, "_launch", lambda names: launched.append(real_launch(names))
+                        or launched[-1])
+    with pytest.raises(TimeoutError, match="within 0.5 s: stopped core"):
+        warmup.warmup(["core"], jobs=1, progress=False, timeout=0.5)
+    assert len(launched) == 1 and launched[0].poll() is not None  # stopped, not left running
+
+
 @pytest.mark.slow
 def test_warmup_fills_an_empty_cache(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))

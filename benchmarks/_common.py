@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,7 +57,9 @@ def machine_info() -> dict[str, Any]:
 
 def cpu_features() -> dict[str, Any]:
     """The CPU model and the SIMD features that decide hdkit's kernels (from /proc/cpuinfo),
-    and whether numba compiles the 512-bit popcount blocks (``hdc._wide.WIDE``)."""
+    the CPU numba compiles for (LLVM's host CPU name), and whether numba compiles the 512-bit
+    popcount blocks (``hdc._wide.WIDE``): timings with and without ``VPOPCNTQ`` differ
+    several-fold."""
     from hdc import _wide
 
     model, flags = platform.processor(), set()
@@ -69,9 +74,46 @@ def cpu_features() -> dict[str, Any]:
                     break
     except OSError:
         pass
+    try:
+        import llvmlite.binding as llvm
+
+        host = llvm.get_host_cpu_name()
+    except Exception:  # noqa: BLE001 - only a description
+        host = None
     wanted = ["avx2", "avx512f", "avx512bw", "avx512vl", "avx512_vpopcntdq", "popcnt"]
     return {"model": model, "features": [f for f in wanted if f in flags],
-            "wide_popcount_kernels": _wide.WIDE}
+            "llvm_host_cpu": host, "wide_popcount_kernels": _wide.WIDE}
+
+
+_SPIN = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True:\n    pass\n"
+
+
+class Spinner:
+    """Context manager: a child process spinning on one core while the block runs, the
+    competitor of the benchmarks' busy conditions; ``Spinner(False)`` does nothing.
+
+    ``core`` defaults to the last core this process may use; ``settle`` seconds are waited
+    after the start so that the competitor already spins when the block begins.
+    """
+
+    def __init__(self, active: bool = True, core: int | None = None,
+                 settle: float = 0.0) -> None:
+        self.active = active
+        self.core = (max(os.sched_getaffinity(0)) if core is None else core) if active else None
+        self.settle = settle
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Spinner:
+        if self.active:
+            self.process = subprocess.Popen([sys.executable, "-c", _SPIN, str(self.core)])
+            time.sleep(self.settle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -67,6 +67,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Spinner  # noqa: E402  (the busy condition's competitor)
+
 SIDES = ("hdkit", "torchhd_shipped", "torchhd_pipeline")
 PHASES = ("encode", "fit", "predict")
 CONDITIONS = ("ambient", "busy")
@@ -127,30 +131,6 @@ class Phases:
         self.minor_faults[name] = after.ru_minflt - before.ru_minflt
         self.involuntary_switches[name] = after.ru_nivcsw - before.ru_nivcsw
         return out
-
-
-SPIN = "import os, sys; os.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass"
-
-
-class Spinner:
-    """Context manager: a busy loop in a child process pinned to the last usable core while
-    the block runs (the ``busy`` condition); ``Spinner(False)`` does nothing (``ambient``)."""
-
-    def __init__(self, active: bool = True) -> None:
-        self.active = active
-        self.core = max(os.sched_getaffinity(0)) if active else None
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Spinner:
-        if self.active:
-            self.process = subprocess.Popen([sys.executable, "-c", SPIN, str(self.core)])
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
 
 
 # ------------------------------------------------------------------------------ the sides

@@ -27,7 +27,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -40,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     RESULTS_DIR,
+    Spinner,
     cpu_features,
     machine_info,
     median_seconds,
@@ -120,25 +120,6 @@ def peak_extra_bytes(fn) -> int:
 
 
 # ------------------------------------------------------------------ --busy: load robustness
-_SPIN = "import os, sys\nos.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True:\n    pass\n"
-
-
-def start_competitor(cpu: int) -> subprocess.Popen:
-    """A process spinning on core ``cpu`` (stopped by :func:`stop_competitor`)."""
-    proc = subprocess.Popen([sys.executable, "-c", _SPIN, str(cpu)])
-    time.sleep(0.5)  # let it start spinning
-    return proc
-
-
-def stop_competitor(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def interleaved_times(entries: dict, repeats: int) -> dict:
     """Seconds of every entry per repeat, all entries timed in turn within each repeat (after
     one warm-up round), in a fresh random order in every repeat (seeded), so that no entry
@@ -262,17 +243,13 @@ def busy_main(args: argparse.Namespace) -> dict:
     rows = []
     settings = [("idle", None), ("one core busy", args.busy_cpu)]
     for setting, cpu in settings:
-        competitor = None if cpu is None else start_competitor(cpu)
-        try:
+        with Spinner(cpu is not None, core=cpu, settle=0.5):  # settle: let it start spinning
             for key, op in ops.items():
                 rows += busy_rows(setting, key, op, args.repeats)
                 print(f"{setting:14s} {key:8s} default / 1 thread: "
                       f"{rows[-1]['default_over_1thread']:.2f} (best runs "
                       f"{rows[-1]['default_over_1thread_best']:.2f}); 2 workers / 1 thread: "
                       f"{rows[-1]['two_workers_over_1thread']:.2f}", flush=True)
-        finally:
-            if competitor is not None:
-                stop_competitor(competitor)
     print()
     print_table(rows, ["setting", "operation", "peer", "hdkit_1thread_ms", "hdkit_default_ms",
                        "hdkit_2workers_ms", "peer_ms", "ratio_1thread", "ratio_1thread_best",

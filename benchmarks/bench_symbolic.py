@@ -61,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     RESULTS_DIR,
+    cpu_features,
     machine_info,
     print_table,
     write_json,
@@ -79,28 +80,6 @@ def conditions() -> dict:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
     }
-
-
-def cpu_description() -> dict:
-    """The CPU model, the vector popcount and AVX flags that decide Hamming speed, and the CPU
-    numba compiles for (timings on CPUs with and without ``VPOPCNTQ`` differ several-fold)."""
-    model, flags = "", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and not model:
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    wanted = ("avx2", "avx512f", "avx512_vpopcntdq", "avx512bw", "avx512vl")
-    try:
-        import llvmlite.binding as llvm
-
-        host = llvm.get_host_cpu_name()
-    except Exception:  # noqa: BLE001 - only a description
-        host = None
-    return {"model": model, "flags": [f for f in wanted if f in flags], "llvm_host_cpu": host}
 
 
 def time_calls_cpu(fn, repeats: int) -> tuple[float, float, float, float]:
@@ -786,12 +765,12 @@ def main(argv: list[str] | None = None) -> None:
         "cycles": run_cycles,
         "torchhd": run_torchhd,
     }
-    print(f"CPU: {cpu_description()}", flush=True)
+    print(f"CPU: {cpu_features()}", flush=True)
     for section in sections:
         print(f"== {section} ({conditions()})", flush=True)
         out = runners[section](args)
         out["machine"] = machine_info()
-        out["cpu"] = cpu_description()
+        out["cpu"] = cpu_features()
         out["args"] = vars(args)
         path = write_json(out, Path(args.out_dir) / f"symbolic_{section}.json")
         print(f"wrote {path}")

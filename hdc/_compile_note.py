@@ -18,7 +18,7 @@ __all__ = ["NOTE", "compiling", "note_if_cold"]
 NOTE = ("compiling numba kernels on first use: this happens once, they are cached on disk "
         "(`hdkit warmup` compiles them all ahead)")
 
-_state = {"cold": False, "noted": False}
+_state = {"cold": False}
 
 
 def compiling() -> bool:
@@ -46,10 +46,10 @@ def note_if_cold(*kernels: Any) -> bool:
         if path is not None and not os.path.exists(path):
             _state["cold"] = True
             logger = logging.getLogger("hdkit")
-            # once per process, also when vision (which has its own copy of this check) noted
-            if not _state["noted"] and not getattr(logger, "hdkit_compile_noted", False):
+            # once per process: the flag lives on the logger, which vision's copy of this check
+            # (vision does not import hdc) shares
+            if not getattr(logger, "hdkit_compile_noted", False):
                 logger.hdkit_compile_noted = True  # type: ignore[attr-defined]
                 logger.info(NOTE)
-            _state["noted"] = True
             return True
     return False

@@ -19,11 +19,10 @@ from numba import njit
 
 from hdc._bitslice import add16_rows, add_counters, majority, ripple
 from hdc._compile_note import note_if_cold
-from hdc._wide import (  # noqa: F401  (popcount64: shared with the learning kernels)
+from hdc._wide import (
     block_rows,
     distance,
     four_distances,
-    popcount64,
     prefetch_rows,
     sixteen_distances,
     tile_rows,
@@ -174,9 +173,8 @@ TILE_MIN_WORDS = 16
 #: ... and this many rows on each side.
 TILE_MIN_ROWS = 4
 #: Vectors of at least this many words whose stored rows take at most
-#: :data:`ROWS_MAX_STORED_BYTES` go to the row kernel: with so few stored rows per query it was
-#: measured a little faster than the tiles (``benchmarks/bench_hamming_kernels.py``: 5,000
-#: queries against 4-8 stored rows of 160 words; from 12 rows on the tiles win).
+#: :data:`ROWS_MAX_STORED_BYTES` go to the row kernel: with so few stored rows per query it is
+#: the faster one (``benchmarks/bench_hamming_kernels.py``; docs/benchmarks.md).
 ROWS_MIN_WORDS_SMALL_B = 64
 ROWS_MAX_STORED_BYTES = 12 * 1024
 

@@ -16,8 +16,8 @@ from numba import njit
 
 from hdc._bitslice import csa
 from hdc._compile_note import note_if_cold
-from hdc._kernels import popcount64
 from hdc._parallel import rows_per_chunk, run_rows
+from hdc._wide import popcount64
 
 
 @njit(inline="always")

@@ -19,8 +19,8 @@ import numpy as np
 from numba import njit
 
 from hdc._bitslice import csa
-from hdc._kernels import distance, four_distances
 from hdc._parallel import rows_per_chunk, run_chunks
+from hdc._wide import distance, four_distances
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 

@@ -72,7 +72,7 @@ def prefetch_rows(typingctx, arr, first, n_rows):
 
     The tiled Hamming kernels ask for the next four query rows while the current four meet the
     stored rows: queries read once from memory, four rows at a time, are otherwise waited for
-    (measured: 10,000 x 26 x 160 words, 3.9 ms without, 3.3 ms with, one thread).
+    (docs/benchmarks.md, "Hypervector core").
     """
     if not (isinstance(arr, types.Array) and arr.ndim == 2 and arr.layout == "C"):
         raise errors.TypingError("prefetch_rows: arr must be a 2-D C-contiguous array")
@@ -103,22 +103,24 @@ def prefetch_rows(typingctx, arr, first, n_rows):
 
 # Bytes of stored rows per block: well inside a 512 KiB L2 cache.
 BLOCK_BYTES = 192 * 1024
-
-
-def block_rows(n_words: int) -> int:
-    """Stored rows per block for vectors of ``n_words`` words (a multiple of 4)."""
-    rows = BLOCK_BYTES // (8 * max(1, n_words))
-    return max(4, rows - rows % 4)
-
-
 # Bytes of stored rows per inner block: with four query rows, inside a 32 KiB L1 data cache.
 TILE_BYTES = 20 * 1024
 
 
+def _rows_within(n_bytes: int, n_words: int) -> int:
+    """Rows of ``n_words`` words that fit in ``n_bytes``: a multiple of 4, at least 4."""
+    rows = n_bytes // (8 * max(1, n_words))
+    return max(4, rows - rows % 4)
+
+
+def block_rows(n_words: int) -> int:
+    """Stored rows per block for vectors of ``n_words`` words (a multiple of 4)."""
+    return _rows_within(BLOCK_BYTES, n_words)
+
+
 def tile_rows(n_words: int) -> int:
     """Stored rows per L1 block of the tiled Hamming kernels (a multiple of 4)."""
-    rows = TILE_BYTES // (8 * max(1, n_words))
-    return max(4, rows - rows % 4)
+    return _rows_within(TILE_BYTES, n_words)
 
 
 def _compiles_for_vector_popcount() -> bool:

@@ -144,7 +144,7 @@ def _tie_bits(tie: str, n_words: int, random_state: Any) -> np.ndarray:
 @functools.lru_cache(maxsize=32)
 def _seed0_tie_bits(n_words: int) -> np.ndarray:
     """The tie bits of ``random_state=None`` (seed 0), made once per width: creating a numpy
-    Generator costs about 0.1 ms, as much as bundling a thousand vectors."""
+    Generator on every call would cost as much as a small bundle."""
     return check_random_state(0).integers(0, 2**64, size=n_words, dtype=np.uint64)
 
 

@@ -11,6 +11,10 @@ from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
 __all__ = ["hamming", "similarity"]
 
 
+#: Fewest rows of a chunk of the distance matrix (below: the tiles' blocks are reused little).
+MIN_CHUNK_ROWS = 32
+
+
 def query_chunk_rows(n_rows: int, words_per_row: int) -> int:
     """Rows of a chunk of about ``4 * CHUNK_WORDS`` word comparisons (the tiled kernel compares
     several words per nanosecond: a chunk of a fraction of a millisecond), a multiple of 4 and
@@ -18,10 +22,6 @@ def query_chunk_rows(n_rows: int, words_per_row: int) -> int:
     blocks."""
     rows = max(MIN_CHUNK_ROWS, 4 * CHUNK_WORDS // max(1, words_per_row))
     return min(n_rows, rows - rows % 4)
-
-
-#: Fewest rows of a chunk of the distance matrix (below: the tiles' blocks are reused little).
-MIN_CHUNK_ROWS = 32
 
 
 def hamming_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:

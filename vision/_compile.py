@@ -31,7 +31,7 @@ NOTE = ("compiling numba kernels on first use: this happens once, they are cache
 #: Longest wait for the helper (seconds); past it this process compiles what is left itself.
 WAIT_LIMIT = 300.0
 
-_state: dict[str, Any] = {"noted": False, "helper": None}
+_state: dict[str, Any] = {"helper": None}
 _start_lock = threading.Lock()  # one helper, even when threads call SIFT at once
 
 
@@ -49,10 +49,10 @@ def note_if_cold(kernel: Any) -> bool:
     the same note as ``hdc._compile_note``, which vision does not import."""
     cold = is_cold(kernel)
     logger = logging.getLogger("hdkit")
-    if cold and not _state["noted"] and not getattr(logger, "hdkit_compile_noted", False):
+    # once per process: the flag lives on the logger, shared with hdc's copy of this check
+    if cold and not getattr(logger, "hdkit_compile_noted", False):
         logger.hdkit_compile_noted = True  # type: ignore[attr-defined]
         logger.info(NOTE)
-    _state["noted"] = _state["noted"] or cold
     return cold
 
 

@@ -149,7 +149,8 @@ def _predict_rows(base, contexts, weights, sizes, widths, n_contexts, bias, logi
                   out):
     """Output logits ``out[t, c]`` of C Bernoulli GLNs, no update: blocks of samples, network
     by network inside a block, so the weights of one network stay in cache while the block's
-    samples run through it."""
+    samples run through it. ``train`` is always False here; passed as a value (not the literal)
+    so that ``_bernoulli_sample`` compiles once for both kernels."""
     n = base.shape[0]
     widest = _widest_hidden(widths)
     block = 128

@@ -257,45 +257,56 @@ def rotate_rows(x, shifts, out):
 # --------------------------------------------------------------------------------------------
 # Bit-sliced counting (vertical counters) for bundling
 # --------------------------------------------------------------------------------------------
-@njit(inline="always")
-def _tree16(x, rows, planes, low, carries):
+#: Bytes ahead of the current 16 rows that :func:`count_level` asks the CPU to fetch. The
+#: rows of a tree are read side by side, sixteen short streams that the hardware prefetcher
+#: barely learns before they end (docs/benchmarks.md, "Hypervector core").
+PREFETCH_BYTES = 128 * 1024
+
+
+@njit(cache=True, nogil=True)
+def count_level(x, rows, planes, low, carries):
     """Add rows ``x[rows]`` into levels ``low .. low + 3`` of the vertical counter ``planes``.
 
     ``planes[l, w]`` holds bit l of the per-bit counts of word w. Rows go 16 at a time through a
     Harley-Seal tree (:func:`hdc._bitslice.add16_rows`); the carry of weight 16 of group g is
     written to ``carries[g]`` for the caller to count at level ``low + 4``. The remainder
-    (< 16 rows) is rippled in one by one.
+    (< 16 rows) is rippled in one by one, through ``carries[len(rows) // 16]`` as scratch.
+    ``carries`` has ``len(rows) // 16 + 1`` rows.
     """
-    n_groups = rows.shape[0] // 16
+    n_rows = rows.shape[0]
+    n_groups = n_rows // 16
+    ahead = 16 * max(1, PREFETCH_BYTES // (128 * planes.shape[1]))
     for g in range(n_groups):
-        add16_rows(planes, low, x, rows[16 * g : 16 * g + 16], carries[g])
-    carry = np.empty(planes.shape[1], dtype=np.uint64)
-    for g in range(16 * n_groups, rows.shape[0]):
+        first = 16 * g
+        for i in range(first + ahead, min(first + ahead + 16, n_rows)):
+            prefetch_rows(x, rows[i], 1)
+        add16_rows(planes, low, x, rows[first : first + 16], carries[g])
+    carry = carries[n_groups]
+    for g in range(16 * n_groups, n_rows):
         row = x[rows[g]]
         for w in range(carry.shape[0]):
             carry[w] = row[w]
         ripple(planes, low, carry)
 
 
-@njit(cache=True, nogil=True)
-def count_chunk(x, rows, planes):
-    """Add the vertical counts of ``x[rows]`` into ``planes`` (levels, W): the carries of each
-    16-row tree are themselves counted by the next tree, 4 levels up, until fewer than 16
-    remain. Calls accumulate, so one counter can take several chunks of rows."""
+def count_rows(x: np.ndarray, rows: np.ndarray, planes: np.ndarray) -> None:
+    """Add the vertical counts of ``x[rows]`` into ``planes`` (levels, W).
+
+    The carries of each level of 16-row trees (:func:`count_level`) are themselves counted by
+    the next level, 4 counter levels up, until fewer than 16 remain. Calls accumulate, so one
+    counter can take several chunks of rows. ``planes`` needs ``len(rows).bit_length() + 4``
+    levels or more.
+    """
     low = 0
-    src = x
-    src_rows = rows
+    src, src_rows = x.view(), rows
     while True:
+        src.flags.writeable = False  # one compiled signature for read-only and writable input
         n_groups = src_rows.shape[0] // 16
-        carries = np.empty((n_groups, x.shape[1]), dtype=np.uint64)
-        _tree16(src, src_rows, planes, low, carries)
+        carries = np.empty((n_groups + 1, x.shape[1]), dtype=np.uint64)
+        count_level(src, src_rows, planes, low, carries)
         if n_groups == 0:
-            break
-        src = carries
-        # a loop, not np.arange: np.arange's implementation would be compiled into this kernel
-        src_rows = np.empty(n_groups, dtype=np.int64)
-        for g in range(n_groups):
-            src_rows[g] = g
+            return
+        src, src_rows = carries, np.arange(n_groups, dtype=np.int64)
         low += 4
 
 
@@ -319,7 +330,7 @@ def majority_from_planes(planes, total, tie_bits, out):
 def planes_to_counts(planes, scale, out):
     """out[64 w + b] += scale * (sum over chunks of the count held for bit b of word w).
 
-    planes (n_chunks, levels, W), each chunk a counter filled by :func:`count_chunk`; all-zero
+    planes (n_chunks, levels, W), each chunk a counter filled by :func:`count_rows`; all-zero
     words (most of the high levels) are skipped.
     """
     n_chunks, n_levels, n_words = planes.shape
@@ -359,4 +370,4 @@ def threshold_rows(counts, total, tie_bits, out):
             out[r, w] = word
 
 
-note_if_cold(count_chunk)  # one log line if numba is about to compile this module
+note_if_cold(count_level)  # one log line if numba is about to compile this module

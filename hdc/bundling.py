@@ -52,7 +52,7 @@ def _count_planes(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Vertical counters (n_parts, levels, W) of x[rows], summed over the first axis.
 
     Chunks of rows are counted by the workers of :func:`hdc._parallel.run_chunks`, each into a
-    counter of its own (:func:`hdc._kernels.count_chunk`); the serial path counts everything
+    counter of its own (:func:`hdc._kernels.count_rows`); the serial path counts everything
     into one.
     """
     levels = _levels_for(rows.size)
@@ -60,7 +60,7 @@ def _count_planes(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
     def compute(start: int, stop: int) -> np.ndarray:
         planes = np.zeros((levels, x.shape[1]), dtype=np.uint64)
-        _kernels.count_chunk(x, rows[start:stop], planes)
+        _kernels.count_rows(x, rows[start:stop], planes)
         return planes
 
     # whole 16-row trees per chunk

@@ -143,7 +143,7 @@ PROBES: dict[str, tuple[str, str]] = {
     "encoders": ("encoders._kernels", "record_bundle_present"),
     "baselines": ("hdc.baselines._gln_kernels", "bernoulli_forward"),
     "symbolic": ("hdc._resonator_kernels", "bipolar_dots"),
-    "core": ("hdc._kernels", "count_chunk"),
+    "core": ("hdc._kernels", "count_level"),
 }
 
 

@@ -72,8 +72,9 @@ COMMANDS: dict[str, tuple[list[str], float | None]] = {
     "hdkit_demo": (["hdkit", "demo", "-o", "{tmp}/demo.png"], 20.0),
     "pytest_not_slow": (["pytest", "-m", "not slow", "-q", "-x", "-p", "no:cacheprovider"],
                         90.0),
-    "pytest_not_slow_n2": (["pytest", "-m", "not slow", "-q", "-x", "-p", "no:cacheprovider",
-                            "-n", "2"], None),
+    # the same in one process (addopts start a pytest-xdist worker per core)
+    "pytest_not_slow_one_process": (["pytest", "-m", "not slow", "-q", "-x", "-p",
+                                     "no:cacheprovider", "-n", "0"], None),
 }
 
 #: The CPU seconds of the process itself and of the helper processes it waited for (compile

@@ -49,6 +49,7 @@ def _core() -> None:
 
 
 def _symbolic() -> None:
+    import numpy as np
 
     import hdc
 
@@ -61,6 +62,20 @@ def _symbolic() -> None:
     seq = hdc.Sequence(1024, random_state=0)
     seq.append(books[0][:3])
     seq.unbind(1)
+    fillers = hdc.AssociativeMemory(1024)
+    fillers.add(books[1], np.arange(4))
+    table = hdc.HashTable(1024, memory=fillers, random_state=0)
+    table.put(books[0][:3], books[1][:3])
+    table.get(books[0][:2])  # the nearest-candidate kernel
+    for directed in (False, True):
+        graph = hdc.Graph.from_edges([[0, 1], [1, 2]], books[0], directed=directed,
+                                     random_state=0)
+        graph.neighbours(np.arange(4))  # every node: the symmetric kernel when undirected
+        graph.neighbours(0)
+    # the blocked threshold test of large batches (Multiset.contains, directed neighbours)
+    from hdc import _structure_kernels
+
+    _structure_kernels.within(books[0], books[1], 500, 4, np.empty((4, 4), dtype=bool))
 
 
 def _learn() -> None:
@@ -71,7 +86,8 @@ def _learn() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 8))
     y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
-    for settings in ({}, {"average": False}):
+    for settings in ({}, {"average": False}, {"prototypes": "binary"}, {"lr": 0.5},
+                     {"retraining": "batch"}):
         clf = hdc.HDClassifier(dim=1024, random_state=0, **settings).fit(X, y)
         clf.predict(X)
         clf.predict_proba(X)
@@ -103,12 +119,14 @@ def _encoders() -> None:
 def _baselines() -> None:
     import numpy as np
 
-    from hdc.baselines import GLNClassifier, KernelMachineClassifier
+    from hdc.baselines import GLNClassifier, GLNRegressor, KernelMachineClassifier
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 6))
     y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
-    GLNClassifier(random_state=0).fit(X, y).predict_proba(X)
+    for base in ("minmax", "sigmoid"):
+        GLNClassifier(base=base, random_state=0).fit(X, y).predict_proba(X)
+    GLNRegressor(random_state=0).fit(X, X[:, 0]).predict(X)
     KernelMachineClassifier(random_state=0).fit(X, y).predict(X)
 
 

@@ -1,7 +1,9 @@
 """Every ```python block of the README runs as written, each in a fresh interpreter.
 
 A block whose imports need an optional dependency that is not installed (the ``dask`` extra) is
-skipped with the reason; nothing in the README needs the shared data folder.
+skipped with the reason; nothing in the README needs the shared data folder. The blocks are
+end-to-end runs (they fit models on real data, 1-5 s each), marked ``slow`` like the example
+scripts.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def test_the_readme_has_python_blocks():
     assert len(python_blocks()) >= 5
 
 
+@pytest.mark.slow  # end to end: each block fits real models in an interpreter of its own
 @pytest.mark.parametrize("index", range(len(python_blocks())))
 def test_readme_python_block_runs(index, tmp_path):
     code = python_blocks()[index]

@@ -99,13 +99,22 @@ def test_public_hamming_and_query_on_tiled_sizes(n_a, n_b):
     assert np.array_equal(dist, ref_dist)
 
 
+@njit(cache=True)
+def _block_wide(q, i, c, j):
+    return _wide._sixteen_distances_wide(q, i, c, j)
+
+
+@njit(cache=True)
+def _block_portable(q, i, c, j):
+    return _wide._sixteen_distances_portable(q, i, c, j)
+
+
 @pytest.mark.parametrize("n_words", [1, 3, 8, 10, 16, 21])
 def test_both_block_distance_variants_match_reference(n_words):
     """The explicit 512-bit block sums (used where numba compiles for VPOPCNTQ) and the plain
     word loop (used elsewhere) give the same 4 x 4 distances as unpacked bits, whatever the
     host: LLVM lowers the 512-bit vectors on any x86 CPU."""
-    wide = njit(lambda q, i, c, j: _wide._sixteen_distances_wide(q, i, c, j))
-    portable = njit(lambda q, i, c, j: _wide._sixteen_distances_portable(q, i, c, j))
+    wide, portable = _block_wide, _block_portable  # compiled once, cached like the kernels
     rng = np.random.default_rng(n_words)
     q = hdc.random(6, 64 * n_words, random_state=rng)
     c = hdc.random(7, 64 * n_words, random_state=rng)

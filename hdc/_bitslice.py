@@ -3,8 +3,8 @@
 A *vertical counter* counts, for each of the 64 bit lanes of a word, how many inputs had that bit
 set: ``planes[l]`` holds bit ``l`` of every lane's count, so ``L`` words count up to ``2**L - 1``
 in all 64 lanes at once. Adding a word to the counter is a ripple of half adders; adding 16 words
-at once is a Harley-Seal tree of carry-save adders (15 full adders for 16 inputs), which is how
-bundling, the record encoder and the n-gram encoder count votes without ever expanding a
+at once is a Harley-Seal tree of carry-save adders (15 full adders for 16 inputs; for rows of
+words, :func:`add16_rows` runs an 8-input tree twice), which is how bundling, the record encoder and the n-gram encoder count votes without ever expanding a
 hypervector to one byte per bit.
 
 Every helper is inlined into its caller (``inline="always"``): nothing here is compiled or cached

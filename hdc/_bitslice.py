@@ -4,8 +4,9 @@ A *vertical counter* counts, for each of the 64 bit lanes of a word, how many in
 set: ``planes[l]`` holds bit ``l`` of every lane's count, so ``L`` words count up to ``2**L - 1``
 in all 64 lanes at once. Adding a word to the counter is a ripple of half adders; adding 16 words
 at once is a Harley-Seal tree of carry-save adders (15 full adders for 16 inputs; for rows of
-words, :func:`add16_rows` runs an 8-input tree twice), which is how bundling, the record encoder and the n-gram encoder count votes without ever expanding a
-hypervector to one byte per bit.
+words, :func:`add16_rows` runs an 8-input tree twice), which is how bundling, the record
+encoder and the n-gram encoder count votes without ever expanding a hypervector to one byte per
+bit.
 
 Every helper is inlined into its caller (``inline="always"``): nothing here is compiled or cached
 on its own, and loops over words stay free of calls so that LLVM vectorises them. Helpers index
@@ -175,33 +176,25 @@ def add_counters(acc, addend, carry):
 
 
 @njit(inline="always")
-def compare_count(column, half):
-    """Lanes of the vertical counter ``column`` (levels,) whose count is ``> half``, and lanes
-    whose count equals ``half``: a bit-sliced comparison from the top level down.
-
-    ``half`` must be below ``2**len(column)``.
-    """
-    greater = np.uint64(0)
-    equal = ~np.uint64(0)
-    for level in range(column.shape[0] - 1, -1, -1):
-        p = column[level]
-        if (half >> level) & 1:
-            equal &= p
-        else:
-            greater |= equal & p
-            equal &= ~p
-    return greater, equal
-
-
-@njit(inline="always")
 def majority(planes, total, tie, out):
     """``out`` (W,) = the lanes whose count in ``planes`` (levels, W) exceeds ``total / 2``.
 
     For an even ``total`` the lanes counting exactly ``total / 2`` take their bit from ``tie``
-    (W,); for an odd total a count cannot tie.
+    (W,); for an odd total a count cannot tie. Per word, a bit-sliced comparison of the count
+    with ``half = total // 2`` from the top level down (``half`` must be below
+    ``2**levels``): ``greater`` collects the lanes that exceed it, ``equal`` the lanes equal to
+    it so far.
     """
     half = total // 2
-    even = total % 2 == 0
+    tie_mask = np.uint64(0) - np.uint64(1 - total % 2)  # all ones for an even total
     for w in range(planes.shape[1]):
-        greater, equal = compare_count(planes[:, w], half)
-        out[w] = greater | (equal & tie[w]) if even else greater
+        greater = np.uint64(0)
+        equal = ~np.uint64(0)
+        for level in range(planes.shape[0] - 1, -1, -1):
+            p = planes[level, w]
+            if (half >> level) & 1:
+                equal &= p
+            else:
+                greater |= equal & p
+                equal &= ~p
+        out[w] = greater | (equal & tie[w] & tie_mask)

@@ -72,10 +72,10 @@ _AUTO_MAX_CONTEXT_DIM = 4
 _SAMPLES_PER_CONTEXT = 40
 
 
-def _chunk(X: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Rows ``start:stop`` of ``X``, C-contiguous (copied only when ``X`` is not: e.g. an
-    F-ordered input) and read-only: the kernels then see one type, whatever ``X`` was."""
-    return readonly(np.ascontiguousarray(X[start:stop]))
+def _kernel_rows(X: np.ndarray) -> np.ndarray:
+    """``X`` C-contiguous (copied only when it is not, e.g. an F-ordered chunk) and read-only:
+    the kernels then see one type (one compiled signature), whatever ``X`` was."""
+    return readonly(np.ascontiguousarray(X))
 
 
 def auto_context_dim(n_samples: int) -> int:
@@ -213,7 +213,7 @@ class _GLNBase(BaseEstimator):
     def _side_information(self, X: np.ndarray) -> np.ndarray:
         """``z = (X - mean_) / side_scale_`` in float32 (one common scale for all features)."""
         out = np.empty(X.shape, dtype=np.float32)
-        _gln_kernels.centred_scaled(X, readonly(self.mean_), 1.0 / self.side_scale_, out)
+        _gln_kernels.centred_scaled(X, self.mean_, 1.0 / self.side_scale_, out)
         return out
 
     def _contexts(self, z: np.ndarray) -> np.ndarray:
@@ -479,11 +479,11 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         """Logits of the base predictions, float32 (n, n_features + 1), bias column last."""
         out = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
         if self.base == "minmax":
-            _gln_kernels.minmax_logits(X, readonly(self.min_), readonly(self.inv_span_),
-                                       float(self.eps), _BIAS, out)
+            X, low, inv_span = _kernel_rows(X), readonly(self.min_), readonly(self.inv_span_)
+            _gln_kernels.minmax_logits(X, low, inv_span, float(self.eps), _BIAS, out)
         else:
             z = (X - self.mean_) * self.inv_std_
-            _gln_kernels.clipped_logits(readonly(z), self._logit_clip, _BIAS, out)
+            _gln_kernels.clipped_logits(z, self._logit_clip, _BIAS, out)
         return out
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
@@ -504,7 +504,7 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         for start in range(0, n, _CHUNK):
             stop = min(start + _CHUNK, n)
             with _threads_for(stop - start):
-                self._run_chunk(_chunk(X, start, stop), None if y is None else y[start:stop],
+                self._run_chunk(X[start:stop], None if y is None else y[start:stop],
                                 logits[start:stop], sizes, n_contexts, clip)
         return logits
 
@@ -805,7 +805,7 @@ class GLNRegressor(RegressorMixin, _GLNBase):
         n_contexts = 1 << self._context_dim
         for start in range(0, n, _CHUNK):
             stop = min(start + _CHUNK, n)
-            chunk = _chunk(X, start, stop)
+            chunk = X[start:stop]
             base_mean, base_prec = self._base(chunk)
             contexts = self._contexts(self._side_information(chunk))
             train = y is not None

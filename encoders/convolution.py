@@ -14,6 +14,7 @@ from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Integer, Real
 from hdc._validation import (
     check_random_state,
+    readonly,
     validate_data,  # errors naming X / y
 )
 
@@ -228,8 +229,11 @@ class ConvolutionEncoder(BaseEncoder):
         images = self._images(X)
         patch, pool = int(self.patch_size), int(self.pool_size)
         positions = (images.shape[1] - patch + 1) * (images.shape[2] - patch + 1)
+        # inputs read-only (also those of a loaded encoder): one compiled signature
+        images, weights, thresholds = (readonly(a) for a in (images, self._weights,
+                                                             self.thresholds_))
         run_rows(lambda s, e, dest: _conv_kernels.encode_images(
-            images[s:e], self._weights, self.thresholds_, patch, pool, dest),
+            images[s:e], weights, thresholds, patch, pool, dest),
             out, rows_per_chunk(positions * patch * patch * self.n_filters_ / 16))
 
     def transform(self, X: Any) -> np.ndarray:

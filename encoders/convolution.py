@@ -216,6 +216,7 @@ class ConvolutionEncoder(BaseEncoder):
         picked = np.sort(rng.choice(X.shape[0], size=n_sample, replace=False))
         images = self._images(X[picked])
         responses = np.empty((n_sample, positions, self.n_filters_), dtype=np.float32)
+        images, weights = readonly(images), readonly(weights)  # as in transform: one signature
         for i in range(n_sample):
             _conv_kernels.filter_responses(images[i], weights, patch, responses[i])
         flat = responses.reshape(-1, self.n_filters_)

@@ -1,6 +1,7 @@
 """Compiled kernels of the Gated Linear Network baselines (:mod:`hdc.baselines.gln`).
 
-Layout shared by every kernel (all arrays C-contiguous, already validated by the estimator):
+Layout shared by every kernel (all arrays C-contiguous, already validated by the estimator;
+input-only arrays read-only, outputs and weights writable: one compiled signature each):
 
 - ``sizes`` (L,) int64: number of gated neurons of each layer, the last layer has one neuron.
 - ``widths`` (L,) int64: number of inputs of each layer, bias included (``sizes[l-1] + 1``; the

@@ -14,6 +14,7 @@ from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Integer, Real
 from hdc._validation import (
     check_random_state,
+    readonly,
     validate_data,  # errors naming X / y
 )
 
@@ -215,6 +216,7 @@ class ConvolutionEncoder(BaseEncoder):
         picked = np.sort(rng.choice(X.shape[0], size=n_sample, replace=False))
         images = self._images(X[picked])
         responses = np.empty((n_sample, positions, self.n_filters_), dtype=np.float32)
+        images, weights = readonly(images), readonly(weights)  # as in transform: one signature
         for i in range(n_sample):
             _conv_kernels.filter_responses(images[i], weights, patch, responses[i])
         flat = responses.reshape(-1, self.n_filters_)
@@ -228,8 +230,11 @@ class ConvolutionEncoder(BaseEncoder):
         images = self._images(X)
         patch, pool = int(self.patch_size), int(self.pool_size)
         positions = (images.shape[1] - patch + 1) * (images.shape[2] - patch + 1)
+        # inputs read-only (also those of a loaded encoder): one compiled signature
+        images, weights, thresholds = (readonly(a) for a in (images, self._weights,
+                                                             self.thresholds_))
         run_rows(lambda s, e, dest: _conv_kernels.encode_images(
-            images[s:e], self._weights, self.thresholds_, patch, pool, dest),
+            images[s:e], weights, thresholds, patch, pool, dest),
             out, rows_per_chunk(positions * patch * patch * self.n_filters_ / 16))
 
     def transform(self, X: Any) -> np.ndarray:

@@ -13,7 +13,7 @@ from encoders import _keypoint_kernels
 from encoders._base import SHARED_RULES, BaseEncoder
 from encoders.projection import ProjectionEncoder
 from hdc._parameters import Boolean, HasMethods, Integer, Options
-from hdc._validation import WORD_BITS, check_random_state
+from hdc._validation import WORD_BITS, check_random_state, readonly
 from hdc.bundling import bundle, threshold
 from hdc.items import item_memory, level
 
@@ -452,8 +452,9 @@ class KeypointEncoder(BaseEncoder):
             return np.empty((0, int(self.n_tables)), dtype=np.int64)
         n_words, word, shift = self._key_layout()
         packed = np.empty((desc.shape[0], n_words), dtype=np.uint64)
-        _keypoint_kernels.sign_hash(
-            desc, self.projection_.mean_, self.projection_.components_, packed
+        _keypoint_kernels.sign_hash(  # inputs read-only: one compiled signature
+            readonly(desc), readonly(self.projection_.mean_),
+            readonly(self.projection_.components_), packed,
         )
         mask = np.uint64((1 << int(self.hash_bits)) - 1)
         return ((packed[:, word] >> shift) & mask).astype(np.int64)
@@ -461,10 +462,10 @@ class KeypointEncoder(BaseEncoder):
     def _word_vectors(self, tables: np.ndarray, keys: np.ndarray) -> np.ndarray:
         """XOR over key bytes of the word memory: (m,) tables and keys -> (m, W)."""
         out = np.empty((tables.shape[0], self.dim_ // WORD_BITS), dtype=np.uint64)
-        _keypoint_kernels.word_vectors(
-            np.ascontiguousarray(tables, dtype=np.int64),
-            np.ascontiguousarray(keys, dtype=np.int64),
-            self.word_memory_, out,
+        _keypoint_kernels.word_vectors(  # inputs read-only: one compiled signature
+            readonly(np.ascontiguousarray(tables, dtype=np.int64)),
+            readonly(np.ascontiguousarray(keys, dtype=np.int64)),
+            readonly(self.word_memory_), out,
         )
         return out
 

@@ -15,7 +15,7 @@ from hdc import permute
 from hdc._parallel import rows_per_chunk, run_chunks, run_rows
 from hdc._parameters import Boolean, Options
 from hdc._progress import progress
-from hdc._validation import WORD_BITS, check_random_state
+from hdc._validation import WORD_BITS, check_random_state, readonly
 
 __all__ = ["NGramEncoder"]
 
@@ -398,6 +398,9 @@ class NGramEncoder(BaseEncoder):
         distinct_votes = weighting != "count"
         seed, tie = self._key_seed(), self._tie()
         n_texts = offsets.shape[0] - 1
+        # inputs read-only (also those of a loaded encoder): one compiled signature
+        symbols, offsets, distinct, table, weights, tie = (
+            readonly(a) for a in (symbols, offsets, distinct, table, weights, tie))
         run_rows(
             lambda s, e, dest: _ngram_kernels.ngram_bundle(
                 symbols, offsets[s : e + 1], distinct, table, n_min, n_max, distinct_votes, seed,

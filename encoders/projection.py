@@ -15,6 +15,7 @@ from hdc._parameters import Options, Real
 from hdc._validation import (
     check_memory,
     check_random_state,
+    readonly,
     validate_data,  # errors naming X / y
 )
 
@@ -195,7 +196,8 @@ class ProjectionEncoder(BaseEncoder):
         # exact: a row's code depends neither on its batch nor on the BLAS threads
         Z = exact_matmul(self._float32_rows(X), self.components_).astype(np.float32)
         periodic = self.kind_ == "rff"
-        run_rows(lambda s, e, dest: _kernels.pack_projection(Z[s:e], self.phase_, periodic, dest),
+        Z, phase = readonly(Z), readonly(self.phase_)  # inputs read-only: one signature
+        run_rows(lambda s, e, dest: _kernels.pack_projection(Z[s:e], phase, periodic, dest),
                  out, rows_per_chunk(Z.shape[1]))
 
     def _float32_rows(self, X: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from encoders._columns import ColumnSelection, TableColumns
 from encoders._table_fit import TableFit, TableStatistics, sample_size
 from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Integer, Options
-from hdc._validation import WORD_BITS
+from hdc._validation import WORD_BITS, readonly
 from hdc.items import item_memory, level
 from hdc.ops import permute, random
 
@@ -283,9 +283,11 @@ class RecordEncoder(TableFit):
         X = np.ascontiguousarray(numeric, dtype=np.float64)
         if self._quantization == "uniform":
             q = np.empty(X.shape, dtype=np.int64)
+            # inputs read-only: one compiled signature for fitted, loaded and frozen encoders
+            X_in, low, high, scale = (readonly(a) for a in (X, self.low_, self.high_, self._scale))
             run_rows(
                 lambda s, e, dest: _kernels.quantize_uniform(
-                    X[s:e], self.low_, self.high_, self._scale, self._n_levels, dest
+                    X_in[s:e], low, high, scale, self._n_levels, dest
                 ),
                 q,
                 rows_per_chunk(X.shape[1]),
@@ -313,9 +315,11 @@ class RecordEncoder(TableFit):
         if local.size and ((local < -1) | (local >= self._sizes)).any():
             raise ValueError("level or category index out of the fitted tables' bounds")
         index = np.where(local >= 0, local + self._offsets, -1)
+        index, keys_t, table_t, tie = (
+            readonly(a) for a in (index, self._keys_t, self._table_t, self.tie_))
         run_rows(
             lambda s, e, dest: _kernels.record_bundle_present(
-                index[s:e], self._keys_t, self._table_t, self.tie_, self._n_planes, dest
+                index[s:e], keys_t, table_t, tie, self._n_planes, dest
             ),
             out,
             rows_per_chunk(index.shape[1] * out.shape[1]),

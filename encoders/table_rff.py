@@ -14,6 +14,7 @@ from hdc._exact_matmul import exact_matmul
 from hdc._parallel import rows_per_chunk, run_rows
 from hdc._parameters import Options, Real
 from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
+from hdc._validation import readonly
 
 __all__ = ["TableRFFEncoder"]
 
@@ -177,6 +178,6 @@ class TableRFFEncoder(TableFit):
             present = np.flatnonzero(codes[:, k] >= 0)
             if present.size:
                 P[present] += self.ids_[codes[present, k]] * self.signs_[k]
-        P = np.ascontiguousarray(P)
-        run_rows(lambda s, e, dest: _kernels.pack_projection(P[s:e], self.phase_, True, dest),
+        P, phase = readonly(np.ascontiguousarray(P)), readonly(self.phase_)  # one signature
+        run_rows(lambda s, e, dest: _kernels.pack_projection(P[s:e], phase, True, dest),
                  out, rows_per_chunk(P.shape[1]))

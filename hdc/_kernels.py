@@ -19,6 +19,7 @@ from numba import njit
 
 from hdc._bitslice import add16_rows, add_counters, majority, ripple
 from hdc._compile_note import note_if_cold
+from hdc._validation import readonly
 from hdc._wide import (
     block_rows,
     distance,
@@ -190,7 +191,8 @@ def tiled(n_a: int, n_b: int, n_words: int) -> bool:
 def hamming_matrix(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out (nA, nB) = Hamming distances of the validated C-contiguous batches a and b, on one
     thread: tiled (:func:`hamming_matrix_tiles`) where :func:`tiled` says so, else one row of
-    a at a time."""
+    a at a time. Both operands go in read-only (one compiled signature)."""
+    a, b = readonly(a), readonly(b)
     if tiled(a.shape[0], b.shape[0], a.shape[1]):
         hamming_matrix_tiles(a, b, block_rows(a.shape[1]), tile_rows(a.shape[1]), out)
     else:
@@ -201,6 +203,7 @@ def hamming_top_k(queries: np.ndarray, stored: np.ndarray, k: int, out_index: np
                   out_distance: np.ndarray) -> None:
     """The k nearest stored rows of every query (validated; ties: lower index first), on one
     thread: tiled where :func:`tiled` says so, else one query at a time."""
+    queries, stored = readonly(queries), readonly(stored)
     if tiled(queries.shape[0], stored.shape[0], queries.shape[1]):
         n_words = queries.shape[1]
         hamming_top_k_tiles(queries, stored, k, block_rows(n_words), tile_rows(n_words),
@@ -298,9 +301,9 @@ def count_rows(x: np.ndarray, rows: np.ndarray, planes: np.ndarray) -> None:
     levels or more.
     """
     low = 0
-    src, src_rows = x.view(), rows
+    src, src_rows = x, rows
     while True:
-        src.flags.writeable = False  # one compiled signature for read-only and writable input
+        src = readonly(src)  # one compiled signature for read-only and writable input
         n_groups = src_rows.shape[0] // 16
         carries = np.empty((n_groups + 1, x.shape[1]), dtype=np.uint64)
         count_level(src, src_rows, planes, low, carries)

@@ -17,6 +17,7 @@ from numba import njit
 from hdc._bitslice import csa
 from hdc._compile_note import note_if_cold
 from hdc._parallel import rows_per_chunk, run_rows
+from hdc._validation import readonly
 from hdc._wide import popcount64
 
 
@@ -74,6 +75,7 @@ def _cosine_integer_rows(H, P, norms, out):
 
 def cosine_integer(H: np.ndarray, P: np.ndarray, norms: np.ndarray, out: np.ndarray) -> None:
     """out[i, c] = bipolar(H[i]) . P[c] / (norms[c] * sqrt(dim)); 0 where norms[c] == 0."""
+    H, P, norms = readonly(H), readonly(P), readonly(norms)
     run_rows(lambda s, e, dest: _cosine_integer_rows(H[s:e], P, norms, dest), out,
              rows_per_chunk(P.size))
 
@@ -93,6 +95,7 @@ def _cosine_binary_rows(H, B, out):
 
 def cosine_binary(H: np.ndarray, B: np.ndarray, out: np.ndarray) -> None:
     """out[i, c] = 1 - 2 hamming(H[i], B[c]) / dim (the cosine of the bipolar views)."""
+    H, B = readonly(H), readonly(B)
     run_rows(lambda s, e, dest: _cosine_binary_rows(H[s:e], B, dest), out,
              rows_per_chunk(B.size))
 
@@ -203,6 +206,7 @@ def _sign_rows(P, tie, out):
 
 def sign_rows(P: np.ndarray, tie: np.ndarray, out: np.ndarray) -> None:
     """Packed sign of every row of P (C, 64 W): bit = 1 where > 0, ``tie`` bit where == 0."""
+    P, tie = readonly(P), readonly(tie)
     run_rows(lambda s, e, dest: _sign_rows(P[s:e], tie, dest), out, rows_per_chunk(P.shape[1]))
 
 
@@ -260,6 +264,7 @@ def _to_planes(P, K, planes):
 def to_planes(P: np.ndarray, K: int, planes: np.ndarray) -> None:
     """planes[c, :K] = the K two's-complement bit planes of the integer-valued rows of P; the
     planes after them are zero."""
+    P = readonly(P)
     run_rows(lambda s, e, dest: _to_planes(P[s:e], K, dest), planes,
              rows_per_chunk(P.shape[1] * max(1, K)))
 
@@ -275,6 +280,7 @@ def _bipolar_dots_planes(H, planes, K, row_sums, out):
 def bipolar_dots_planes(H: np.ndarray, planes: np.ndarray, K: int, row_sums: np.ndarray,
                         out: np.ndarray) -> None:
     """out[i, c] = bipolar(H[i]) . P[c] (float64, exact) from the bit planes of P."""
+    H, planes, row_sums = readonly(H), readonly(planes), readonly(row_sums)
     run_rows(lambda s, e, dest: _bipolar_dots_planes(H[s:e], planes, K, row_sums, dest), out,
              rows_per_chunk(planes.shape[0] * max(1, K) * planes.shape[2]))
 

@@ -20,6 +20,7 @@ from numba import njit
 
 from hdc._bitslice import csa
 from hdc._parallel import rows_per_chunk, run_chunks
+from hdc._validation import readonly
 from hdc._wide import distance, four_distances
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -524,6 +525,9 @@ def resonate(
     results do not depend on the chunking or the number of threads.
     """
     outputs = (indices, iterations, converged, restarts)
+    # inputs read-only, outputs writable: one compiled signature
+    products, codebooks, offsets, pools, pool_offsets, init, seeds = (
+        readonly(a) for a in (products, codebooks, offsets, pools, pool_offsets, init, seeds))
 
     def kernel(start: int, stop: int, out: tuple[np.ndarray, ...]) -> None:
         _resonate_rows(products[start:stop], codebooks, offsets, pools, pool_offsets, init,

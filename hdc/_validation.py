@@ -62,6 +62,28 @@ def native_words(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x)
 
 
+def readonly(a: np.ndarray) -> np.ndarray:
+    """``a`` as a read-only view (no copy): what a kernel's input arguments are always given.
+
+    numba compiles one machine-code version per argument type, and a read-only array (loaded
+    from a file, memory-mapped, frozen) is a different type from a writable one. Handing every
+    kernel its input-only arrays read-only, and its outputs and scratch writable, keeps one
+    compiled signature per kernel, so a loaded model does not compile its kernels again.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros(3)
+    >>> readonly(x).flags.writeable, x.flags.writeable
+    (False, True)
+    """
+    if not a.flags.writeable:
+        return a
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 def as_hypervectors(x: Any, name: str, ndim: tuple[int, ...] = (1, 2)) -> np.ndarray:
     """Check that ``x`` holds packed hypervectors and return it C-contiguous and native.
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from hdc import _kernels
 from hdc._parallel import CHUNK_WORDS, run_chunks
-from hdc._validation import WORD_BITS, as_hypervectors, check_dim, check_random_state
+from hdc._validation import WORD_BITS, as_hypervectors, check_dim, check_random_state, readonly
 
 __all__ = ["counts", "threshold", "bundle"]
 
@@ -216,7 +216,10 @@ def threshold(
     rows, total = _threshold_operands(c.reshape(-1, c.shape[-1]), n)
     n_words = c.shape[-1] // WORD_BITS
     out = np.empty((rows.shape[0], n_words), dtype=np.uint64)
-    _kernels.threshold_rows(rows, total, _tie_bits(tie, n_words, random_state), out)
+    tie_bits = _tie_bits(tie, n_words, random_state)
+    # inputs read-only: one compiled signature for loaded and computed counts
+    _kernels.threshold_rows(readonly(np.ascontiguousarray(rows)), readonly(total),
+                            readonly(tie_bits), out)
     return out[0] if c.ndim == 1 else out
 
 

@@ -34,6 +34,7 @@ from hdc._validation import (
     is_dask_collection,
     is_packed_dtype,
     native_words,
+    readonly,
     validate_data,
     with_argument_name,
 )
@@ -400,6 +401,7 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
 
     def _retrain(self, H: np.ndarray, y_idx: np.ndarray, epochs: int, rng: np.random.Generator):
         lr = float(self.lr)
+        H, y_idx = readonly(H), readonly(y_idx)  # kernel inputs: one compiled signature
         if not hasattr(self, "margin_"):
             # the margin and averaging are fixed by the first batch of partial_fit
             self._set_from_gaps(lambda: cosine_gaps(H, y_idx, self.counters_))
@@ -423,9 +425,9 @@ class HDClassifier(ClassifierMixin, BaseEstimator):
             passes = progress(passes, epochs, "HDClassifier epochs", True, unit="epoch")
         step = 0
         for _ in passes:
-            order = rng.permutation(H.shape[0]).astype(np.int64)
+            order = readonly(rng.permutation(H.shape[0]).astype(np.int64))
             if self.prototypes == "binary":
-                tie = self.tie_
+                tie = readonly(self.tie_)
                 updates = _learn_kernels.retrain_binary(
                     H, y_idx, order, P, B, tie, lr, margin, S, float(step)
                 )

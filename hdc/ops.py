@@ -22,6 +22,7 @@ from hdc._validation import (
     check_random_state,
     check_same_width,
     is_packed_dtype,
+    readonly,
 )
 
 __all__ = ["random", "pack", "unpack", "bind", "unbind", "permute", "flip"]
@@ -204,7 +205,7 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
         out = np.empty_like(batch)
         # on the calling thread: rotation is bound by memory bandwidth, which a second thread
         # does not add, and a thread on a taken core would only delay the call
-        _kernels.rotate_bits(batch, int(shift) % dim, out)
+        _kernels.rotate_bits(readonly(batch), int(shift) % dim, out)
         return out.reshape(x.shape)
     shifts = np.asarray(shift)
     if shifts.dtype == bool or not np.issubdtype(shifts.dtype, np.integer):
@@ -227,7 +228,8 @@ def permute(hv: np.ndarray, shift: int | ArrayLike = 1) -> np.ndarray:
         reduced = (shifts % np.uint64(dim)).astype(np.int64)
     else:
         reduced = shifts.astype(np.int64) % dim  # non-negative for a positive divisor
-    _kernels.rotate_rows(np.ascontiguousarray(rows), reduced, out)  # calling thread, as above
+    # calling thread, as above; the input read-only (one compiled signature)
+    _kernels.rotate_rows(readonly(np.ascontiguousarray(rows)), readonly(reduced), out)
     return out
 
 

@@ -33,6 +33,7 @@ from hdc._validation import (
     as_hypervectors,
     check_dim,
     check_random_state,
+    readonly,
 )
 from hdc.associative import AssociativeMemory
 from hdc.bundling import counts as bit_counts
@@ -130,6 +131,7 @@ def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: 
     if out.size == 0:
         return out
     n_words = queries.shape[1]
+    queries, candidates = readonly(queries), readonly(candidates)  # one compiled signature
     if _parallel(queries.shape[0], candidates.shape[0], n_words):
         block = _structure_kernels.block_rows(n_words)
         _structure_kernels.within(queries, candidates, limit, block, out)
@@ -147,7 +149,8 @@ def _nearest(
     labels = memory.labels  # read after the vectors: the memory only appends, so it covers them
     if vectors.shape[0] == 0:
         raise ValueError("the memory is empty: add hypervectors before querying")
-    batch = np.ascontiguousarray(items.reshape(-1, items.shape[-1]))
+    batch = readonly(np.ascontiguousarray(items.reshape(-1, items.shape[-1])))
+    vectors = readonly(vectors)  # inputs read-only: one compiled signature
     n_words = batch.shape[1]
     index = np.empty(batch.shape[0], dtype=np.int64)
     dist = np.empty(batch.shape[0], dtype=np.int64)
@@ -1039,8 +1042,8 @@ class Graph(_Bundled):
             full = np.empty((n, n), dtype=bool)
             if len(self) > 0:
                 _structure_kernels.within_symmetric(
-                    bind(self.value, self.nodes),
-                    self.nodes,
+                    readonly(bind(self.value, self.nodes)),
+                    readonly(self.nodes),
                     _max_distance(t, self.dim),
                     _structure_kernels.block_rows(self.nodes.shape[1]),
                     full,

@@ -74,8 +74,10 @@ def _symbolic() -> None:
         graph.neighbours(0)
     # the blocked threshold test of large batches (Multiset.contains, directed neighbours)
     from hdc import _structure_kernels
+    from hdc._validation import readonly
 
-    _structure_kernels.within(books[0], books[1], 500, 4, np.empty((4, 4), dtype=bool))
+    _structure_kernels.within(readonly(books[0]), readonly(books[1]), 500, 4,
+                              np.empty((4, 4), dtype=bool))
 
 
 def _learn() -> None:

@@ -1,6 +1,7 @@
 """Compiled kernels of the Gated Linear Network baselines (:mod:`hdc.baselines.gln`).
 
-Layout shared by every kernel (all arrays C-contiguous, already validated by the estimator):
+Layout shared by every kernel (all arrays C-contiguous, already validated by the estimator;
+input-only arrays read-only, outputs and weights writable: one compiled signature each):
 
 - ``sizes`` (L,) int64: number of gated neurons of each layer, the last layer has one neuron.
 - ``widths`` (L,) int64: number of inputs of each layer, bias included (``sizes[l-1] + 1``; the
@@ -33,6 +34,7 @@ import numpy as np
 from numba import njit, prange
 
 from hdc._parallel import rows_per_chunk, run_chunks, run_rows
+from hdc._validation import readonly
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -215,6 +217,7 @@ def _centred_scaled(X, mean, inv_scale, out):
 
 def centred_scaled(X: np.ndarray, mean: np.ndarray, inv_scale: float, out: np.ndarray) -> None:
     """Side information ``out = float32((X - mean) * inv_scale)`` in one pass over ``X``."""
+    X, mean = readonly(np.ascontiguousarray(X)), readonly(mean)  # one compiled signature
     run_rows(lambda s, e, dest: _centred_scaled(X[s:e], mean, inv_scale, dest), out,
              rows_per_chunk(X.shape[1]))
 
@@ -235,6 +238,7 @@ def _clipped_logits(z, clip, bias, out):
 
 def clipped_logits(z: np.ndarray, clip: float, bias: float, out: np.ndarray) -> None:
     """Base logits of ``sigmoid(z)`` clipped to ``[eps, 1 - eps]``, i.e. ``clip(z, +-clip)``."""
+    z = readonly(np.ascontiguousarray(z))  # one compiled signature
     run_rows(lambda s, e, dest: _clipped_logits(z[s:e], clip, bias, dest), out,
              rows_per_chunk(z.shape[1]))
 

@@ -48,6 +48,7 @@ from hdc._parameters import Boolean, Integer, Options, Real, check_params, check
 from hdc._validation import (  # errors naming X / y
     check_classification_targets,
     check_random_state,
+    readonly,
     validate_data,
 )
 from hdc.baselines import _gln_kernels
@@ -69,6 +70,12 @@ _STREAM_SCALE = 100.0
 #: every context of a neuron about _SAMPLES_PER_CONTEXT training samples
 _AUTO_MAX_CONTEXT_DIM = 4
 _SAMPLES_PER_CONTEXT = 40
+
+
+def _kernel_rows(X: np.ndarray) -> np.ndarray:
+    """``X`` C-contiguous (copied only when it is not, e.g. an F-ordered chunk) and read-only:
+    the kernels then see one type (one compiled signature), whatever ``X`` was."""
+    return readonly(np.ascontiguousarray(X))
 
 
 def auto_context_dim(n_samples: int) -> int:
@@ -215,7 +222,8 @@ class _GLNBase(BaseEstimator):
         out = np.zeros((n, self.n_context_sets_ * self.n_neurons_), dtype=np.int64)
         if self._context_dim:
             projections = np.ascontiguousarray(z @ self.hyperplanes_)
-            _gln_kernels.context_indices(projections, self.context_offsets_, self._context_dim, out)
+            _gln_kernels.context_indices(readonly(projections), readonly(self.context_offsets_),
+                                         self._context_dim, out)
         return out.reshape(n, self.n_context_sets_, self.n_neurons_)
 
     def _layout(self, base_width: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -471,7 +479,8 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         """Logits of the base predictions, float32 (n, n_features + 1), bias column last."""
         out = np.empty((X.shape[0], X.shape[1] + 1), dtype=np.float32)
         if self.base == "minmax":
-            _gln_kernels.minmax_logits(X, self.min_, self.inv_span_, float(self.eps), _BIAS, out)
+            X, low, inv_span = _kernel_rows(X), readonly(self.min_), readonly(self.inv_span_)
+            _gln_kernels.minmax_logits(X, low, inv_span, float(self.eps), _BIAS, out)
         else:
             z = (X - self.mean_) * self.inv_std_
             _gln_kernels.clipped_logits(z, self._logit_clip, _BIAS, out)
@@ -500,18 +509,20 @@ class GLNClassifier(ClassifierMixin, _GLNBase):
         return logits
 
     def _run_chunk(self, chunk, y, logits, sizes, n_contexts, clip) -> None:
-        base = self._base_logits(chunk)
-        contexts = self._contexts(self._side_information(chunk))
+        base = readonly(self._base_logits(chunk))
+        contexts = readonly(self._contexts(self._side_information(chunk)))
+        sizes, widths = readonly(sizes), readonly(self.widths_)
         # the per-sample routine is shared by both kernels: it needs writable weights
         weights = self._writable_weights()
         if y is None:
             _gln_kernels.bernoulli_predict(
-                base, contexts, weights, sizes, self.widths_, n_contexts, _BIAS, clip, logits
+                base, contexts, weights, sizes, widths, n_contexts, _BIAS, clip, logits
             )
         else:
             _gln_kernels.bernoulli_forward(
-                base, contexts, self._targets(y), self._learning_rates(len(y)), weights, sizes,
-                self.widths_, n_contexts, _BIAS, clip, float(self.weight_clip), logits,
+                base, contexts, readonly(self._targets(y)),
+                readonly(self._learning_rates(len(y))), weights, sizes, widths, n_contexts,
+                _BIAS, clip, float(self.weight_clip), logits,
             )
 
     def fit(self, X: Any, y: Any) -> GLNClassifier:
@@ -806,8 +817,9 @@ class GLNRegressor(RegressorMixin, _GLNBase):
                 rates = targets
             # one kernel for both uses, so prediction needs writable weights too
             _gln_kernels.gaussian_forward(
-                base_mean, base_prec, contexts, targets, rates, self._writable_weights(), sizes,
-                self.widths_, n_contexts, 0.0, 1.0, float(self.weight_min),
+                readonly(base_mean), readonly(base_prec), readonly(contexts), readonly(targets),
+                readonly(rates), self._writable_weights(), readonly(sizes), readonly(self.widths_),
+                n_contexts, 0.0, 1.0, float(self.weight_min),
                 float(self.weight_clip), float(self.var_min), float(self.var_max), train,
                 mean[start:stop], var[start:stop],
             )

@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import hdc
 from encoders import KeypointEncoder, ProjectionEncoder
 from encoders import _keypoint_kernels as kk
+from hdc._validation import readonly
 from vision import SIFT, Keypoints
 
 # The encoder takes a sequence of feature sets (or images), one per sample, and rejects a 2-D
@@ -149,7 +150,7 @@ def test_sign_hash_matches_numpy(n_words):
     mean = X.mean(axis=0).astype(np.float64)
     C = rng.standard_normal((24, 64 * n_words)).astype(np.float32)
     out = np.empty((40, n_words), dtype=np.uint64)
-    kk.sign_hash(X, mean, C, out)
+    kk.sign_hash(readonly(X), readonly(mean), readonly(C), out)  # as the encoder passes them
     expected = hdc.pack(((X.astype(np.float64) - mean) @ C.astype(np.float64) > 0).astype(np.uint8))
     np.testing.assert_array_equal(out, expected)
 
@@ -158,7 +159,7 @@ def test_sign_hash_agrees_with_projection_encoder():
     X = np.random.default_rng(5).random((200, 32)).astype(np.float32)
     proj = ProjectionEncoder(dim=128, random_state=0).fit(X)
     out = np.empty((200, 2), dtype=np.uint64)
-    kk.sign_hash(X, proj.mean_, proj.components_, out)
+    kk.sign_hash(readonly(X), readonly(proj.mean_), readonly(proj.components_), out)
     # same projection; only float32 vs float64 rounding at a zero crossing may differ
     assert (hdc.unpack(out) != hdc.unpack(proj.transform(X))).mean() < 1e-3
 
@@ -169,7 +170,7 @@ def test_word_vectors_kernel_matches_numpy():
     tables = rng.integers(0, 3, 50)
     keys = rng.integers(0, 2**16, 50)
     out = np.empty((50, 3), dtype=np.uint64)
-    kk.word_vectors(tables, keys, memory, out)
+    kk.word_vectors(readonly(tables), readonly(keys), readonly(memory), out)
     expected = memory[tables, 0, keys & 255] ^ memory[tables, 1, keys >> 8]
     np.testing.assert_array_equal(out, expected)
 

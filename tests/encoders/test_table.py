@@ -16,6 +16,7 @@ from encoders import RecordEncoder, TableEncoder, TableRFFEncoder
 from encoders._columns import TableColumns, as_table, categorical_mask, read_columns, vocabulary
 from encoders._kernels import record_bundle_present
 from hdc._rbf_width import gamma_sample_rows, neighbour_gamma
+from hdc._validation import readonly
 
 
 def _mixed(n: int = 40, seed: int = 0) -> np.ndarray:
@@ -47,6 +48,14 @@ def _naive_bundle_present(index, keys, table, tie):
     return hdc.pack(np.array(out, dtype=np.uint8))
 
 
+def _bundle_present(index, keys, table, tie, n_planes):
+    """The kernel with its inputs as the encoder passes them: word-major and read-only."""
+    out = np.empty((index.shape[0], keys.shape[1]), dtype=np.uint64)
+    record_bundle_present(readonly(index), readonly(np.ascontiguousarray(keys.T)),
+                          readonly(np.ascontiguousarray(table.T)), readonly(tie), n_planes, out)
+    return out
+
+
 @pytest.mark.parametrize("n_features", [1, 2, 3, 15, 16, 17, 32, 40])
 def test_bundle_present_matches_naive_reference(n_features):
     rng = np.random.default_rng(n_features)
@@ -57,9 +66,7 @@ def test_bundle_present_matches_naive_reference(n_features):
     index[0] = -1  # no present feature: the row is tie
     index[1] = 0  # every feature present (ties for even n_features)
     index[2, : n_features // 2] = -1
-    out = np.empty((30, 3), dtype=np.uint64)
-    record_bundle_present(index, np.ascontiguousarray(keys.T), np.ascontiguousarray(table.T),
-                          tie, max(4, n_features.bit_length()), out)
+    out = _bundle_present(index, keys, table, tie, max(4, n_features.bit_length()))
     np.testing.assert_array_equal(out, _naive_bundle_present(index, keys, table, tie))
     np.testing.assert_array_equal(out[0], tie)
 
@@ -69,9 +76,7 @@ def test_bundle_present_with_two_present_features_ties_to_tie_bits():
     table = hdc.random(3, 128, random_state=1)
     tie = hdc.random(None, 128, random_state=2)
     index = np.array([[0, -1, 2, -1]])
-    out = np.empty((1, 2), dtype=np.uint64)
-    record_bundle_present(index, np.ascontiguousarray(keys.T), np.ascontiguousarray(table.T),
-                          tie, 4, out)
+    out = _bundle_present(index, keys, table, tie, 4)
     a, b = keys[0] ^ table[0], keys[2] ^ table[2]
     np.testing.assert_array_equal(out[0], (a & b) | ((a ^ b) & tie))
 

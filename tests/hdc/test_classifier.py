@@ -14,6 +14,7 @@ import hdc
 from encoders import ProjectionEncoder
 from hdc import HDClassifier, _learn_kernels
 from hdc._counter_planes import integer_cosines, integer_planes, plane_bits
+from hdc._validation import readonly
 
 
 def _bipolar(H: np.ndarray) -> np.ndarray:
@@ -82,8 +83,9 @@ def test_retrain_integer_matches_naive(margin):
     P = P0.copy()
     S = np.zeros_like(P)
     norms2 = np.einsum("ij,ij->i", P, P)
-    n = _learn_kernels.retrain_integer(
-        H, y.astype(np.int64), order, P, norms2, 2.0, margin, S, 0.0
+    n = _learn_kernels.retrain_integer(  # inputs read-only, as HDClassifier passes them
+        readonly(H), readonly(y.astype(np.int64)), readonly(order), P, norms2, 2.0, margin, S,
+        0.0,
     )
     assert n == n_expected
     np.testing.assert_array_equal(P, expected)
@@ -114,6 +116,7 @@ def test_retrain_binary_matches_naive():
     P = P0.copy()
     B = np.empty((3, 2), dtype=np.uint64)
     _learn_kernels.sign_rows(P, tie, B)
+    H, y, order, tie = (readonly(a) for a in (H, y, order, tie))  # as HDClassifier passes them
     n = _learn_kernels.retrain_binary(H, y, order, P, B, tie, 1.0, 0.0, np.zeros_like(P), 0.0)
     assert n == n_ref
     np.testing.assert_array_equal(P, P_ref)
@@ -191,9 +194,9 @@ def test_retrain_integer_planes_matches_naive(lr, margin):
     norms2 = np.einsum("ij,ij->i", P, P)
     planes = integer_planes(P, growth=lr * 60)
     assert planes.n_planes == 3  # |P| <= 2: the updates must grow the planes (sign extension)
-    n, K_out = _learn_kernels.retrain_integer_planes(
-        H, y.astype(np.int64), order, P, planes.bits, planes.n_planes, planes.bounds,
-        planes.row_sums, norms2, lr, margin, S, 0.0,
+    n, K_out = _learn_kernels.retrain_integer_planes(  # inputs read-only, as HDClassifier
+        readonly(H), readonly(y.astype(np.int64)), readonly(order), P, planes.bits,
+        planes.n_planes, planes.bounds, planes.row_sums, norms2, lr, margin, S, 0.0,
     )
     assert n == n_expected and n > 0
     np.testing.assert_array_equal(P, expected)

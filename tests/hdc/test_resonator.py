@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import hdc
 from hdc import _resonator_kernels
+from hdc._validation import readonly
 from hdc.resonator import exhaustive_factorize
 
 from ._reference import pack_bits, unpack_bits
@@ -31,7 +32,7 @@ def run_weighted_sign(codebook, dots, tie_bits):
     dots = np.asarray(dots, dtype=np.int64)
     out = np.empty(n_words, dtype=np.uint64)
     scratch = _resonator_kernels.weighted_sign_scratch(n_rows, n_words, int(np.abs(dots).max()))
-    pool = _resonator_kernels.signed_pool(codebook)
+    pool = readonly(_resonator_kernels.signed_pool(codebook))  # as resonate passes it
     _resonator_kernels.weighted_sign(pool, dots, tie_bits, out, *scratch)
     return out
 

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hdc
+from hdc._validation import readonly
 from hdc.bundling import _tie_bits
 
 from ._reference import hamming as ref_hamming
@@ -574,6 +575,7 @@ def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, di
     d = ref_hamming(queries, candidates)
     limit = int(rng.integers(0, dim))
     out = np.empty((n_queries, n_candidates), dtype=bool)
+    queries, candidates = readonly(queries), readonly(candidates)  # as hdc.structures passes
     sk.within(queries, candidates, limit, block, out)
     assert np.array_equal(out, d <= limit)
     out[:] = False
@@ -582,7 +584,7 @@ def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, di
     value = hdc.random(None, dim, random_state=rng)
     probes = candidates ^ value
     full = np.empty((n_candidates, n_candidates), dtype=bool)
-    sk.within_symmetric(probes, candidates, limit, block, full)
+    sk.within_symmetric(readonly(probes), candidates, limit, block, full)
     assert np.array_equal(full, ref_hamming(probes, candidates) <= limit)
 
 
@@ -608,7 +610,7 @@ def test_nearest_kernel_matches_reference_first_index_on_ties(
     d = ref_hamming(queries, candidates)
     index = np.empty(n_queries, dtype=np.int64)
     dist = np.empty(n_queries, dtype=np.int64)
-    sk.nearest(queries, candidates, block, index, dist)
+    sk.nearest(readonly(queries), readonly(candidates), block, index, dist)
     assert np.array_equal(index, d.argmin(1))
     assert np.array_equal(dist, d.min(1))
 

@@ -10,6 +10,7 @@ from numba import njit
 
 import hdc
 from hdc import _kernels, _wide
+from hdc._validation import readonly
 
 from ._reference import hamming as ref_hamming
 from ._reference import top_k as ref_top_k
@@ -32,7 +33,7 @@ def _batches(n_a, n_b, n_words, seed=0):
 @pytest.mark.parametrize("n_a,n_b,n_words", SHAPES)
 @pytest.mark.parametrize("rows_a,rows_b", [(4, 4), (8, 12), (None, None)])
 def test_tiled_matrix_matches_reference(n_a, n_b, n_words, rows_a, rows_b):
-    a, b = _batches(n_a, n_b, n_words)
+    a, b = (readonly(x) for x in _batches(n_a, n_b, n_words))  # as the wrappers pass them
     expected = ref_hamming(a, b)
     rows_a = rows_a or _wide.block_rows(n_words)
     rows_b = rows_b or _wide.tile_rows(n_words)
@@ -57,6 +58,7 @@ def test_tiled_top_k_matches_reference_with_ties(n_q, n_s, n_words, k, rows_a, r
     stored[n_s // 2 :] = stored[: n_s - n_s // 2]
     k = min(k, n_s)
     ref_index, ref_dist = ref_top_k(queries, stored, k)
+    queries, stored = readonly(queries), readonly(stored)  # as the wrappers pass them
     rows_a = rows_a or _wide.block_rows(n_words)
     rows_b = rows_b or _wide.tile_rows(n_words)
     for run in (

@@ -7,6 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from hdc._validation import readonly
 from hdc.baselines import GLNClassifier, GLNRegressor
 from hdc.baselines import _gln_kernels as kernels
 from hdc.baselines.gln import learning_rates
@@ -193,7 +194,7 @@ def test_context_indices_match_naive_bits():
     proj = rng.normal(size=(11, 12)).astype(np.float32)
     offsets = rng.normal(size=12).astype(np.float32)
     out = np.empty((11, 4), dtype=np.int64)
-    kernels.context_indices(proj, offsets, 3, out)
+    kernels.context_indices(readonly(proj), readonly(offsets), 3, out)  # as the model passes
     bits = (proj > offsets).reshape(11, 4, 3)
     np.testing.assert_array_equal(out, (bits * (1 << np.arange(3))).sum(axis=-1))
 
@@ -323,9 +324,10 @@ def test_gaussian_neuron_step_is_the_nll_gradient():
     weights = w0.copy()[None, :]
     lr, y = 0.01, 0.7
     out_mean, out_var = np.empty(1), np.empty(1)
-    kernels.gaussian_forward(
-        mu_in, tau_in, np.zeros((1, 1, 1), dtype=np.int64), np.array([y]), np.array([lr]),
-        weights, np.array([1]), np.array([k]), 1, 0.0, 1.0, 1e-6, 100.0, 1e-9, 1e9, True,
+    inputs = (mu_in, tau_in, np.zeros((1, 1, 1), dtype=np.int64), np.array([y]), np.array([lr]))
+    kernels.gaussian_forward(  # inputs read-only, as GLNRegressor passes them
+        *(readonly(a) for a in inputs), weights, readonly(np.array([1])), readonly(np.array([k])),
+        1, 0.0, 1.0, 1e-6, 100.0, 1e-9, 1e9, True,
         out_mean, out_var,
     )
     h = 1e-6

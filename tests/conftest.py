@@ -59,7 +59,8 @@ def pytest_configure(config):
                       "what is left", file=sys.stderr, flush=True)
         return
     # in the reverse order of the test files that use them: the first files compile the core
-    config.hdkit_warmup = warmup.start_background(["vision", "symbolic", "learn", "baselines"])
+    config.hdkit_warmup = warmup.start_background(["vision", "symbolic", "resonator", "learn",
+                                                   "baselines"])
     if config.hdkit_warmup is not None:  # it compiles SIFT too: no second helper for that
         config.hdkit_background_compile = os.environ.get("HDKIT_BACKGROUND_COMPILE")
         os.environ["HDKIT_BACKGROUND_COMPILE"] = "0"

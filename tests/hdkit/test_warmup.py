@@ -23,9 +23,10 @@ def test_warmup_rejects_unknown_groups(capsys):
     assert "unknown 'nope'" in capsys.readouterr().err
 
 
-def test_every_group_is_listed_longest_first():
-    assert list(warmup.GROUPS)[0] == "vision"
-    assert set(warmup.GROUPS) == {"vision", "learn", "encoders", "baselines", "symbolic", "core"}
+def test_every_group_is_listed_with_a_probe():
+    assert set(warmup.GROUPS) == {"vision", "learn", "encoders", "baselines", "symbolic",
+                                  "resonator", "core"}
+    assert set(warmup.PROBES) == set(warmup.GROUPS)
 
 
 def test_warmup_one_group_in_a_subprocess():

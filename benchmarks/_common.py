@@ -55,6 +55,19 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def run_info(script: str, argv: list[str] | None) -> dict[str, Any]:
+    """The head of a result file: the machine, the command that made it and the UTC time.
+
+    ``script`` is the benchmark's path from the project root; ``argv`` its arguments (None:
+    the process's own).
+    """
+    return {
+        "machine": machine_info(),
+        "command": " ".join(["python", script, *(argv if argv is not None else sys.argv[1:])]),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
 def cpu_features() -> dict[str, Any]:
     """The CPU model and the SIMD features that decide hdkit's kernels (from /proc/cpuinfo),
     the CPU numba compiles for (LLVM's host CPU name), and whether numba compiles the 512-bit

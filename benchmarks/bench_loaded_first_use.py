@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS_DIR, machine_info, print_table, write_json  # noqa: E402
+from _common import RESULTS_DIR, print_table, run_info, write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,12 +35,8 @@ _WORKLOAD = r"""
 import json, os, sys, tempfile, time
 import numpy as np
 import encoders, hdc
+from hdc._validation import readonly
 from hdc.baselines import GLNClassifier, GLNRegressor, KernelMachineClassifier
-
-def readonly(a):
-    view = a.view()
-    view.flags.writeable = False
-    return view
 
 folder = tempfile.mkdtemp()
 rng = np.random.default_rng(0)
@@ -123,10 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"hdkit warmup: {warmup_s:.1f} s")
     print_table(rows, ["case", "first_use_s", "compiled"])
     result = {
-        "machine": machine_info(),
-        "command": " ".join(["python", "benchmarks/bench_loaded_first_use.py",
-                             *(argv or sys.argv[1:])]),
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        **run_info("benchmarks/bench_loaded_first_use.py", argv),
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
         "warmup_s": warmup_s,

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS_DIR, machine_info, print_table, write_json  # noqa: E402
+from _common import RESULTS_DIR, print_table, run_info, write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,9 +204,7 @@ def main(argv: list[str] | None = None) -> dict:
                        "cold_main_cpu_s", "cold_helpers_cpu_s", "warm_first_call_s",
                        "target_s", "met"])
     result = {
-        "machine": machine_info(),
-        "command": " ".join(["python", "benchmarks/bench_startup.py", *(argv or sys.argv[1:])]),
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        **run_info("benchmarks/bench_startup.py", argv),
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
         "note": "shared machine: other jobs ran alongside, see loadavg; CPU seconds are the "

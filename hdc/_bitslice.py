@@ -101,8 +101,8 @@ def add16_rows(planes, level, x, rows, carry):
     # two passes of 8 rows: an 8-input Harley-Seal tree into the bits of weight 1, 2 and 4,
     # its carry of weight 8 added to the fourth bit; the one carry out of weight 16 (a 4-bit
     # count plus 16 stays below 32) is or-ed into ``carry``. Full adders written out flat
-    # (sum u ^ c, carry (a & b) | (u & c)): numba's front end compiles that far faster than
-    # nested inline calls, and one copy of the 8-row tree half as fast again as two.
+    # (sum u ^ c, carry (a & b) | (u & c)): fewer statements for numba's front end than nested
+    # inline calls, and one copy of the 8-row tree instead of two.
     for half in range(2):
         r = rows[8 * half : 8 * half + 8]
         x0, x1, x2, x3 = x[r[0]], x[r[1]], x[r[2]], x[r[3]]

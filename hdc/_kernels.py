@@ -262,7 +262,7 @@ def rotate_rows(x, shifts, out):
 # --------------------------------------------------------------------------------------------
 #: Bytes ahead of the current 16 rows that :func:`count_level` asks the CPU to fetch. The
 #: rows of a tree are read side by side, sixteen short streams that the hardware prefetcher
-#: barely learns before they end (docs/benchmarks.md, "Hypervector core").
+#: barely learns before they end (docs/benchmarks.md, "Bundling after the prefetch").
 PREFETCH_BYTES = 128 * 1024
 
 

@@ -151,9 +151,8 @@ def _vision() -> None:
     vision.match_images(image, warped, homography=homography)
 
 
-#: name -> workload that compiles the group's kernels; longest first (one process each, alone,
-#: 2026-12-03: encoders 17 s, resonator 15 s, vision 14 s, learn 13 s, symbolic 13 s, core 11 s,
-#: baselines 9 s), so that the processes finish close together.
+#: name -> workload that compiles the group's kernels; longest first by measured compile time
+#: (docs/benchmarks.md, "First-call latency"), so that the processes finish close together.
 GROUPS: dict[str, Callable[[], None]] = {
     "encoders": _encoders,
     "resonator": _resonator,

@@ -2,8 +2,8 @@
 
 A block whose imports need an optional dependency that is not installed (the ``dask`` extra) is
 skipped with the reason; nothing in the README needs the shared data folder. The blocks are
-end-to-end runs (they fit models on real data, 1-5 s each), marked ``slow`` like the example
-scripts.
+end-to-end runs (each fits models on real data in an interpreter of its own), marked ``slow``
+like the example scripts.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ nearest candidate is kept as it is found (first index on ties).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hdc._wide import block_rows, distance, four_distances  # noqa: F401  (block_rows: API)
 from hdc._wide import sixteen_distances as _sixteen_distances
@@ -46,72 +46,75 @@ def _within_row(q, candidates, start, stop, limit, row):
         row[j] = distance(q, candidates[j]) <= limit
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def within(queries, candidates, limit, block, out):
-    """out[i, j] = hamming(queries[i], candidates[j]) <= limit, in candidate blocks."""
+    """out[i, j] = hamming(queries[i], candidates[j]) <= limit, in candidate blocks.
+
+    Serial and ``nogil``: :mod:`hdc._parallel` runs it over chunks of queries (a chunk of a
+    multiple of four rows, but the last).
+    """
     n_q = queries.shape[0]
     n_c = candidates.shape[0]
     groups = n_q // 4
     for start in range(0, n_c, block):
         stop = min(n_c, start + block)
-        for g in prange(groups):
+        for g in range(groups):
             _within_rows(queries, 4 * g, candidates, start, stop, limit, out)
         for i in range(4 * groups, n_q):
             _within_row(queries[i], candidates, start, stop, limit, out[i])
 
 
-# Single-threaded twin: no thread-pool launch for small queries.
-@njit(cache=True, nogil=True)
-def within_serial(queries, candidates, limit, out):
-    """:func:`within` on one thread (for few queries: no blocks needed)."""
-    n_q = queries.shape[0]
-    n_c = candidates.shape[0]
-    groups = n_q // 4
-    for g in range(groups):
-        _within_rows(queries, 4 * g, candidates, 0, n_c, limit, out)
-    for i in range(4 * groups, n_q):
-        _within_row(queries[i], candidates, 0, n_c, limit, out[i])
-
-
 @njit(inline="always")
-def _mirror(out, i, j, b):
-    out[i, j] = b
-    out[j, i] = b
+def _set_pair(out, i, j, first, stop, b):
+    """out[i - first, j - first] = b, and its mirror when ``j`` is a row of the chunk too."""
+    out[i - first, j - first] = b
+    if j < stop:
+        out[j - first, i - first] = b
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def within_symmetric(probes, nodes, limit, block, out):
-    """out[i, j] = hamming(probes[i], nodes[j]) <= limit for a symmetric relation.
+@njit(cache=True, nogil=True)
+def within_symmetric(probes, nodes, first, stop, limit, block, out):
+    """Rows ``first .. stop - 1`` of the symmetric relation hamming(probes[i], nodes[j]) <=
+    limit, from column ``first`` on: ``out[i - first, j - first]`` for ``j >= first``.
 
     For ``probes[i] = value ^ nodes[i]`` the distance ``popcount(value ^ nodes[i] ^ nodes[j])``
     is symmetric in ``i`` and ``j``: only the pairs with ``j`` in or after the group of four
-    rows of ``i`` are computed, each written to both cells (an undirected graph's adjacency,
-    about half the popcounts). Each group of four rows is written by one thread; the cells it
-    writes (``out[i, j]`` and ``out[j, i]`` with ``j`` from its own group on) are written by no
-    other group.
+    rows of ``i`` are computed (an undirected graph's adjacency, about half the popcounts).
+    A pair with both ends in the chunk is written to both cells; the caller mirrors the rest
+    (``j >= stop``) into the rows after the chunk. ``first`` is a multiple of four; serial and
+    ``nogil`` (:mod:`hdc._parallel` runs it over chunks of rows).
     """
     n = nodes.shape[0]
-    groups = n // 4
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        for g in prange(groups):
-            i = 4 * g
-            if i >= stop:
-                continue
-            first = max(start, i)
-            stop4 = first + (stop - first) - (stop - first) % 4
-            for j in range(first, stop4, 4):
+    groups_stop = first + (stop - first) - (stop - first) % 4
+    for start in range(first, n, block):
+        end = min(n, start + block)
+        for i in range(first, groups_stop, 4):
+            if i >= end:
+                break
+            lo = max(start, i)
+            end4 = lo + (end - lo) - (end - lo) % 4
+            for j in range(lo, end4, 4):
                 d = _sixteen_distances(probes, i, nodes, j)
+                r = i - first
+                c = j - first
+                if j < stop:  # the whole tile is in the chunk: mirrored (stop ends a tile)
+                    for a in range(4):
+                        for b in range(4):
+                            near = d[4 * a + b] <= limit
+                            out[r + a, c + b] = near
+                            out[c + b, r + a] = near
+                else:
+                    for a in range(4):
+                        for b in range(4):
+                            out[r + a, c + b] = d[4 * a + b] <= limit
+            for j in range(end4, end):
                 for a in range(4):
-                    for b in range(4):
-                        _mirror(out, i + a, j + b, d[4 * a + b] <= limit)
-            for j in range(stop4, stop):
-                for a in range(4):
-                    _mirror(out, i + a, j, distance(probes[i + a], nodes[j]) <= limit)
-        # the last n % 4 rows: against every node from their own row on
-        for i in range(4 * groups, min(n, stop)):
-            for j in range(max(start, i), stop):
-                _mirror(out, i, j, distance(probes[i], nodes[j]) <= limit)
+                    _set_pair(out, i + a, j, first, stop,
+                              distance(probes[i + a], nodes[j]) <= limit)
+        # the last (stop - first) % 4 rows: against every node from their own row on
+        for i in range(groups_stop, min(stop, end)):
+            for j in range(max(start, i), end):
+                _set_pair(out, i, j, first, stop, distance(probes[i], nodes[j]) <= limit)
 
 
 # ------------------------------------------------------------------------------ nearest

@@ -16,10 +16,6 @@ from hdc._parameters import Integer, Verbose, check_value
 
 WORD_BITS = 64
 
-# Below this many word operations a kernel runs on one thread: a thread-pool launch costs more.
-PARALLEL_WORDS = 1 << 18
-
-
 def check_dim(dim: Any, name: str = "dim") -> int:
     """Return ``dim`` as an int after checking it is a positive multiple of 64."""
     if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):

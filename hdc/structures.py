@@ -26,9 +26,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hdc import _structure_kernels
-from hdc._parallel import CHUNK_WORDS, run_chunks
+from hdc._parallel import rows_per_chunk, run_chunks, run_rows
 from hdc._validation import (
-    PARALLEL_WORDS,
     WORD_BITS,
     as_hypervectors,
     check_dim,
@@ -118,25 +117,60 @@ def _max_distance(threshold: float, dim: int) -> int:
     return d
 
 
-def _parallel(n_queries: int, n_candidates: int, n_words: int) -> bool:
-    """Whether a batched query is big enough to pay for a thread-pool launch."""
-    return n_queries > 1 and n_queries * n_candidates * n_words >= PARALLEL_WORDS
+def _chunk_rows(words_per_row: float) -> int:
+    """Rows per chunk of a batched query: about :data:`hdc._parallel.CHUNK_WORDS` words of
+    popcounts, in whole groups of four rows (the kernels' tiles), at least 16 rows (a chunk
+    costs a scratch block and a commit in Python)."""
+    rows = rows_per_chunk(words_per_row)
+    return max(16, rows - rows % 4)
 
 
 def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: int) -> np.ndarray:
     """(k, n) booleans ``similarity >= threshold``, compared as integer distances inside the
-    kernel (no distance or float matrix)."""
+    kernel (no distance or float matrix), in chunks of queries over threads."""
     limit = _max_distance(threshold, dim)
     out = np.empty((queries.shape[0], candidates.shape[0]), dtype=bool)
     if out.size == 0:
         return out
     n_words = queries.shape[1]
     queries, candidates = readonly(queries), readonly(candidates)  # one compiled signature
-    if _parallel(queries.shape[0], candidates.shape[0], n_words):
-        block = _structure_kernels.block_rows(n_words)
-        _structure_kernels.within(queries, candidates, limit, block, out)
-    else:
-        _structure_kernels.within_serial(queries, candidates, limit, out)
+    block = _structure_kernels.block_rows(n_words)
+    run_rows(
+        lambda start, stop, dest: _structure_kernels.within(
+            queries[start:stop], candidates, limit, block, dest),
+        out,
+        _chunk_rows(candidates.shape[0] * n_words),
+    )
+    return out
+
+
+def _within_symmetric(probes: np.ndarray, nodes: np.ndarray, limit: int) -> np.ndarray:
+    """(n, n) booleans ``hamming(probes[i], nodes[j]) <= limit`` of a symmetric relation
+    (:func:`hdc._structure_kernels.within_symmetric`), in chunks of rows over threads: a chunk
+    computes its rows from its own first row on, and the commit mirrors them into the columns
+    of the rows after it."""
+    n, n_words = nodes.shape
+    out = np.empty((n, n), dtype=bool)
+    probes, nodes = readonly(probes), readonly(nodes)  # one compiled signature
+    block = _structure_kernels.block_rows(n_words)
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        part = np.empty((stop - start, n - start), dtype=bool)
+        _structure_kernels.within_symmetric(probes, nodes, start, stop, limit, block, part)
+        return part
+
+    def commit(start: int, stop: int, part: np.ndarray) -> None:
+        out[start:stop, start:] = part
+        out[stop:, start:stop] = part[:, stop - start:].T
+
+    run_chunks(
+        compute,
+        commit,
+        n,
+        _chunk_rows(n * n_words / 2),  # on average a row meets half the nodes
+        direct=lambda start, stop: _structure_kernels.within_symmetric(
+            probes, nodes, 0, n, limit, block, out),
+    )
     return out
 
 
@@ -155,8 +189,7 @@ def _nearest(
     index = np.empty(batch.shape[0], dtype=np.int64)
     dist = np.empty(batch.shape[0], dtype=np.int64)
     block = _structure_kernels.block_rows(n_words)
-    rows = CHUNK_WORDS // max(1, vectors.shape[0] * n_words)
-    rows = max(16, rows - rows % 4)  # whole groups of four queries
+    rows = _chunk_rows(vectors.shape[0] * n_words)
 
     def compute(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         idx = np.empty(stop - start, dtype=np.int64)
@@ -1039,17 +1072,11 @@ class Graph(_Bundled):
         idx = np.atleast_1d(self._indices(nodes, "nodes")).ravel()
         if not self.directed and n * n <= _SYMMETRIC_CELLS and 2 * np.unique(idx).size >= n:
             # popcount(value ^ node_i ^ node_j) is symmetric: every pair once, for all nodes
-            full = np.empty((n, n), dtype=bool)
             if len(self) > 0:
-                _structure_kernels.within_symmetric(
-                    readonly(bind(self.value, self.nodes)),
-                    readonly(self.nodes),
-                    _max_distance(t, self.dim),
-                    _structure_kernels.block_rows(self.nodes.shape[1]),
-                    full,
-                )
+                full = _within_symmetric(bind(self.value, self.nodes), self.nodes,
+                                         _max_distance(t, self.dim))
             else:
-                full[:] = False
+                full = np.zeros((n, n), dtype=bool)
             rows = full if np.array_equal(idx, np.arange(n)) else full[idx]
         else:
             probes = self._neighbourhoods(idx, direction)

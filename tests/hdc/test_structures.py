@@ -564,8 +564,8 @@ def test_integer_distance_threshold_equals_float_similarity_test(seed, t, dim):
     st.sampled_from([4, 8, 1000]),
 )
 def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, dim, block):
-    """The blocked kernels (parallel and serial) against distances on unpacked bits:
-    thresholds, and the symmetric adjacency."""
+    """The blocked kernels against distances on unpacked bits: thresholds, and the symmetric
+    adjacency, whole and as chunks of rows from every multiple of four."""
     from hdc import _structure_kernels as sk
 
     rng = np.random.default_rng(seed)
@@ -578,14 +578,43 @@ def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, di
     queries, candidates = readonly(queries), readonly(candidates)  # as hdc.structures passes
     sk.within(queries, candidates, limit, block, out)
     assert np.array_equal(out, d <= limit)
-    out[:] = False
-    sk.within_serial(queries, candidates, limit, out)
-    assert np.array_equal(out, d <= limit)
     value = hdc.random(None, dim, random_state=rng)
-    probes = candidates ^ value
+    probes = readonly(candidates ^ value)
+    expected = ref_hamming(probes, candidates) <= limit
     full = np.empty((n_candidates, n_candidates), dtype=bool)
-    sk.within_symmetric(readonly(probes), candidates, limit, block, full)
-    assert np.array_equal(full, ref_hamming(probes, candidates) <= limit)
+    sk.within_symmetric(probes, candidates, 0, n_candidates, limit, block, full)
+    assert np.array_equal(full, expected)
+    for first in range(0, n_candidates, 4):
+        for stop in range(first + 1, n_candidates + 1):
+            if stop < n_candidates and stop % 4:
+                continue  # chunks end on a multiple of four, but the last
+            part = np.empty((stop - first, n_candidates - first), dtype=bool)
+            sk.within_symmetric(probes, candidates, first, stop, limit, block, part)
+            assert np.array_equal(part, expected[first:stop, first:])
+
+
+@pytest.mark.parametrize("n_nodes", [1, 13, 16, 47])
+def test_chunked_symmetric_relation_over_two_workers_equals_the_reference(monkeypatch, n_nodes):
+    """The symmetric relation in chunks of 16 rows on two workers (each chunk mirrored into
+    the rows after it) equals distances on unpacked bits."""
+    import numba
+
+    from hdc import _parallel, structures
+
+    monkeypatch.setattr(_parallel, "CHUNK_WORDS", 1)  # 16 rows per chunk
+    monkeypatch.setattr(_parallel, "ADAPT_TO_LOAD", False)  # two workers even on a busy machine
+    threads = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        nodes = hdc.random(n_nodes, 192, random_state=n_nodes)
+        probes = nodes ^ hdc.random(None, 192, random_state=1)
+        for limit in (0, 90, 96, 192):
+            got = structures._within_symmetric(probes, nodes, limit)
+            np.testing.assert_array_equal(got, ref_hamming(probes, nodes) <= limit)
+            got = structures._within(probes, nodes, 1.0 - limit / 192, 192)
+            np.testing.assert_array_equal(got, ref_hamming(probes, nodes) <= limit)
+    finally:
+        numba.set_num_threads(threads)
 
 
 @given(
@@ -654,9 +683,9 @@ def test_chunked_get_over_two_workers_equals_the_memory(monkeypatch, n_queries):
     the memory's cleanup and query (ties included)."""
     import numba
 
-    from hdc import _parallel, structures
+    from hdc import _parallel
 
-    monkeypatch.setattr(structures, "CHUNK_WORDS", 8)
+    monkeypatch.setattr(_parallel, "CHUNK_WORDS", 1)  # 16 queries per chunk
     monkeypatch.setattr(_parallel, "ADAPT_TO_LOAD", False)  # two workers even on a busy machine
     threads = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))

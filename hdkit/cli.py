@@ -691,7 +691,8 @@ def _add_warmup(sub: argparse._SubParsersAction) -> None:
     warm = sub.add_parser(
         "warmup", help="compile every numba kernel into the cache, so that no first call waits",
         description="numba compiles hdkit's kernels on their first call and caches them on "
-        "disk; this compiles them all now, one group of kernels per process on every core. "
+        "disk; this compiles them all now, a process on every core taking one group of "
+        "kernels after another. "
         "The cache is numba's ($NUMBA_CACHE_DIR, else __pycache__ beside the sources) and is "
         "keyed by the source path: warm the copy of hdkit you run.",
     )

@@ -3,8 +3,9 @@
 numba compiles a kernel the first time it is called and caches the machine code on disk, so
 only the very first call after an install (or after a change to the kernels) is slow.
 :func:`warmup` pays that cost up front: each *group* of kernels is compiled by a small workload
-through the public API (so the cached signatures are exactly the ones real calls use), the
-groups run in separate processes, one per core, the longest first.
+through the public API (so the cached signatures are exactly the ones real calls use). One
+process per core takes the groups one after another, the longest first, each the next group
+not taken yet.
 
 The cache is numba's: ``__pycache__`` beside the sources, or ``$NUMBA_CACHE_DIR`` when that is
 set. Entries are keyed by the path of the source file, so warm the copy of hdkit you will run
@@ -14,9 +15,11 @@ set. Entries are keyed by the path of the source file, so warm the copy of hdkit
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -78,12 +81,6 @@ def _symbolic() -> None:
                                      random_state=0)
         graph.neighbours(np.arange(4))  # every node: the symmetric kernel when undirected
         graph.neighbours(0)
-    # the blocked threshold test of large batches (Multiset.contains, directed neighbours)
-    from hdc import _structure_kernels
-    from hdc._validation import readonly
-
-    _structure_kernels.within(readonly(books[0]), readonly(books[1]), 500, 4,
-                              np.empty((4, 4), dtype=bool))
 
 
 def _learn() -> None:
@@ -218,22 +215,28 @@ def cold_groups(groups: Sequence[str] | None = None) -> list[str]:
     return cold
 
 
-def _launch(names: Sequence[str], log: int | Any | None = None) -> subprocess.Popen:
-    """A process running the workloads of ``names`` in turn (stderr to ``log``, else a
-    temporary file kept as ``proc.log``)."""
+def _launch(names: Sequence[str] | None, log: int | Any | None = None) -> subprocess.Popen:
+    """A process running the workloads of ``names`` in turn, or with ``names=None`` a worker
+    that compiles the groups named on its stdin (:func:`_serve`); stderr to ``log``, else a
+    temporary file kept as ``proc.log``."""
     root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     # the child imports the same copy of hdkit as this process (the cache is keyed by path)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env.setdefault("MPLBACKEND", "Agg")
     env["HDKIT_BACKGROUND_COMPILE"] = "0"  # the child compiles its groups itself, on one core
-    run = "run_group" if len(names) == 1 else "run_groups"
-    arg = repr(names[0]) if len(names) == 1 else repr(list(names))
-    code = f"from hdkit.warmup import {run}; {run}({arg})"
+    if names is None:
+        code = "from hdkit.warmup import _serve; _serve()"
+    elif len(names) == 1:
+        code = f"from hdkit.warmup import run_group; run_group({names[0]!r})"
+    else:
+        code = f"from hdkit.warmup import run_groups; run_groups({list(names)!r})"
     if log is None:
         log = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
-                            stderr=log, text=True)
+    pipe = subprocess.PIPE if names is None else None
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdin=pipe,
+                            stdout=pipe if names is None else subprocess.DEVNULL, stderr=log,
+                            text=True)
     proc.log = log  # type: ignore[attr-defined]
     return proc
 
@@ -323,35 +326,115 @@ def warmup(groups: Sequence[str] | None = None, jobs: int | None = None,
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     done = _reporter(len(names), progress)
     pending = list(names)
-    running: dict[str, tuple[subprocess.Popen, float]] = {}
     seconds: dict[str, float] = {}
     failures: list[str] = []
     deadline = None if timeout is None else time.perf_counter() + timeout
-    while pending or running:
-        if deadline is not None and time.perf_counter() > deadline:
-            for proc, _ in running.values():
-                proc.terminate()
-                proc.wait()
-                proc.log.close()
-            raise TimeoutError(
-                f"warmup did not finish within {timeout} s: stopped {', '.join(running)}"
-                + (f"; not started: {', '.join(pending)}" if pending else "")
-            )
-        while pending and len(running) < jobs:
-            name = pending.pop(0)
-            running[name] = (_launch([name]), time.perf_counter())
-        for name, (proc, start) in list(running.items()):
-            if proc.poll() is None:
+    answers: queue.Queue = queue.Queue()
+    workers: list[_Worker] = []
+    try:
+        while pending or any(w.group for w in workers):
+            workers = [w for w in workers if w.alive]
+            while pending and len(workers) < jobs:  # a process per free core
+                workers.append(_Worker(_launch(None), answers))
+            for worker in workers:
+                if worker.group is None and pending:
+                    worker.send(pending.pop(0))
+            left = None if deadline is None else deadline - time.perf_counter()
+            try:
+                if left is not None and left <= 0:
+                    raise queue.Empty
+                worker, line = answers.get(timeout=left)
+            except queue.Empty:
+                busy = [w.group for w in workers if w.group]
+                raise TimeoutError(
+                    f"warmup did not finish within {timeout} s: stopped {', '.join(busy)}"
+                    + (f"; not started: {', '.join(pending)}" if pending else "")
+                ) from None
+            finished = worker.answer(line)
+            if finished is None:
                 continue
-            del running[name]
-            seconds[name] = time.perf_counter() - start
-            proc.log.seek(0)
-            err = proc.log.read()
-            proc.log.close()
-            if proc.returncode != 0:
-                failures.append(f"{name}: {err.strip().splitlines()[-1] if err.strip() else ''}")
-            done(name, seconds[name])
-        time.sleep(0.05)
+            name, took, error = finished
+            if error is None:
+                seconds[name] = took
+                done(name, took)
+            else:
+                failures.append(f"{name}: {error}")
+    finally:
+        for worker in workers:
+            worker.stop()
     if failures:
         raise RuntimeError("warmup failed for " + "; ".join(failures))
     return seconds
+
+
+class _Worker:
+    """A process that compiles the groups sent to it, one at a time (:func:`_serve`); a thread
+    hands each line it answers to ``answers``."""
+
+    def __init__(self, proc: subprocess.Popen, answers: queue.Queue) -> None:
+        self.proc = proc
+        self.group: str | None = None
+        self.started = 0.0
+        self.alive = True
+        threading.Thread(target=self._read, args=(answers,), daemon=True).start()
+
+    def _read(self, answers: queue.Queue) -> None:
+        for line in self.proc.stdout:
+            answers.put((self, line))
+        answers.put((self, ""))  # end of output: the process ended
+
+    def send(self, name: str) -> None:
+        self.group, self.started = name, time.perf_counter()
+        self.proc.stdin.write(name + "\n")
+        self.proc.stdin.flush()
+
+    def answer(self, line: str) -> tuple[str, float, str | None] | None:
+        """(group, seconds, error or None) of the group this line finishes, if any."""
+        name, took = self.group, time.perf_counter() - self.started
+        if name is None:  # end of output of an idle worker
+            self.alive = False
+            return None
+        self.group = None
+        if line.startswith("ok "):
+            return name, took, None
+        if line.startswith("failed "):
+            return name, took, line.split(" ", 2)[2].strip()
+        self.alive = False  # the process ended while compiling: its error output says why
+        self.proc.wait()
+        self.proc.log.seek(0)
+        err = self.proc.log.read().strip()
+        return name, took, err.splitlines()[-1] if err else f"exit code {self.proc.returncode}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            if self.group is None:  # idle: the end of its input lets it exit
+                self.proc.stdin.close()
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.proc.terminate()
+            else:  # still compiling: numba writes each cache entry whole, stopping is safe
+                self.proc.terminate()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.log):
+            if not stream.closed:
+                stream.close()
+
+
+def _serve() -> None:
+    """A warm-up process: for each group name read from stdin, run the group and answer one
+    line on stdout, ``ok NAME`` or ``failed NAME ERROR``; anything the workloads print goes to
+    stderr, so it cannot garble the answers."""
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    for line in sys.stdin:
+        name = line.strip()
+        if not name:
+            continue
+        try:
+            run_group(name)
+        except Exception as error:  # noqa: BLE001 - answered; the parent reports it
+            message = " ".join(repr(error).split())
+            answers.write(f"failed {name} {message}\n")
+        else:
+            answers.write(f"ok {name}\n")

@@ -29,17 +29,35 @@ def test_every_group_is_listed_with_a_probe():
     assert set(warmup.PROBES) == set(warmup.GROUPS)
 
 
-def test_warmup_one_group_in_a_subprocess():
-    seconds = warmup.warmup(["core"], jobs=1, progress=False)
-    assert list(seconds) == ["core"] and seconds["core"] > 0
+def test_warmup_runs_its_groups_in_one_process_per_job(monkeypatch):
+    launched = []
+    real_launch = warmup._launch
+    monkeypatch.setattr(warmup, "_launch", lambda names, log=None: launched.append(
+        real_launch(names, log)) or launched[-1])
+    seconds = warmup.warmup(["baselines", "core"], jobs=1, progress=False)
+    assert list(seconds) == ["core", "baselines"]  # longest first
+    assert all(s > 0 for s in seconds.values())
+    assert len(launched) == 1 and launched[0].poll() == 0  # one process, ended cleanly
+
+
+def test_a_warmup_process_answers_every_group_and_reports_failures():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", "from hdkit.warmup import _serve; _serve()"],
+                          input="nope\n\nnope\n", env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 and lines[0] == lines[1]  # blank lines are skipped
+    assert lines[0].startswith("failed nope ValueError(")
+    assert "unknown warmup group 'nope'" in lines[0]
 
 
 def test_warmup_stops_its_processes_at_the_timeout(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # the child compiles from scratch
     launched = []
     real_launch = warmup._launch
-    monkeypatch.setattr(warmup, "_launch", lambda names: launched.append(real_launch(names))
-                        or launched[-1])
+    monkeypatch.setattr(warmup, "_launch", lambda names, log=None: launched.append(
+        real_launch(names, log)) or launched[-1])
     with pytest.raises(TimeoutError, match="within 0.5 s: stopped core"):
         warmup.warmup(["core"], jobs=1, progress=False, timeout=0.5)
     assert len(launched) == 1 and launched[0].poll() is not None  # stopped, not left running

@@ -152,11 +152,11 @@ def _vision() -> None:
 #: (docs/benchmarks.md, "First-call latency"), so that the processes finish close together.
 GROUPS: dict[str, Callable[[], None]] = {
     "encoders": _encoders,
-    "resonator": _resonator,
-    "vision": _vision,
     "learn": _learn,
-    "symbolic": _symbolic,
     "core": _core,
+    "vision": _vision,
+    "resonator": _resonator,
+    "symbolic": _symbolic,
     "baselines": _baselines,
 }
 

@@ -9,7 +9,9 @@ Run::
 ``--busy`` (about half a minute) times hdkit at one thread, at the default thread setting (2
 threads on a 2-core machine, capped by the cores idle at each call) and at two workers without
 that cap, against its peers (bhv's native majority at 8,192 bits; numpy ``bitwise_count``,
-L2-blocked and in blocks of 1,000 queries; numpy shift-and-carry; at ``--dim``), first with no
+L2-blocked and in blocks of 1,000 queries; numpy shift-and-carry; at ``--dim``; and the
+neighbours of every node of a 2,000-node graph at 1,024 bits against numpy's L2-blocked
+``bitwise_count`` distances, thresholded), first with no
 competitor, then with a process the benchmark starts itself that spins on one core (and stops at
 the end). Runs of hdkit and its peers are interleaved within every repeat, in a fresh random
 order each time; the table gives the ratios of medians (the JSON also those of the best runs)
@@ -188,7 +190,24 @@ def busy_ops(args: argparse.Namespace, rng: np.random.Generator) -> dict:
         bundle = (f"bundle {xn.shape[0]}, D={dim}", lambda: hdc.bundle(xn, tie="zero"),
                   [("numpy unpackbits+sum", lambda: numpy_majority(xn))])
         print("bhv is not installed (pip install '.[bench]'): bundle runs against numpy")
+    # the symbolic structures' batched threshold test: an undirected graph's every node
+    nodes = hdc.random(args.graph_nodes, 1024, random_state=rng)
+    sources = rng.integers(0, args.graph_nodes, args.graph_nodes // 10)
+    targets = (sources + rng.integers(1, args.graph_nodes, sources.size)) % args.graph_nodes
+    graph = hdc.Graph.from_edges(np.stack([sources, targets], axis=1), nodes, random_state=0)
+    every, threshold = np.arange(args.graph_nodes), 0.52
+    probes = hdc.bind(graph.value, nodes)
+
+    def numpy_neighbours():
+        return 1.0 - numpy_hamming_blocked(probes, nodes) / 1024 >= threshold
+
+    assert np.array_equal(graph.neighbours(every, threshold=threshold), numpy_neighbours())
     return {
+        "neighbours": (
+            f"Graph.neighbours of all {args.graph_nodes} nodes, D=1024",
+            lambda: graph.neighbours(every, threshold=threshold),
+            [("numpy bitwise_count, L2-blocked", numpy_neighbours)],
+        ),
         "bundle": bundle,
         "hamming": (
             f"Hamming {n}x{args.stored}, D={dim}", lambda: hdc.hamming(x, stored),
@@ -273,6 +292,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--dim", type=int, default=10240, help="width for the numpy comparisons")
     parser.add_argument("--n", type=int, default=10000, help="vectors bundled / permuted / queried")
     parser.add_argument("--stored", type=int, default=26, help="stored vectors for Hamming search")
+    parser.add_argument("--graph-nodes", type=int, default=2000,
+                        help="nodes of the graph whose neighbours --busy queries")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed runs per measurement (default 7; 21 with --busy)")
     parser.add_argument("--quick", action="store_true", help="n=2000, 3 repeats")

@@ -65,24 +65,30 @@ def within(queries, candidates, limit, block, out):
 
 
 @njit(inline="always")
-def _set_pair(out, i, j, first, stop, b):
-    """out[i - first, j - first] = b, and its mirror when ``j`` is a row of the chunk too."""
+def _set_pair(out, mirror, i, j, first, stop, b):
+    """out[i - first, j - first] = b, and its mirror: in ``out`` when ``j`` is a row of the
+    chunk too, else in ``mirror[j - stop, i - first]``."""
     out[i - first, j - first] = b
     if j < stop:
         out[j - first, i - first] = b
+    else:
+        mirror[j - stop, i - first] = b
 
 
 @njit(cache=True, nogil=True)
-def within_symmetric(probes, nodes, first, stop, limit, block, out):
+def within_symmetric(probes, nodes, first, stop, limit, block, out, mirror):
     """Rows ``first .. stop - 1`` of the symmetric relation hamming(probes[i], nodes[j]) <=
-    limit, from column ``first`` on: ``out[i - first, j - first]`` for ``j >= first``.
+    limit, from column ``first`` on (``out[i - first, j - first]``), and the same cells
+    transposed for the rows after the chunk (``mirror[j - stop, i - first]`` for
+    ``j >= stop``).
 
     For ``probes[i] = value ^ nodes[i]`` the distance ``popcount(value ^ nodes[i] ^ nodes[j])``
     is symmetric in ``i`` and ``j``: only the pairs with ``j`` in or after the group of four
-    rows of ``i`` are computed (an undirected graph's adjacency, about half the popcounts).
-    A pair with both ends in the chunk is written to both cells; the caller mirrors the rest
-    (``j >= stop``) into the rows after the chunk. ``first`` is a multiple of four; serial and
-    ``nogil`` (:mod:`hdc._parallel` runs it over chunks of rows).
+    rows of ``i`` are computed (an undirected graph's adjacency, about half the popcounts),
+    and each is written to both of its cells. ``first`` is a multiple of four, and so is
+    ``stop`` unless it is the last row; ``out`` is ``(stop - first, n - first)`` and
+    ``mirror`` ``(n - stop, stop - first)``. Serial and ``nogil`` (:mod:`hdc._parallel` runs
+    it over chunks of rows; the whole relation is one chunk, ``first = 0`` and ``stop = n``).
     """
     n = nodes.shape[0]
     groups_stop = first + (stop - first) - (stop - first) % 4
@@ -93,28 +99,33 @@ def within_symmetric(probes, nodes, first, stop, limit, block, out):
                 break
             lo = max(start, i)
             end4 = lo + (end - lo) - (end - lo) % 4
+            r = i - first
             for j in range(lo, end4, 4):
                 d = _sixteen_distances(probes, i, nodes, j)
-                r = i - first
                 c = j - first
-                if j < stop:  # the whole tile is in the chunk: mirrored (stop ends a tile)
+                # a tile lies wholly in the chunk's columns or wholly after them
+                if j < stop:
                     for a in range(4):
                         for b in range(4):
                             near = d[4 * a + b] <= limit
                             out[r + a, c + b] = near
                             out[c + b, r + a] = near
                 else:
+                    m = j - stop
                     for a in range(4):
                         for b in range(4):
-                            out[r + a, c + b] = d[4 * a + b] <= limit
+                            near = d[4 * a + b] <= limit
+                            out[r + a, c + b] = near
+                            mirror[m + b, r + a] = near
             for j in range(end4, end):
                 for a in range(4):
-                    _set_pair(out, i + a, j, first, stop,
+                    _set_pair(out, mirror, i + a, j, first, stop,
                               distance(probes[i + a], nodes[j]) <= limit)
         # the last (stop - first) % 4 rows: against every node from their own row on
         for i in range(groups_stop, min(stop, end)):
             for j in range(max(start, i), end):
-                _set_pair(out, i, j, first, stop, distance(probes[i], nodes[j]) <= limit)
+                _set_pair(out, mirror, i, j, first, stop,
+                          distance(probes[i], nodes[j]) <= limit)
 
 
 # ------------------------------------------------------------------------------ nearest

@@ -147,21 +147,22 @@ def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: 
 def _within_symmetric(probes: np.ndarray, nodes: np.ndarray, limit: int) -> np.ndarray:
     """(n, n) booleans ``hamming(probes[i], nodes[j]) <= limit`` of a symmetric relation
     (:func:`hdc._structure_kernels.within_symmetric`), in chunks of rows over threads: a chunk
-    computes its rows from its own first row on, and the commit mirrors them into the columns
-    of the rows after it."""
+    computes its rows from its own first row on, and the same cells transposed for the rows
+    after it."""
     n, n_words = nodes.shape
     out = np.empty((n, n), dtype=bool)
     probes, nodes = readonly(probes), readonly(nodes)  # one compiled signature
     block = _structure_kernels.block_rows(n_words)
 
-    def compute(start: int, stop: int) -> np.ndarray:
+    def compute(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         part = np.empty((stop - start, n - start), dtype=bool)
-        _structure_kernels.within_symmetric(probes, nodes, start, stop, limit, block, part)
-        return part
+        mirror = np.empty((n - stop, stop - start), dtype=bool)
+        _structure_kernels.within_symmetric(probes, nodes, start, stop, limit, block, part,
+                                            mirror)
+        return part, mirror
 
-    def commit(start: int, stop: int, part: np.ndarray) -> None:
-        out[start:stop, start:] = part
-        out[stop:, start:stop] = part[:, stop - start:].T
+    def commit(start: int, stop: int, parts: tuple[np.ndarray, np.ndarray]) -> None:
+        out[start:stop, start:], out[stop:, start:stop] = parts
 
     run_chunks(
         compute,
@@ -169,7 +170,7 @@ def _within_symmetric(probes: np.ndarray, nodes: np.ndarray, limit: int) -> np.n
         n,
         _chunk_rows(n * n_words / 2),  # on average a row meets half the nodes
         direct=lambda start, stop: _structure_kernels.within_symmetric(
-            probes, nodes, 0, n, limit, block, out),
+            probes, nodes, 0, n, limit, block, out, out[n:]),
     )
     return out
 

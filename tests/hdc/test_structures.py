@@ -582,15 +582,17 @@ def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, di
     probes = readonly(candidates ^ value)
     expected = ref_hamming(probes, candidates) <= limit
     full = np.empty((n_candidates, n_candidates), dtype=bool)
-    sk.within_symmetric(probes, candidates, 0, n_candidates, limit, block, full)
+    sk.within_symmetric(probes, candidates, 0, n_candidates, limit, block, full, full[:0])
     assert np.array_equal(full, expected)
     for first in range(0, n_candidates, 4):
         for stop in range(first + 1, n_candidates + 1):
             if stop < n_candidates and stop % 4:
                 continue  # chunks end on a multiple of four, but the last
             part = np.empty((stop - first, n_candidates - first), dtype=bool)
-            sk.within_symmetric(probes, candidates, first, stop, limit, block, part)
+            mirror = np.empty((n_candidates - stop, stop - first), dtype=bool)
+            sk.within_symmetric(probes, candidates, first, stop, limit, block, part, mirror)
             assert np.array_equal(part, expected[first:stop, first:])
+            assert np.array_equal(mirror, expected[stop:, first:stop])
 
 
 @pytest.mark.parametrize("n_nodes", [1, 13, 16, 47])

@@ -85,8 +85,8 @@ def within_symmetric(probes, nodes, first, stop, limit, block, out, mirror):
     For ``probes[i] = value ^ nodes[i]`` the distance ``popcount(value ^ nodes[i] ^ nodes[j])``
     is symmetric in ``i`` and ``j``: only the pairs with ``j`` in or after the group of four
     rows of ``i`` are computed (an undirected graph's adjacency, about half the popcounts),
-    and each is written to both of its cells. ``first`` is a multiple of four, and so is
-    ``stop`` unless it is the last row; ``out`` is ``(stop - first, n - first)`` and
+    and each is written to both of its cells. ``first`` and ``block`` are multiples of four,
+    and so is ``stop`` unless it is the last row; ``out`` is ``(stop - first, n - first)`` and
     ``mirror`` ``(n - stop, stop - first)``. Serial and ``nogil`` (:mod:`hdc._parallel` runs
     it over chunks of rows; the whole relation is one chunk, ``first = 0`` and ``stop = n``).
     """

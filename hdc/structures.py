@@ -127,19 +127,41 @@ def _chunk_rows(words_per_row: float) -> int:
 
 def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: int) -> np.ndarray:
     """(k, n) booleans ``similarity >= threshold``, compared as integer distances inside the
-    kernel (no distance or float matrix), in chunks of queries over threads."""
+    kernel (no distance or float matrix), in chunks over threads: of queries, or of candidates
+    when the queries are too few to make several chunks."""
     limit = _max_distance(threshold, dim)
-    out = np.empty((queries.shape[0], candidates.shape[0]), dtype=bool)
+    n_queries, n_candidates = queries.shape[0], candidates.shape[0]
+    out = np.empty((n_queries, n_candidates), dtype=bool)
     if out.size == 0:
         return out
     n_words = queries.shape[1]
     queries, candidates = readonly(queries), readonly(candidates)  # one compiled signature
     block = _structure_kernels.block_rows(n_words)
-    run_rows(
-        lambda start, stop, dest: _structure_kernels.within(
-            queries[start:stop], candidates, limit, block, dest),
-        out,
-        _chunk_rows(candidates.shape[0] * n_words),
+    rows = _chunk_rows(n_candidates * n_words)
+    if n_queries >= 4 * rows:
+        run_rows(
+            lambda start, stop, dest: _structure_kernels.within(
+                queries[start:stop], candidates, limit, block, dest),
+            out,
+            rows,
+        )
+        return out
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        part = np.empty((n_queries, stop - start), dtype=bool)
+        _structure_kernels.within(queries, candidates[start:stop], limit, block, part)
+        return part
+
+    def commit(start: int, stop: int, part: np.ndarray) -> None:
+        out[:, start:stop] = part
+
+    run_chunks(
+        compute,
+        commit,
+        n_candidates,
+        max(64, rows_per_chunk(n_queries * n_words)),
+        direct=lambda start, stop: _structure_kernels.within(
+            queries, candidates, limit, block, out),
     )
     return out
 

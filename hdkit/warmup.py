@@ -333,23 +333,29 @@ def warmup(groups: Sequence[str] | None = None, jobs: int | None = None,
     workers: list[_Worker] = []
     try:
         while pending or any(w.group for w in workers):
-            workers = [w for w in workers if w.alive]
-            while pending and len(workers) < jobs:  # a process per free core
-                workers.append(_Worker(_launch(None), answers))
-            for worker in workers:
-                if worker.group is None and pending:
+            for worker in [w for w in workers if not w.alive]:
+                worker.stop()
+                workers.remove(worker)
+            idle = [w for w in workers if w.group is None]
+            while len(pending) > len(idle) and len(workers) < jobs:  # at most a process a core
+                idle.append(_Worker(_launch(None), answers))
+                workers.append(idle[-1])
+            for worker in idle:
+                if pending:
                     worker.send(pending.pop(0))
-            left = None if deadline is None else deadline - time.perf_counter()
-            try:
+            while True:  # short waits: Ctrl+C stays responsive on every platform
+                left = None if deadline is None else deadline - time.perf_counter()
                 if left is not None and left <= 0:
-                    raise queue.Empty
-                worker, line = answers.get(timeout=left)
-            except queue.Empty:
-                busy = [w.group for w in workers if w.group]
-                raise TimeoutError(
-                    f"warmup did not finish within {timeout} s: stopped {', '.join(busy)}"
-                    + (f"; not started: {', '.join(pending)}" if pending else "")
-                ) from None
+                    busy = [w.group for w in workers if w.group]
+                    raise TimeoutError(
+                        f"warmup did not finish within {timeout} s: stopped {', '.join(busy)}"
+                        + (f"; not started: {', '.join(pending)}" if pending else "")
+                    )
+                try:
+                    worker, line = answers.get(timeout=0.5 if left is None else min(0.5, left))
+                    break
+                except queue.Empty:
+                    continue
             finished = worker.answer(line)
             if finished is None:
                 continue
@@ -369,56 +375,77 @@ def warmup(groups: Sequence[str] | None = None, jobs: int | None = None,
 
 class _Worker:
     """A process that compiles the groups sent to it, one at a time (:func:`_serve`); a thread
-    hands each line it answers to ``answers``."""
+    hands each line it writes to ``answers``, and ``""`` when its output ends."""
 
     def __init__(self, proc: subprocess.Popen, answers: queue.Queue) -> None:
         self.proc = proc
         self.group: str | None = None
         self.started = 0.0
         self.alive = True
-        threading.Thread(target=self._read, args=(answers,), daemon=True).start()
+        self.reader = threading.Thread(target=self._read, args=(answers,), daemon=True)
+        self.reader.start()
 
     def _read(self, answers: queue.Queue) -> None:
         for line in self.proc.stdout:
             answers.put((self, line))
-        answers.put((self, ""))  # end of output: the process ended
+        answers.put((self, ""))
 
     def send(self, name: str) -> None:
+        """Start group ``name``; if the process has ended, the end of its output reports it."""
         self.group, self.started = name, time.perf_counter()
-        self.proc.stdin.write(name + "\n")
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(name + "\n")
+            self.proc.stdin.flush()
+        except OSError:  # broken pipe: the reader thread sees the end of the output
+            pass
 
     def answer(self, line: str) -> tuple[str, float, str | None] | None:
-        """(group, seconds, error or None) of the group this line finishes, if any."""
+        """(group, seconds, error or None) of the group this line finishes, if any; other
+        lines (anything printed before the process redirected its output) are ignored."""
         name, took = self.group, time.perf_counter() - self.started
-        if name is None:  # end of output of an idle worker
+        if line == "":  # the output ended: the process ended
             self.alive = False
+            if name is None:
+                return None
+            self.group = None
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc.log.seek(0)
+            err = self.proc.log.read().strip()
+            last = f": {err.splitlines()[-1]}" if err else ""
+            return name, took, f"the process ended (exit code {self.proc.returncode}){last}"
+        if name is None:
             return None
-        self.group = None
-        if line.startswith("ok "):
+        if line.startswith(f"ok {name}"):
+            self.group = None
             return name, took, None
-        if line.startswith("failed "):
+        if line.startswith(f"failed {name} "):
+            self.group = None
             return name, took, line.split(" ", 2)[2].strip()
-        self.alive = False  # the process ended while compiling: its error output says why
-        self.proc.wait()
-        self.proc.log.seek(0)
-        err = self.proc.log.read().strip()
-        return name, took, err.splitlines()[-1] if err else f"exit code {self.proc.returncode}"
+        return None
 
     def stop(self) -> None:
+        """End the process (idle: by closing its input; compiling: terminated, which is safe,
+        numba writes each cache entry whole) and close its pipes and log."""
         if self.proc.poll() is None:
-            if self.group is None:  # idle: the end of its input lets it exit
-                self.proc.stdin.close()
+            if self.group is None:
                 try:
+                    self.proc.stdin.close()
                     self.proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
+                except (OSError, subprocess.TimeoutExpired):
                     self.proc.terminate()
-            else:  # still compiling: numba writes each cache entry whole, stopping is safe
+            else:
                 self.proc.terminate()
         self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.log):
-            if not stream.closed:
+        self.reader.join(timeout=5)  # the output has ended with the process
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.log):
+            try:
                 stream.close()
+            except OSError:
+                pass
 
 
 def _serve() -> None:
@@ -434,7 +461,7 @@ def _serve() -> None:
         try:
             run_group(name)
         except Exception as error:  # noqa: BLE001 - answered; the parent reports it
-            message = " ".join(repr(error).split())
+            message = " ".join(ascii(error).split())  # one line, any console encoding
             answers.write(f"failed {name} {message}\n")
         else:
             answers.write(f"ok {name}\n")

@@ -556,6 +556,17 @@ def test_integer_distance_threshold_equals_float_similarity_test(seed, t, dim):
     assert np.array_equal(structures._within(q, c, t, dim), expected)
 
 
+def _unset(shape):
+    """A boolean array of the byte 2 in every cell: neither False nor True as stored, so a
+    cell a kernel leaves unwritten is caught (np.empty often holds zeros, i.e. False)."""
+    return np.full(shape, 2, dtype=np.uint8).view(bool)
+
+
+def _assert_booleans_equal(got, expected):
+    assert got.view(np.uint8).max(initial=0) <= 1, "a cell was left unwritten"
+    np.testing.assert_array_equal(got, expected)
+
+
 @given(
     seeds,
     st.integers(1, 9),
@@ -574,47 +585,64 @@ def test_blocked_query_kernels_match_reference(seed, n_queries, n_candidates, di
     queries[: n_queries // 2] = candidates[rng.integers(0, n_candidates, n_queries // 2)]
     d = ref_hamming(queries, candidates)
     limit = int(rng.integers(0, dim))
-    out = np.empty((n_queries, n_candidates), dtype=bool)
+    out = _unset((n_queries, n_candidates))
     queries, candidates = readonly(queries), readonly(candidates)  # as hdc.structures passes
     sk.within(queries, candidates, limit, block, out)
-    assert np.array_equal(out, d <= limit)
+    _assert_booleans_equal(out, d <= limit)
     value = hdc.random(None, dim, random_state=rng)
     probes = readonly(candidates ^ value)
     expected = ref_hamming(probes, candidates) <= limit
-    full = np.empty((n_candidates, n_candidates), dtype=bool)
+    full = _unset((n_candidates, n_candidates))
     sk.within_symmetric(probes, candidates, 0, n_candidates, limit, block, full, full[:0])
-    assert np.array_equal(full, expected)
+    _assert_booleans_equal(full, expected)
     for first in range(0, n_candidates, 4):
         for stop in range(first + 1, n_candidates + 1):
             if stop < n_candidates and stop % 4:
                 continue  # chunks end on a multiple of four, but the last
-            part = np.empty((stop - first, n_candidates - first), dtype=bool)
-            mirror = np.empty((n_candidates - stop, stop - first), dtype=bool)
+            part = _unset((stop - first, n_candidates - first))
+            mirror = _unset((n_candidates - stop, stop - first))
             sk.within_symmetric(probes, candidates, first, stop, limit, block, part, mirror)
-            assert np.array_equal(part, expected[first:stop, first:])
-            assert np.array_equal(mirror, expected[stop:, first:stop])
+            _assert_booleans_equal(part, expected[first:stop, first:])
+            _assert_booleans_equal(mirror, expected[stop:, first:stop])
 
 
 @pytest.mark.parametrize("n_nodes", [1, 13, 16, 47])
-def test_chunked_symmetric_relation_over_two_workers_equals_the_reference(monkeypatch, n_nodes):
-    """The symmetric relation in chunks of 16 rows on two workers (each chunk mirrored into
-    the rows after it) equals distances on unpacked bits."""
+def test_chunked_threshold_queries_over_two_workers_equal_the_reference(monkeypatch, n_nodes):
+    """The symmetric relation in chunks of 16 rows, and the threshold test in chunks of
+    queries or (few queries) of candidates, on two workers: every cell written (allocations
+    start as neither False nor True), and equal to distances on unpacked bits."""
     import numba
 
     from hdc import _parallel, structures
 
-    monkeypatch.setattr(_parallel, "CHUNK_WORDS", 1)  # 16 rows per chunk
+    class Unset:  # numpy, but np.empty gives arrays of the byte 2
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        @staticmethod
+        def empty(shape, dtype=float):
+            if np.dtype(dtype) == np.bool_:
+                return _unset(shape)
+            return np.empty(shape, dtype=dtype)
+
+    monkeypatch.setattr(structures, "np", Unset())
+    monkeypatch.setattr(_parallel, "CHUNK_WORDS", 1)  # 16 rows, 64 candidates per chunk
     monkeypatch.setattr(_parallel, "ADAPT_TO_LOAD", False)  # two workers even on a busy machine
     threads = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
     try:
         nodes = hdc.random(n_nodes, 192, random_state=n_nodes)
         probes = nodes ^ hdc.random(None, 192, random_state=1)
+        many = hdc.random(150, 192, random_state=2)  # more than two chunks of 64 candidates
         for limit in (0, 90, 96, 192):
-            got = structures._within_symmetric(probes, nodes, limit)
-            np.testing.assert_array_equal(got, ref_hamming(probes, nodes) <= limit)
-            got = structures._within(probes, nodes, 1.0 - limit / 192, 192)
-            np.testing.assert_array_equal(got, ref_hamming(probes, nodes) <= limit)
+            reference = ref_hamming(probes, nodes) <= limit
+            _assert_booleans_equal(structures._within_symmetric(probes, nodes, limit), reference)
+            t = 1.0 - limit / 192
+            _assert_booleans_equal(structures._within(probes, nodes, t, 192), reference)
+            _assert_booleans_equal(structures._within(probes, many, t, 192),
+                                   ref_hamming(probes, many) <= limit)
+            _assert_booleans_equal(structures._within(many, probes, t, 192),
+                                   ref_hamming(many, probes) <= limit)
     finally:
         numba.set_num_threads(threads)
 

@@ -4,6 +4,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,48 @@ def test_a_warmup_process_answers_every_group_and_reports_failures():
     assert len(lines) == 2 and lines[0] == lines[1]  # blank lines are skipped
     assert lines[0].startswith("failed nope ValueError(")
     assert "unknown warmup group 'nope'" in lines[0]
+
+
+_ANSWER = "import sys\nfor line in sys.stdin:\n    print('ok', line.strip(), flush=True)\n"
+
+
+def _fake_workers(monkeypatch, script):
+    """Replace the warm-up processes by ``python -c script`` (stdin and stdout as pipes); the
+    list of processes started."""
+    launched = []
+
+    def launch(names, log=None):
+        assert names is None  # warmup() starts workers only
+        log = tempfile.TemporaryFile(mode="w+")
+        proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=log, text=True)
+        proc.log = log
+        launched.append(proc)
+        return proc
+
+    monkeypatch.setattr(warmup, "_launch", launch)
+    return launched
+
+
+def test_warmup_starts_no_more_processes_than_groups_or_jobs(monkeypatch):
+    launched = _fake_workers(monkeypatch, _ANSWER)
+    assert list(warmup.warmup(["core"], jobs=4, progress=False)) == ["core"]
+    assert len(launched) == 1
+    launched.clear()
+    assert set(warmup.warmup(jobs=3, progress=False)) == set(warmup.GROUPS)
+    assert len(launched) == 3 and all(p.poll() == 0 for p in launched)
+    assert all(p.stdin.closed and p.stdout.closed for p in launched)
+
+
+def test_warmup_ignores_stray_output_and_reports_a_crashed_process(monkeypatch):
+    launched = _fake_workers(monkeypatch, "print('hello', flush=True)\n" + _ANSWER)
+    assert list(warmup.warmup(["core"], jobs=1, progress=False)) == ["core"]
+    crash = "import sys\nsys.stderr.write('boom\\n')\nsys.exit(3)\n"
+    launched = _fake_workers(monkeypatch, crash)
+    with pytest.raises(RuntimeError, match=r"core: the process ended \(exit code 3\): boom"):
+        warmup.warmup(["core", "symbolic"], jobs=1, progress=False, timeout=60)
+    assert len(launched) == 2  # a new process for the group after the crash
+    assert all(p.poll() == 3 for p in launched)
 
 
 def test_warmup_stops_its_processes_at_the_timeout(tmp_path, monkeypatch):

@@ -278,10 +278,14 @@ def count_level(x, rows, planes, low, carries):
     """
     n_rows = rows.shape[0]
     n_groups = n_rows // 16
-    ahead = 16 * max(1, PREFETCH_BYTES // (128 * planes.shape[1]))
+    # conditional expressions, not min/max: numba compiles the builtins' overloads as separate
+    # functions on their first use, part of the first bundle's compile
+    ahead = PREFETCH_BYTES // (128 * planes.shape[1])
+    ahead = 16 * (ahead if ahead > 1 else 1)
     for g in range(n_groups):
         first = 16 * g
-        for i in range(first + ahead, min(first + ahead + 16, n_rows)):
+        last = first + ahead + 16
+        for i in range(first + ahead, last if last < n_rows else n_rows):
             prefetch_rows(x, rows[i], 1)
         add16_rows(planes, low, x, rows[first : first + 16], carries[g])
     carry = carries[n_groups]

@@ -56,8 +56,8 @@ def hamming_matrix_rows(a, b, out):
         _hamming_row(a[i], b, out[i])
 
 
-@njit(inline="always")
-def _tile_block(a, i0, i1, b, j0, j1, out, row0, col0):
+@njit(cache=True, nogil=True)
+def tile_block(a, i0, i1, b, j0, j1, out, row0, col0):
     """out[i - row0, j - col0] = popcount(a[i] XOR b[j]) for i in i0 .. i1 - 1 and j in
     j0 .. j1 - 1.
 
@@ -109,7 +109,8 @@ def hamming_matrix_tiles(a, b, rows_a, rows_b, out):
     for i0 in range(0, n_a, rows_a):
         i1 = min(n_a, i0 + rows_a)
         for j0 in range(0, n_b, rows_b):
-            _tile_block(a, i0, i1, b, j0, min(n_b, j0 + rows_b), out, 0, 0)
+            # int64 offsets, not literal zeros: one compiled signature with the top-k's call
+            tile_block(a, i0, i1, b, j0, min(n_b, j0 + rows_b), out, np.int64(0), np.int64(0))
 
 
 @njit(inline="always")
@@ -163,7 +164,7 @@ def hamming_top_k_tiles(queries, stored, k, rows_a, rows_b, out_index, out_dista
         i1 = min(n_q, i0 + rows_a)
         for j0 in range(0, n_s, rows_b):
             j1 = min(n_s, j0 + rows_b)
-            _tile_block(queries, i0, i1, stored, j0, j1, scratch, i0, j0)
+            tile_block(queries, i0, i1, stored, j0, j1, scratch, i0, j0)
             for i in range(i0, i1):
                 _insert_top_k(scratch[i - i0, : j1 - j0], j0, k, out_index[i], out_distance[i])
 

@@ -150,9 +150,11 @@ def test_tiled_hamming_compiles_to_512_bit_vector_popcounts():
     them, as the structures' kernels do (one shared block routine)."""
     if not _wide.WIDE:
         pytest.skip("numba does not compile for a CPU with AVX-512 VPOPCNTQ here")
-    fresh = njit(nogil=True)(_kernels.hamming_matrix_tiles.py_func)  # cached code has no asm
+    fresh = njit(nogil=True)(_kernels.tile_block.py_func)  # cached code has no asm
     a = hdc.random(8, 1024, random_state=0)
-    fresh(a, a, 8, 8, np.empty((8, 8), dtype=np.int64))
+    zero = np.int64(0)
+    fresh(a, zero, np.int64(8), a, zero, np.int64(8), np.empty((8, 8), dtype=np.int64), zero,
+          zero)
     asm = "".join(fresh.inspect_asm().values())
     assert re.search(r"vpopcntq\s+%zmm", asm)
     assert "prefetcht1" in asm  # the next query rows, into L2

@@ -29,7 +29,8 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["CHUNK_WORDS", "n_workers", "rows_per_chunk", "run_chunks", "run_rows"]
+__all__ = ["CHUNK_WORDS", "n_workers", "rows_per_chunk", "run_chunks", "run_columns",
+           "run_rows"]
 
 #: Work per chunk, in 64-bit words touched: a fraction of a millisecond, small enough that a
 #: worker on a busy core delays the call by little, large enough to amortise a claim.
@@ -191,6 +192,35 @@ def run_rows(kernel: Callable[[int, int, np.ndarray], None], out: np.ndarray, ch
 
     return run_chunks(compute, commit, out.shape[0], chunk, workers,
                       direct=lambda start, stop: kernel(start, stop, out[start:stop]))
+
+
+def run_columns(kernel: Callable[[int, int, np.ndarray], None], out: np.ndarray, chunk: int,
+                workers: int | None = None) -> int:
+    """:func:`run_rows` over the columns of the 2-D ``out``: ``kernel(start, stop, dest)``
+    writes columns ``start:stop`` into ``dest`` (``out[:, start:stop]`` on the serial path,
+    where that is ``out`` itself, else a C-contiguous scratch block of that shape). For a
+    matrix with fewer rows (queries) than make several chunks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = np.zeros((2, 5), dtype=np.int64)
+    >>> run_columns(lambda a, b, dest: dest.__setitem__(Ellipsis, np.arange(a, b)), out, 2, 2)
+    2
+    >>> out.tolist()
+    [[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]
+    """
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        dest = np.empty((out.shape[0], stop - start), dtype=out.dtype)
+        kernel(start, stop, dest)
+        return dest
+
+    def commit(start: int, stop: int, part: np.ndarray) -> None:
+        out[:, start:stop] = part
+
+    return run_chunks(compute, commit, out.shape[1], chunk, workers,
+                      direct=lambda start, stop: kernel(start, stop, out[:, start:stop]))
 
 
 class _Claims:

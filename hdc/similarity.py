@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hdc import _kernels
-from hdc._parallel import CHUNK_WORDS, run_chunks, run_rows
+from hdc._parallel import CHUNK_WORDS, run_columns, run_rows
 from hdc._validation import WORD_BITS, as_hypervectors, check_same_width
 
 __all__ = ["hamming", "similarity"]
@@ -38,17 +38,8 @@ def hamming_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         run_rows(lambda s, e, dest: _kernels.hamming_matrix(a[s:e], b, dest), out, rows)
         return
     # more stored rows than queries: chunks of stored rows, as blocks of columns of out
-
-    def compute(start: int, stop: int) -> np.ndarray:
-        block = np.empty((n_a, stop - start), dtype=np.int64)
-        _kernels.hamming_matrix(a, b[start:stop], block)
-        return block
-
-    def commit(start: int, stop: int, block: np.ndarray) -> None:
-        out[:, start:stop] = block
-
-    run_chunks(compute, commit, n_b, query_chunk_rows(n_b, n_a * n_words),
-               direct=lambda start, stop: _kernels.hamming_matrix(a, b, out))
+    run_columns(lambda s, e, dest: _kernels.hamming_matrix(a, b[s:e], dest), out,
+                query_chunk_rows(n_b, n_a * n_words))
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray | np.int64:

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hdc import _structure_kernels
-from hdc._parallel import rows_per_chunk, run_chunks, run_rows
+from hdc._parallel import rows_per_chunk, run_chunks, run_columns, run_rows
 from hdc._validation import (
     WORD_BITS,
     as_hypervectors,
@@ -145,24 +145,13 @@ def _within(queries: np.ndarray, candidates: np.ndarray, threshold: float, dim: 
             out,
             rows,
         )
-        return out
-
-    def compute(start: int, stop: int) -> np.ndarray:
-        part = np.empty((n_queries, stop - start), dtype=bool)
-        _structure_kernels.within(queries, candidates[start:stop], limit, block, part)
-        return part
-
-    def commit(start: int, stop: int, part: np.ndarray) -> None:
-        out[:, start:stop] = part
-
-    run_chunks(
-        compute,
-        commit,
-        n_candidates,
-        max(64, rows_per_chunk(n_queries * n_words)),
-        direct=lambda start, stop: _structure_kernels.within(
-            queries, candidates, limit, block, out),
-    )
+    else:
+        run_columns(
+            lambda start, stop, dest: _structure_kernels.within(
+                queries, candidates[start:stop], limit, block, dest),
+            out,
+            max(64, rows_per_chunk(n_queries * n_words)),
+        )
     return out
 
 

@@ -89,6 +89,14 @@ def test_run_rows_writes_rows_in_place_or_through_scratch():
         assert (out == np.arange(7)[:, None]).all()
 
 
+def test_run_columns_writes_columns_in_place_or_through_scratch():
+    for workers in (1, 2):
+        out = np.zeros((3, 7), dtype=np.int64)
+        _parallel.run_columns(lambda a, b, dest: dest.__setitem__(Ellipsis, np.arange(a, b)),
+                              out, 2, workers)
+        assert (out == np.arange(7)).all()
+
+
 def test_run_chunks_reraises_errors():
     def compute(start, stop):
         if start >= 4:

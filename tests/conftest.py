@@ -122,3 +122,21 @@ def idx_bars(tmp_path):
 @pytest.fixture
 def write_idx():
     return _write_idx
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist's default ``--dist load``: every test is scheduled on its own, except
+    the fuzz suite (``tests/fuzz/``), which goes to one worker as a whole. Its module fixture
+    runs all the cases at once in two processes of its own; every worker that got one of its
+    tests would run them all again. (``--dist loadgroup`` would do this with a mark, but it
+    does not group on pytest 9.2: pytest-xdist issue #1386.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FuzzSuiteOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/fuzz" if nodeid.startswith("tests/fuzz/") else nodeid
+
+    return FuzzSuiteOnOneWorker(config, log)

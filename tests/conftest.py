@@ -16,7 +16,8 @@ later test files need (vision, symbolic, learning, baselines: ``hdkit.warmup``) 
 ones run, so that both cores compile; it is stopped when the session ends. Under pytest-xdist
 (``-n``) the cold groups are compiled before the workers start instead, one process per core
 (every worker would otherwise compile nearly every kernel again). ``HDKIT_TEST_WARMUP=0``
-turns both off.
+turns both off. Under xdist's default ``--dist load`` the fuzz suite goes to one worker as a
+whole (:func:`pytest_xdist_make_scheduler`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ ones run, so that both cores compile; it is stopped when the session ends. Under
 (``-n``) the cold groups are compiled before the workers start instead, one process per core
 (every worker would otherwise compile nearly every kernel again). ``HDKIT_TEST_WARMUP=0``
 turns both off. Under xdist's default ``--dist load`` the fuzz suite goes to one worker as a
-whole (:func:`pytest_xdist_make_scheduler`).
+whole (:func:`pytest_xdist_make_scheduler`), and each worker's OpenBLAS and OpenMP pools have
+one thread (``_ONE_THREAD_PER_WORKER``; a test may still raise them with threadpoolctl).
 """
 
 from __future__ import annotations
@@ -43,12 +44,32 @@ def pytest_addoption(parser):
     )
 
 
+#: Native thread pools held to one thread in each pytest-xdist worker (numpy's and scipy's
+#: OpenBLAS, scikit-learn's OpenMP; numba's threads are not affected): every worker has a core
+#: of its own, and pools of two threads per worker only compete with the other worker.
+_ONE_THREAD_PER_WORKER = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _set_environ(config, name: str, value: str) -> None:
+    """os.environ[name] = value until the session ends (pytest_unconfigure restores it)."""
+    before = config.__dict__.setdefault("hdkit_environ_before", {})
+    before.setdefault(name, os.environ.get(name))
+    os.environ[name] = value
+
+
 def pytest_configure(config):
-    if os.environ.get("HDKIT_TEST_WARMUP", "1") == "0" or os.environ.get("PYTEST_XDIST_WORKER"):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    controller = bool(getattr(config.option, "numprocesses", None))
+    if controller:  # the workers inherit this environment; a value set by the user stays
+        for name in _ONE_THREAD_PER_WORKER:
+            if name not in os.environ:
+                _set_environ(config, name, "1")
+    if os.environ.get("HDKIT_TEST_WARMUP", "1") == "0":
         return
     from hdkit import warmup
 
-    if getattr(config.option, "numprocesses", None):  # the xdist controller
+    if controller:
         cold = warmup.cold_groups()
         if cold:
             print(f"hdkit: compiling the numba kernels of {', '.join(cold)} once, before the "
@@ -63,8 +84,7 @@ def pytest_configure(config):
     config.hdkit_warmup = warmup.start_background(["vision", "symbolic", "resonator", "learn",
                                                    "baselines"])
     if config.hdkit_warmup is not None:  # it compiles SIFT too: no second helper for that
-        config.hdkit_background_compile = os.environ.get("HDKIT_BACKGROUND_COMPILE")
-        os.environ["HDKIT_BACKGROUND_COMPILE"] = "0"
+        _set_environ(config, "HDKIT_BACKGROUND_COMPILE", "0")
 
 
 def pytest_unconfigure(config):
@@ -72,12 +92,11 @@ def pytest_unconfigure(config):
     if proc is not None and proc.poll() is None:
         proc.terminate()
         proc.wait()
-    if proc is not None:  # restore what pytest_configure changed
-        previous = config.hdkit_background_compile
+    for name, previous in getattr(config, "hdkit_environ_before", {}).items():
         if previous is None:
-            os.environ.pop("HDKIT_BACKGROUND_COMPILE", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["HDKIT_BACKGROUND_COMPILE"] = previous
+            os.environ[name] = previous
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:

@@ -17,8 +17,10 @@ ones run, so that both cores compile; it is stopped when the session ends. Under
 (``-n``) the cold groups are compiled before the workers start instead, one process per core
 (every worker would otherwise compile nearly every kernel again). ``HDKIT_TEST_WARMUP=0``
 turns both off. Under xdist's default ``--dist load`` the fuzz suite goes to one worker as a
-whole (:func:`pytest_xdist_make_scheduler`), and each worker's OpenBLAS and OpenMP pools have
-one thread (``_ONE_THREAD_PER_WORKER``; a test may still raise them with threadpoolctl).
+whole (:func:`pytest_xdist_make_scheduler`). With as many workers as cores (``-n auto``), each
+worker's OpenBLAS and OpenMP pools have one thread unless ``OPENBLAS_NUM_THREADS`` /
+``OMP_NUM_THREADS`` are set (``_ONE_THREAD_PER_WORKER``; a test may still raise them with
+threadpoolctl).
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ def pytest_addoption(parser):
     )
 
 
-#: Native thread pools held to one thread in each pytest-xdist worker (numpy's and scipy's
-#: OpenBLAS, scikit-learn's OpenMP; numba's threads are not affected): every worker has a core
-#: of its own, and pools of two threads per worker only compete with the other worker.
+#: Native thread pools held to one thread in each pytest-xdist worker when there are as many
+#: workers as cores (numpy's and scipy's OpenBLAS, scikit-learn's OpenMP; numba's threads are
+#: not affected): every worker has a core of its own, and pools of several threads per worker
+#: only compete with the other workers.
 _ONE_THREAD_PER_WORKER = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
 
 
@@ -60,8 +63,11 @@ def _set_environ(config, name: str, value: str) -> None:
 def pytest_configure(config):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    controller = bool(getattr(config.option, "numprocesses", None))
-    if controller:  # the workers inherit this environment; a value set by the user stays
+    # the pytest-xdist controller (``-n N`` or ``--tx``): xdist has set ``dist`` by now
+    controller = getattr(config.option, "dist", "no") != "no"
+    workers = getattr(config.option, "numprocesses", None) or 0
+    if controller and workers >= (os.cpu_count() or 1):
+        # the workers inherit this environment; a value set by the user stays
         for name in _ONE_THREAD_PER_WORKER:
             if name not in os.environ:
                 _set_environ(config, name, "1")
@@ -153,10 +159,14 @@ def pytest_xdist_make_scheduler(config, log):
     does not group on pytest 9.2: pytest-xdist issue #1386.)"""
     if config.getvalue("dist") != "load":
         return None
+    try:  # node ids are relative to the rootdir, wherever that is
+        fuzz = (Path(__file__).parent / "fuzz").relative_to(config.rootpath).as_posix() + "/"
+    except ValueError:  # a rootdir beside the tests: node ids we cannot tell apart
+        return None
     from xdist.scheduler import LoadScopeScheduling
 
     class FuzzSuiteOnOneWorker(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "tests/fuzz" if nodeid.startswith("tests/fuzz/") else nodeid
+            return fuzz if nodeid.startswith(fuzz) else nodeid
 
     return FuzzSuiteOnOneWorker(config, log)

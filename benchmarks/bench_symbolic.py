@@ -250,7 +250,8 @@ def resonator_cell(n_factors: int, dim: int, m: int, args) -> dict:
     # a generator per cell: problems and results do not depend on the other cells' timings
     rng = np.random.default_rng([args.seed, n_factors, dim, m])
     books, truth, products = make_problems(n_factors, m, dim, args.problems, rng)
-    resonator = hdc.Resonator(books, max_iter=100, random_state=int(rng.integers(2**31)))
+    resonator = hdc.Resonator(books, max_iter=100, random_state=int(rng.integers(2**31)),
+                              weight_bits=args.weight_bits)
     resonator.factorize(products[:2])  # compilation or cache load
     c0, w0 = time.process_time(), time.perf_counter()
     result = resonator.factorize(products)
@@ -270,6 +271,7 @@ def resonator_cell(n_factors: int, dim: int, m: int, args) -> dict:
         "dim": dim,
         "M": m,
         "combinations": m**n_factors,
+        "weight_bits": args.weight_bits,
         "problems": args.problems,
         "accuracy": float(correct.mean()),
         "converged": float(result.converged.mean()),
@@ -336,6 +338,7 @@ def run_resonator(args) -> dict:
             "dim",
             "M",
             "combinations",
+            "weight_bits",
             "problems",
             "accuracy",
             "converged",
@@ -745,6 +748,12 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         metavar="F,DIM,M",
         help="resonator cells to run instead of the full table (e.g. 3,8192,32)",
+    )
+    parser.add_argument(
+        "--weight-bits",
+        type=int,
+        default=None,
+        help="resonator cleanup weights rounded to this many significant bits (default: exact)",
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="numba and torch threads")

@@ -266,9 +266,37 @@ def _add_level(pool, dots, plus, minus, level, refs, counter, carry):
         start += size
 
 
+@njit(inline="always")
+def _quantize_weights(dots, weight_bits, out):
+    """out[m] = dots[m] rounded to ``weight_bits`` significant bits of the largest |dots|
+    (the magnitudes divided by a power of two, rounded half up; signs kept). Returns the
+    weights to use: ``out[:M]``, or ``dots`` itself when they already fit (or
+    ``weight_bits == 0``, exact)."""
+    n_rows = dots.shape[0]
+    if weight_bits <= 0:
+        return dots
+    largest = np.int64(0)
+    for m in range(n_rows):
+        if abs(dots[m]) > largest:
+            largest = abs(dots[m])
+    length = 0
+    while (largest >> length) > 0:
+        length += 1
+    drop = length - weight_bits
+    if drop <= 0:
+        return dots
+    half = np.int64(1) << (drop - 1)
+    for m in range(n_rows):
+        magnitude = (abs(dots[m]) + half) >> drop
+        out[m] = -magnitude if dots[m] < 0 else magnitude
+    return out[:n_rows]
+
+
 @njit(cache=True, nogil=True)
-def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
-    """out = sign(sum_m dots[m] * codebook[m]) in bipolar terms, packed; exact.
+def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch, weight_bits):
+    """out = sign(sum_m dots[m] * codebook[m]) in bipolar terms, packed; exact for
+    ``weight_bits == 0``, else with the weights rounded to that many significant bits
+    (:func:`_quantize_weights`).
 
     ``pool`` is the signed pool of the codebook (:func:`signed_pool`). With weights
     ``w_m = |dots[m]|`` (divided by their common power of two, which changes no sign) and rows
@@ -285,11 +313,12 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch):
     carry is rippled on from there (a ripple stops at the first level where no lane carries).
     Each row is read once per nonzero digit of its weight.
 
-    Scratch: ``planes`` (levels >= bit_length(sum w) + 11, W); ``digits`` (3, >= M + 16)
+    Scratch: ``planes`` (levels >= bit_length(sum w) + 11, W); ``digits`` (4, >= M + 16)
     int64; ``scratch`` (2, W).
     """
     n_rows = dots.shape[0]
     n_words = out.shape[0]
+    dots = _quantize_weights(dots, weight_bits, digits[3])
     best = _argmax_abs(dots, n_rows)
     bits_or = np.int64(0)
     for m in range(n_rows):
@@ -338,7 +367,7 @@ def weighted_sign_scratch(n_rows: int, n_words: int, max_weight: int):
     n_levels = (n_rows * max(1, int(max_weight))).bit_length() + 12
     return (
         np.empty((n_levels, n_words), dtype=np.uint64),
-        np.empty((3, n_rows + 16), dtype=np.int64),
+        np.empty((4, n_rows + 16), dtype=np.int64),
         np.empty((2, n_words), dtype=np.uint64),
     )
 
@@ -395,8 +424,8 @@ def _unbind_others(product, estimates, f, out):
 
 @njit(inline="always")
 def _resonate_one(
-    product, codebooks, offsets, pools, pool_offsets, init, max_iter, history, seed, indices,
-    estimates,
+    product, codebooks, offsets, pools, pool_offsets, init, max_iter, history, weight_bits, seed,
+    indices, estimates,
 ):
     """One factorization. Returns (iterations, converged, solved, restarts).
 
@@ -417,7 +446,7 @@ def _resonate_one(
     while (sum_bound >> (n_levels - 12)) > 0:
         n_levels += 1
     planes = np.empty((n_levels, n_words), dtype=np.uint64)
-    digits = np.empty((3, max_rows + 16), dtype=np.int64)
+    digits = np.empty((4, max_rows + 16), dtype=np.int64)
     scratch = np.empty((2, n_words), dtype=np.uint64)
     u = np.empty(n_words, dtype=np.uint64)
     new = np.empty(n_words, dtype=np.uint64)
@@ -449,6 +478,7 @@ def _resonate_one(
                 planes,
                 digits,
                 scratch,
+                weight_bits,
             )
             for w in range(n_words):
                 if new[w] != estimates[f, w]:
@@ -490,14 +520,14 @@ def _decode(codebooks, offsets, estimates, indices):
 
 @njit(cache=True, nogil=True)
 def _resonate_rows(products, codebooks, offsets, pools, pool_offsets, init, max_iter, history,
-                   seeds, indices, iterations, converged, restarts):
+                   weight_bits, seeds, indices, iterations, converged, restarts):
     """Factorize the products (n, W) in turn (see :func:`resonate`)."""
     n_factors = offsets.shape[0] - 1
     estimates = np.empty((n_factors, products.shape[1]), dtype=np.uint64)
     for i in range(products.shape[0]):
         it, ok, solved, n_restarts = _resonate_one(
             products[i], codebooks, offsets, pools, pool_offsets, init, max_iter, history,
-            seeds[i], indices[i], estimates,
+            weight_bits, seeds[i], indices[i], estimates,
         )
         if not solved:
             _decode(codebooks, offsets, estimates, indices[i])
@@ -515,6 +545,7 @@ def resonate(
     init: np.ndarray,
     max_iter: int,
     history: int,
+    weight_bits: int,
     seeds: np.ndarray,
     indices: np.ndarray,
     iterations: np.ndarray,
@@ -535,7 +566,7 @@ def resonate(
 
     def kernel(start: int, stop: int, out: tuple[np.ndarray, ...]) -> None:
         _resonate_rows(products[start:stop], codebooks, offsets, pools, pool_offsets, init,
-                       max_iter, history, seeds[start:stop], *out)
+                       max_iter, history, weight_bits, seeds[start:stop], *out)
 
     def compute(start: int, stop: int) -> tuple[np.ndarray, ...]:
         out = tuple(np.zeros((stop - start,) + a.shape[1:], dtype=a.dtype) for a in outputs)

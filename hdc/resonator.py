@@ -11,9 +11,10 @@ unbinding the other estimates from ``s`` and cleaning the result up in its codeb
 
 with bipolar vectors (bit 0 = +1, bit 1 = -1; XOR is the product). The cleanup is the
 similarity-weighted superposition of the codebook followed by the sign, i.e. a weighted majority;
-here it is exact, computed on packed words (bit-sliced counters fed by carry-save adder trees,
-one row per nonzero digit of its weight in non-adjacent form), with a shortcut when one
-codevector's weight exceeds all the others together (then the result is that codevector).
+here it is exact (of the similarities, or of their rounded values with ``weight_bits``), computed
+on packed words (bit-sliced counters fed by carry-save adder trees, one row per nonzero digit of
+its weight in non-adjacent form), with a shortcut when one codevector's weight exceeds all the
+others together (then the result is that codevector).
 Factors update in turn, each using the newest estimates of the others; the decoded factors are
 tested against ``s`` after every factor's similarities, so a solved problem stops before its
 next cleanup.
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from hdc import _resonator_kernels
+from hdc._parameters import Integer, check_value
 from hdc._validation import WORD_BITS, as_hypervectors, check_count, check_random_state
 from hdc.bundling import bundle
 from hdc.similarity import hamming
@@ -113,6 +115,13 @@ class Resonator:
     random_state : int, numpy Generator or None
         Seeds the tie bits of the initial estimates and the random streams of the problems
         (one stream per product, so results do not depend on the number of threads).
+    weight_bits : int or None
+        None (the default): the cleanup weights every codevector by its exact similarity. An
+        integer ``b`` (1 to 32) rounds the similarities of each cleanup to ``b`` significant bits
+        of the largest one before the weighted majority: a slightly different network, whose
+        majorities add each codevector at most about ``b / 2`` times instead of once per
+        nonzero digit of a 13-bit weight. Opt-in and measured in docs/symbolic.md ("Quantised
+        cleanup weights").
 
     Attributes
     ----------
@@ -144,16 +153,22 @@ class Resonator:
     ([[3, 14, 15], [9, 26, 5]], [True, True])
     """
 
+    #: exact weights; also what a resonator saved before this parameter existed loads with
+    weight_bits: int | None = None
+
     def __init__(
         self,
         codebooks: Sequence[np.ndarray],
         max_iter: int = 100,
         history: int = 32,
         random_state: Any = None,
+        weight_bits: int | None = None,
     ) -> None:
         self.codebooks = _check_codebooks(codebooks)
         self.max_iter = check_count(max_iter, "max_iter", minimum=1)
         self.history = check_count(history, "history", minimum=0)
+        self.weight_bits = None if weight_bits is None else int(
+            check_value(weight_bits, "weight_bits", Integer(1, 32)))
         self._rng = check_random_state(random_state)
         self.initial = np.stack([bundle(book, random_state=self._rng) for book in self.codebooks])
         self._stacked = np.ascontiguousarray(np.concatenate(self.codebooks))
@@ -170,7 +185,8 @@ class Resonator:
     def __repr__(self) -> str:
         sizes = "x".join(str(b.shape[0]) for b in self.codebooks)
         dim = self.codebooks[0].shape[1] * WORD_BITS
-        return f"Resonator(codebooks={sizes}, dim={dim}, max_iter={self.max_iter})"
+        bits = "" if self.weight_bits is None else f", weight_bits={self.weight_bits}"
+        return f"Resonator(codebooks={sizes}, dim={dim}, max_iter={self.max_iter}{bits})"
 
     def factorize(self, products: np.ndarray) -> Factorization:
         """Factorize each product into one codevector per codebook.
@@ -202,6 +218,7 @@ class Resonator:
                 self.initial,
                 self.max_iter,
                 self.history,
+                0 if self.weight_bits is None else self.weight_bits,
                 seeds,
                 indices,
                 iterations,

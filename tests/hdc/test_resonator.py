@@ -27,14 +27,24 @@ def ref_weighted_sign(codebook, dots, tie_bits):
     return pack_bits(bits.astype(np.uint8))
 
 
-def run_weighted_sign(codebook, dots, tie_bits):
+def run_weighted_sign(codebook, dots, tie_bits, weight_bits=0):
     n_rows, n_words = codebook.shape
     dots = np.asarray(dots, dtype=np.int64)
     out = np.empty(n_words, dtype=np.uint64)
     scratch = _resonator_kernels.weighted_sign_scratch(n_rows, n_words, int(np.abs(dots).max()))
     pool = readonly(_resonator_kernels.signed_pool(codebook))  # as resonate passes it
-    _resonator_kernels.weighted_sign(pool, dots, tie_bits, out, *scratch)
+    _resonator_kernels.weighted_sign(pool, dots, tie_bits, out, *scratch, weight_bits)
     return out
+
+
+def ref_quantized(dots, weight_bits):
+    """Each |dot| rounded (half up) to weight_bits significant bits of the largest, in Python
+    integers: |dot| / 2**drop rounded, where drop = bit_length(max |dot|) - weight_bits."""
+    dots = [int(d) for d in dots]
+    drop = max(abs(d) for d in dots).bit_length() - weight_bits
+    if drop <= 0:
+        return dots
+    return [(1 if d >= 0 else -1) * ((abs(d) + 2 ** (drop - 1)) // 2**drop) for d in dots]
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 70), st.sampled_from([64, 192]))
@@ -52,6 +62,32 @@ def test_weighted_sign_matches_reference(seed, n_rows, dim):
     tie_bits = hdc.random(None, dim, random_state=rng)
     expected = ref_weighted_sign(codebook, dots, tie_bits)
     assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits), expected)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 14))
+def test_quantized_weighted_sign_is_the_exact_sign_of_the_rounded_weights(seed, n_rows, bits):
+    rng = np.random.default_rng(seed)
+    codebook = hdc.random(n_rows, 192, random_state=rng)
+    scale = int(rng.choice([1, 7, 192, 8192, 2**20]))
+    dots = rng.integers(-scale, scale + 1, size=n_rows)
+    tie_bits = hdc.random(None, 192, random_state=rng)
+    expected = ref_weighted_sign(codebook, ref_quantized(dots, bits), tie_bits)
+    assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits, bits), expected)
+
+
+def test_weight_bits_round_half_up_and_keep_signs():
+    # 1000 has 10 bits: drop 8, 1000 / 256 = 3.9 -> 4, 999 -> 4, 3 / 256 -> 0
+    assert ref_quantized([1000, -999, 3, -2, 0], 2) == [4, -4, 0, 0, 0]
+    codebook = hdc.random(5, 128, random_state=0)
+    tie_bits = hdc.random(None, 128, random_state=1)
+    dots = [1000, -999, 3, -2, 0]
+    # two codevectors of equal weight and opposite sign: every other lane ties
+    expected = ref_weighted_sign(codebook, [4, -4, 0, 0, 0], tie_bits)
+    assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits, 2), expected)
+    # enough bits: the weights are used as they are
+    exact = ref_weighted_sign(codebook, dots, tie_bits)
+    assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits, 10), exact)
+    assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits, 0), exact)
 
 
 def test_weighted_sign_ties_take_the_tie_bits():
@@ -118,6 +154,34 @@ def test_resonator_recovers_small_problems(n_factors):
     assert single.indices.tolist() == truth[0].tolist() and bool(single.converged)
 
 
+@pytest.mark.parametrize("weight_bits", [1, 2, 3])
+def test_resonator_with_quantized_weights_recovers_small_problems(weight_bits):
+    books, truth, products = make_problems(3, 16, 2048, 30, seed=7)
+    resonator = hdc.Resonator(books, random_state=0, weight_bits=weight_bits)
+    result = resonator.factorize(products)
+    assert np.array_equal(result.indices, truth)
+    assert result.converged.all()
+    assert f"weight_bits={weight_bits}" in repr(resonator)
+
+
+def test_a_resonator_saved_before_weight_bits_loads_as_exact(tmp_path):
+    books, truth, products = make_problems(3, 8, 1024, 5, seed=2)
+    path = hdc.save(hdc.Resonator(books, random_state=0), tmp_path / "r.npz")
+    loaded = hdc.load(path)
+    del loaded.__dict__["weight_bits"]  # the state files of earlier versions hold
+    assert loaded.weight_bits is None
+    assert np.array_equal(loaded.factorize(products).indices, truth)
+
+
+def test_enough_weight_bits_give_the_exact_network():
+    """Similarities are at most dim = 512 (10 bits): 10 or more bits change no weight."""
+    books, _, products = make_problems(3, 24, 512, 40, seed=5)
+    exact = hdc.Resonator(books, max_iter=30, random_state=3).factorize(products)
+    rounded = hdc.Resonator(books, max_iter=30, random_state=3, weight_bits=10).factorize(products)
+    for field in ("indices", "iterations", "converged", "restarts"):
+        assert np.array_equal(getattr(exact, field), getattr(rounded, field))
+
+
 def test_resonator_is_deterministic_and_independent_of_threads():
     books, _, products = make_problems(3, 24, 512, 40, seed=5)  # a hard size: some fail
     threads = numba.get_num_threads()
@@ -166,6 +230,11 @@ def test_bad_input():
         hdc.Resonator([np.zeros((4, 2)), books[1]])
     with pytest.raises(ValueError, match="max_iter"):
         hdc.Resonator(books, max_iter=0)
+    for bad in (0, 33, -1):
+        with pytest.raises(ValueError, match=r"weight_bits.*\[1, 32\]"):
+            hdc.Resonator(books, weight_bits=bad)
+    with pytest.raises(TypeError, match="weight_bits"):
+        hdc.Resonator(books, weight_bits=2.5)
     with pytest.raises(ValueError, match="products have 3 words"):
         hdc.Resonator(books).factorize(hdc.random(2, 192))
     with pytest.raises(ValueError, match="products have 3 words"):

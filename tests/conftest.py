@@ -16,11 +16,11 @@ later test files need (vision, symbolic, learning, baselines: ``hdkit.warmup``) 
 ones run, so that both cores compile; it is stopped when the session ends. Under pytest-xdist
 (``-n``) the cold groups are compiled before the workers start instead, one process per core
 (every worker would otherwise compile nearly every kernel again). ``HDKIT_TEST_WARMUP=0``
-turns both off. Under xdist's default ``--dist load`` the fuzz suite goes to one worker as a
-whole (:func:`pytest_xdist_make_scheduler`). With as many workers as cores (``-n auto``), each
-worker's OpenBLAS and OpenMP pools have one thread unless ``OPENBLAS_NUM_THREADS`` /
-``OMP_NUM_THREADS`` are set (``_ONE_THREAD_PER_WORKER``; a test may still raise them with
-threadpoolctl).
+turns both off. Under xdist's default ``--dist load`` the fuzz suite and the Dask tests each go
+to one worker as a whole (:func:`pytest_xdist_make_scheduler`). With as many workers as cores
+(``-n auto``), each worker's OpenBLAS and OpenMP pools have one thread unless
+``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` are set (``_ONE_THREAD_PER_WORKER``; a test may
+still raise them with threadpoolctl).
 """
 
 from __future__ import annotations
@@ -150,23 +150,35 @@ def write_idx():
     return _write_idx
 
 
+#: Test files and folders (under tests/) whose module fixtures start processes of their own:
+#: under pytest-xdist each goes to one worker as a whole, so that the fixture runs once.
+_ON_ONE_WORKER = (
+    "fuzz/",  # every fuzz case at once, in two processes
+    "hdc/test_distributed.py",  # a two-process Dask LocalCluster (the slow tests)
+)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """Under pytest-xdist's default ``--dist load``: every test is scheduled on its own, except
-    the fuzz suite (``tests/fuzz/``), which goes to one worker as a whole. Its module fixture
-    runs all the cases at once in two processes of its own; every worker that got one of its
-    tests would run them all again. (``--dist loadgroup`` would do this with a mark, but it
-    does not group on pytest 9.2: pytest-xdist issue #1386.)"""
+    those of :data:`_ON_ONE_WORKER`, each group on one worker. Their module fixtures start
+    processes of their own, and every worker that got one of their tests would start them
+    again. (``--dist loadgroup`` would do this with a mark, but it does not group on pytest
+    9.2: pytest-xdist issue #1386.)"""
     if config.getvalue("dist") != "load":
         return None
     try:  # node ids are relative to the rootdir, wherever that is
-        fuzz = (Path(__file__).parent / "fuzz").relative_to(config.rootpath).as_posix() + "/"
+        tests = Path(__file__).parent.relative_to(config.rootpath).as_posix()
     except ValueError:  # a rootdir beside the tests: node ids we cannot tell apart
         return None
+    prefixes = [part if tests == "." else f"{tests}/{part}" for part in _ON_ONE_WORKER]
     from xdist.scheduler import LoadScopeScheduling
 
-    class FuzzSuiteOnOneWorker(LoadScopeScheduling):
+    class GroupsOnOneWorker(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return fuzz if nodeid.startswith(fuzz) else nodeid
+            for prefix in prefixes:
+                if nodeid.startswith(prefix):
+                    return prefix
+            return nodeid
 
-    return FuzzSuiteOnOneWorker(config, log)
+    return GroupsOnOneWorker(config, log)

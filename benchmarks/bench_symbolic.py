@@ -251,7 +251,7 @@ def resonator_cell(n_factors: int, dim: int, m: int, args) -> dict:
     rng = np.random.default_rng([args.seed, n_factors, dim, m])
     books, truth, products = make_problems(n_factors, m, dim, args.problems, rng)
     resonator = hdc.Resonator(books, max_iter=100, random_state=int(rng.integers(2**31)),
-                              weight_bits=args.weight_bits)
+                              weight_bits=args.weight_bits or None)
     resonator.factorize(products[:2])  # compilation or cache load
     c0, w0 = time.process_time(), time.perf_counter()
     result = resonator.factorize(products)
@@ -387,13 +387,15 @@ def run_cycles(args) -> dict:
         rng = np.random.default_rng([args.seed, n_factors, dim, m])
         books, truth, products = make_problems(n_factors, m, dim, 1000, rng)
         for history in (32, 0):
-            result = hdc.Resonator(books, history=history, random_state=0).factorize(products)
+            result = hdc.Resonator(books, history=history, random_state=0,
+                                   weight_bits=args.weight_bits or None).factorize(products)
             rows.append(
                 {
                     "factors": n_factors,
                     "dim": dim,
                     "M": m,
                     "history": history,
+                    "weight_bits": args.weight_bits,
                     "problems": 1000,
                     "accuracy": float((result.indices == truth).all(1).mean()),
                     "converged": float(result.converged.mean()),
@@ -752,8 +754,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--weight-bits",
         type=int,
-        default=None,
-        help="resonator cleanup weights rounded to this many significant bits (default: exact)",
+        default=2,
+        help="resonator cleanup weights rounded to this many significant bits (default 2, the "
+        "library's default; 0: exact weights)",
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="numba and torch threads")

@@ -136,10 +136,12 @@ class Resonator:
     -----
     Cost per sweep: for each factor one Hamming pass over its codebook and one weighted majority
     of it (bit-sliced, skipped when one codevector dominates), all in one compiled kernel; a
-    batch of products runs in parallel, one product per thread. A full weighted majority costs
-    several Hamming passes (each row is added once per nonzero digit of its weight); with 32-row
-    codebooks it is most of the time, which bounds the speed-up over exhaustive search (``M**F``
-    distances) near ``M**(F - 1) / (passes + c * majorities)`` (see docs/symbolic.md).
+    batch of products runs in parallel, one product per thread. A weighted majority adds each
+    row once per nonzero digit of its weight: with exact weights (13 bits at dim 8,192) it costs
+    several Hamming passes and is most of the time with 32-row codebooks; with the default
+    2-bit weights each row is added at most twice, and factorizations ran 2-3x faster. That
+    bounds the speed-up over exhaustive search (``M**F`` distances) near
+    ``M**(F - 1) / (passes + c * majorities)`` (see docs/symbolic.md).
 
     Thread safety: ``factorize`` draws the seeds of its products from the instance's generator;
     calls from several threads at once are safe in CPython but the seeds they draw then depend

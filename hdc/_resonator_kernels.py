@@ -377,8 +377,7 @@ def weighted_sign_scratch(n_rows: int, n_words: int, max_weight: int):
 # --------------------------------------------------------------------------------------------
 # Its helpers are inlined into the one entry kernel, _resonate_rows: numba links every called
 # kernel's code into its caller and optimises it there again, so each separately compiled level
-# would add its callees' compile time once more (inlined, the first factorization compiles in
-# 1.8 s less).
+# would add its callees' compile time once more.
 @njit(inline="always")
 def _state_hash(estimates):
     h = np.uint64(0xCBF29CE484222325)

@@ -121,9 +121,8 @@ class Resonator:
         bits of the largest one before the weighted majority, which is otherwise exact: a
         slightly different network, whose majorities add each codevector at most about
         ``weight_bits / 2`` times instead of once per nonzero digit of a 13-bit weight. The
-        default, 2, recovered as many or more problems than exact weights in every cell
-        measured (dims 64 to 8,192, 2 to 4 factors), in fewer sweeps near capacity, at 2-3x
-        the speed (docs/symbolic.md, "Quantised cleanup weights"). None weights every
+        default, 2, was chosen on the whole resonator benchmark (accuracy and speed against
+        exact weights: docs/symbolic.md, "Quantised cleanup weights"). None weights every
         codevector by its exact similarity (the network of Frady et al.).
 
     Attributes
@@ -139,9 +138,9 @@ class Resonator:
     batch of products runs in parallel, one product per thread. A weighted majority adds each
     row once per nonzero digit of its weight: with exact weights (13 bits at dim 8,192) it costs
     several Hamming passes and is most of the time with 32-row codebooks; with the default
-    2-bit weights each row is added at most twice, and factorizations ran 2-3x faster. That
-    bounds the speed-up over exhaustive search (``M**F`` distances) near
-    ``M**(F - 1) / (passes + c * majorities)`` (see docs/symbolic.md).
+    2-bit weights each row is added at most twice. Passes and majorities bound the speed-up
+    over exhaustive search (``M**F`` distances) near ``M**(F - 1) / (passes + c * majorities)``
+    (see docs/symbolic.md).
 
     Thread safety: ``factorize`` draws the seeds of its products from the instance's generator;
     calls from several threads at once are safe in CPython but the seeds they draw then depend
@@ -158,8 +157,8 @@ class Resonator:
     ([[3, 14, 15], [9, 26, 5]], [True, True])
     """
 
-    #: what a resonator saved before this parameter existed loads with: the exact weights it
-    #: was made with
+    #: what a saved resonator whose file has no ``weight_bits`` loads with: exact weights, the
+    #: only kind such a file can hold
     weight_bits: int | None = None
 
     def __init__(

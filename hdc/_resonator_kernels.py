@@ -24,6 +24,7 @@ from hdc._validation import readonly
 from hdc._wide import distance, four_distances
 
 _ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+_ZERO = np.uint64(0)
 
 
 @njit(inline="always")
@@ -211,24 +212,19 @@ def _non_adjacent_digits(dots, shift, plus, minus):
     """Non-adjacent form of each weight ``|dots[m]| >> shift``: bit masks of its digits +1
     (``plus[m]``) and -1 (``minus[m]``), at most every other digit nonzero. Returns (the sum
     of both masks over all rows: a bound of the count, the threshold's rise ``2 * sum
-    minus``)."""
+    minus``).
+
+    Without branches: with ``h = w >> 1``, the bits where ``w + h`` and ``h`` differ are the
+    nonzero digits, +1 where ``w + h`` has them and -1 where ``h`` has them."""
     bound = np.int64(0)
     raised = np.int64(0)
     for m in range(dots.shape[0]):
         weight = abs(dots[m]) >> shift
-        p = np.int64(0)
-        q = np.int64(0)
-        k = 0
-        while weight > 0:
-            if weight & 1:
-                if weight & 2:
-                    q |= np.int64(1) << k
-                    weight += 1
-                else:
-                    p |= np.int64(1) << k
-                    weight -= 1
-            weight >>= 1
-            k += 1
+        half = weight >> 1
+        sum_ = weight + half
+        nonzero = half ^ sum_
+        p = sum_ & nonzero
+        q = half & nonzero
         plus[m] = p
         minus[m] = q
         bound += p + q
@@ -263,6 +259,382 @@ def _add_level(pool, dots, plus, minus, level, refs, counter, carry):
         else:
             _tree8(pool, refs[start:], counter, level, carry)
             _ripple(counter, level + 5, carry)
+        start += size
+
+
+# The rows of a weighted majority whose weights are small (the default 2-bit weights: 0 to 4)
+# have non-adjacent digits at levels 0 to 2 only. Then one carry-save network per word adds
+# them all, each level's rows entering the column of their weight, and the count is compared
+# with the threshold in registers: one pass over the words, with no counter planes to clear,
+# ripple and compare. The network is written out flat, a running sum s per column taking
+# two inputs per full adder and sending each carry to the next column, so that LLVM vectorises
+# the word loop; rows are read as pool[row, w] for the reason given above _tree16.
+@njit(cache=True, nogil=True)
+def _count_sign_32_16_8(pool, refs, half, tie_mask, tie_bits, out):
+    """Count-and-compare of :func:`weighted_sign` in one pass, for up to 32, 16 and 8 rows at
+    levels 0, 1 and 2 (``refs[0:32]``, ``refs[32:48]``, ``refs[48:56]``, padded with the zero
+    row): out = count > ``half``, or ``tie_bits & tie_mask`` where count == ``half``."""
+    r0, r1, r2, r3 = refs[0], refs[1], refs[2], refs[3]
+    r4, r5, r6, r7 = refs[4], refs[5], refs[6], refs[7]
+    r8, r9, r10, r11 = refs[8], refs[9], refs[10], refs[11]
+    r12, r13, r14, r15 = refs[12], refs[13], refs[14], refs[15]
+    r16, r17, r18, r19 = refs[16], refs[17], refs[18], refs[19]
+    r20, r21, r22, r23 = refs[20], refs[21], refs[22], refs[23]
+    r24, r25, r26, r27 = refs[24], refs[25], refs[26], refs[27]
+    r28, r29, r30, r31 = refs[28], refs[29], refs[30], refs[31]
+    r32, r33, r34, r35 = refs[32], refs[33], refs[34], refs[35]
+    r36, r37, r38, r39 = refs[36], refs[37], refs[38], refs[39]
+    r40, r41, r42, r43 = refs[40], refs[41], refs[42], refs[43]
+    r44, r45, r46, r47 = refs[44], refs[45], refs[46], refs[47]
+    r48, r49, r50, r51 = refs[48], refs[49], refs[50], refs[51]
+    r52, r53, r54, r55 = refs[52], refs[53], refs[54], refs[55]
+    h1 = _ALL_ONES if (half >> 0) & 1 else _ZERO
+    h2 = _ALL_ONES if (half >> 1) & 1 else _ZERO
+    h4 = _ALL_ONES if (half >> 2) & 1 else _ZERO
+    h8 = _ALL_ONES if (half >> 3) & 1 else _ZERO
+    h16 = _ALL_ONES if (half >> 4) & 1 else _ZERO
+    h32 = _ALL_ONES if (half >> 5) & 1 else _ZERO
+    h64 = _ALL_ONES if (half >> 6) & 1 else _ZERO
+    for w in range(out.shape[0]):
+        # weight 1: 32 inputs
+        s = pool[r0, w]
+        x = pool[r1, w]
+        y = pool[r2, w]
+        u = x ^ y
+        c2_0 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r3, w]
+        y = pool[r4, w]
+        u = x ^ y
+        c2_1 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r5, w]
+        y = pool[r6, w]
+        u = x ^ y
+        c2_2 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r7, w]
+        y = pool[r8, w]
+        u = x ^ y
+        c2_3 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r9, w]
+        y = pool[r10, w]
+        u = x ^ y
+        c2_4 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r11, w]
+        y = pool[r12, w]
+        u = x ^ y
+        c2_5 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r13, w]
+        y = pool[r14, w]
+        u = x ^ y
+        c2_6 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r15, w]
+        y = pool[r16, w]
+        u = x ^ y
+        c2_7 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r17, w]
+        y = pool[r18, w]
+        u = x ^ y
+        c2_8 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r19, w]
+        y = pool[r20, w]
+        u = x ^ y
+        c2_9 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r21, w]
+        y = pool[r22, w]
+        u = x ^ y
+        c2_10 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r23, w]
+        y = pool[r24, w]
+        u = x ^ y
+        c2_11 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r25, w]
+        y = pool[r26, w]
+        u = x ^ y
+        c2_12 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r27, w]
+        y = pool[r28, w]
+        u = x ^ y
+        c2_13 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r29, w]
+        y = pool[r30, w]
+        u = x ^ y
+        c2_14 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r31, w]
+        c2_15 = s & x
+        s ^= x
+        b1 = s
+        # weight 2: 32 inputs
+        s = c2_0
+        x = c2_1
+        y = c2_2
+        u = x ^ y
+        c4_0 = (x & y) | (u & s)
+        s ^= u
+        x = c2_3
+        y = c2_4
+        u = x ^ y
+        c4_1 = (x & y) | (u & s)
+        s ^= u
+        x = c2_5
+        y = c2_6
+        u = x ^ y
+        c4_2 = (x & y) | (u & s)
+        s ^= u
+        x = c2_7
+        y = c2_8
+        u = x ^ y
+        c4_3 = (x & y) | (u & s)
+        s ^= u
+        x = c2_9
+        y = c2_10
+        u = x ^ y
+        c4_4 = (x & y) | (u & s)
+        s ^= u
+        x = c2_11
+        y = c2_12
+        u = x ^ y
+        c4_5 = (x & y) | (u & s)
+        s ^= u
+        x = c2_13
+        y = c2_14
+        u = x ^ y
+        c4_6 = (x & y) | (u & s)
+        s ^= u
+        x = c2_15
+        y = pool[r32, w]
+        u = x ^ y
+        c4_7 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r33, w]
+        y = pool[r34, w]
+        u = x ^ y
+        c4_8 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r35, w]
+        y = pool[r36, w]
+        u = x ^ y
+        c4_9 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r37, w]
+        y = pool[r38, w]
+        u = x ^ y
+        c4_10 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r39, w]
+        y = pool[r40, w]
+        u = x ^ y
+        c4_11 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r41, w]
+        y = pool[r42, w]
+        u = x ^ y
+        c4_12 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r43, w]
+        y = pool[r44, w]
+        u = x ^ y
+        c4_13 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r45, w]
+        y = pool[r46, w]
+        u = x ^ y
+        c4_14 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r47, w]
+        c4_15 = s & x
+        s ^= x
+        b2 = s
+        # weight 4: 24 inputs
+        s = c4_0
+        x = c4_1
+        y = c4_2
+        u = x ^ y
+        c8_0 = (x & y) | (u & s)
+        s ^= u
+        x = c4_3
+        y = c4_4
+        u = x ^ y
+        c8_1 = (x & y) | (u & s)
+        s ^= u
+        x = c4_5
+        y = c4_6
+        u = x ^ y
+        c8_2 = (x & y) | (u & s)
+        s ^= u
+        x = c4_7
+        y = c4_8
+        u = x ^ y
+        c8_3 = (x & y) | (u & s)
+        s ^= u
+        x = c4_9
+        y = c4_10
+        u = x ^ y
+        c8_4 = (x & y) | (u & s)
+        s ^= u
+        x = c4_11
+        y = c4_12
+        u = x ^ y
+        c8_5 = (x & y) | (u & s)
+        s ^= u
+        x = c4_13
+        y = c4_14
+        u = x ^ y
+        c8_6 = (x & y) | (u & s)
+        s ^= u
+        x = c4_15
+        y = pool[r48, w]
+        u = x ^ y
+        c8_7 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r49, w]
+        y = pool[r50, w]
+        u = x ^ y
+        c8_8 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r51, w]
+        y = pool[r52, w]
+        u = x ^ y
+        c8_9 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r53, w]
+        y = pool[r54, w]
+        u = x ^ y
+        c8_10 = (x & y) | (u & s)
+        s ^= u
+        x = pool[r55, w]
+        c8_11 = s & x
+        s ^= x
+        b4 = s
+        # weight 8: 12 inputs
+        s = c8_0
+        x = c8_1
+        y = c8_2
+        u = x ^ y
+        c16_0 = (x & y) | (u & s)
+        s ^= u
+        x = c8_3
+        y = c8_4
+        u = x ^ y
+        c16_1 = (x & y) | (u & s)
+        s ^= u
+        x = c8_5
+        y = c8_6
+        u = x ^ y
+        c16_2 = (x & y) | (u & s)
+        s ^= u
+        x = c8_7
+        y = c8_8
+        u = x ^ y
+        c16_3 = (x & y) | (u & s)
+        s ^= u
+        x = c8_9
+        y = c8_10
+        u = x ^ y
+        c16_4 = (x & y) | (u & s)
+        s ^= u
+        x = c8_11
+        c16_5 = s & x
+        s ^= x
+        b8 = s
+        # weight 16: 6 inputs
+        s = c16_0
+        x = c16_1
+        y = c16_2
+        u = x ^ y
+        c32_0 = (x & y) | (u & s)
+        s ^= u
+        x = c16_3
+        y = c16_4
+        u = x ^ y
+        c32_1 = (x & y) | (u & s)
+        s ^= u
+        x = c16_5
+        c32_2 = s & x
+        s ^= x
+        b16 = s
+        # weight 32: 3 inputs
+        s = c32_0
+        x = c32_1
+        y = c32_2
+        u = x ^ y
+        c64_0 = (x & y) | (u & s)
+        s ^= u
+        b32 = s
+        # weight 64: 1 input
+        b64 = c64_0
+        # count > half, or == half where the tie bits say so
+        above = b64 & ~h64
+        equal = ~(b64 ^ h64)
+        above |= equal & b32 & ~h32
+        equal &= ~(b32 ^ h32)
+        above |= equal & b16 & ~h16
+        equal &= ~(b16 ^ h16)
+        above |= equal & b8 & ~h8
+        equal &= ~(b8 ^ h8)
+        above |= equal & b4 & ~h4
+        equal &= ~(b4 ^ h4)
+        above |= equal & b2 & ~h2
+        equal &= ~(b2 ^ h2)
+        above |= equal & b1 & ~h1
+        equal &= ~(b1 ^ h1)
+        out[w] = above | (equal & tie_bits[w] & tie_mask)
+
+
+@njit(inline="always")
+def _fits_one_pass(plus, minus, n_rows):
+    """Whether the digits of the first ``n_rows`` weights fit :func:`_count_sign_32_16_8`: all
+    at levels 0 to 2, with at most 32, 16 and 8 rows there."""
+    n0 = np.int64(0)
+    n1 = np.int64(0)
+    n2 = np.int64(0)
+    high = np.int64(0)
+    for m in range(n_rows):
+        digits = plus[m] | minus[m]
+        n0 += digits & 1
+        n1 += (digits >> 1) & 1
+        n2 += (digits >> 2) & 1
+        high |= digits >> 3
+    return high == 0 and n0 <= 32 and n1 <= 16 and n2 <= 8
+
+
+@njit(inline="always")
+def _gather_by_level(dots, plus, minus, refs, size0, size1, size2):
+    """refs = the pool rows with a digit at level 0, then 1, then 2, in blocks of ``size0``,
+    ``size1``, ``size2`` padded with the zero row; a row is complemented where its digit and
+    the sign of its dot disagree. The counts must fit (:func:`_fits_one_pass`); ``refs`` needs
+    one slot more than the blocks.
+
+    Without branches: each row writes its slot (the zero row when it has no digit there) and
+    advances only with a digit; a level's last write past its block is overwritten by the next
+    level's block, the last level's by nothing (the extra slot)."""
+    n_rows = dots.shape[0]
+    zero_row = 2 * n_rows
+    start = 0
+    for level in range(3):
+        size = size0 if level == 0 else (size1 if level == 1 else size2)
+        k = start
+        for m in range(n_rows):
+            p = (plus[m] >> level) & 1
+            q = (minus[m] >> level) & 1
+            complemented = q ^ np.int64(dots[m] < 0)
+            refs[k] = zero_row if (p | q) == 0 else m + n_rows * complemented
+            k += p | q
+        for i in range(k, start + size):
+            refs[i] = zero_row
         start += size
 
 
@@ -305,16 +677,21 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch, weight_bit
     one weight exceeds all the others together it decides every bit: the result is its
     (signed) row and nothing is counted.
 
-    Otherwise the weighted sum is built level by level into the vertical counter ``planes``,
-    with the weights in non-adjacent form (digits -1, 0, 1, at most every other one nonzero;
-    a digit -1 adds the complemented row and raises the threshold): the rows whose weight has
-    a digit at level ``k`` go through carry-save adder trees of 16 (or 8) rows, padded with
-    the zero row, into the window of levels ``k .. k + 5`` (or ``k + 4``), and each tree's
-    carry is rippled on from there (a ripple stops at the first level where no lane carries).
-    Each row is read once per nonzero digit of its weight.
+    Otherwise the weights are written in non-adjacent form (digits -1, 0, 1, at most every
+    other one nonzero; a digit -1 adds the complemented row and raises the threshold) and each
+    row is read once per nonzero digit of its weight. When all digits sit at levels 0 to 2
+    (small weights, as with 2-bit rounding) with at most 32, 16 and 8 rows there, the count is
+    built and compared in registers, word by word (:func:`_count_sign_32_16_8`); the count
+    then stays below 2 ** 7 and so does the threshold.
 
-    Scratch: ``planes`` (levels >= bit_length(sum w) + 11, W); ``digits`` (4, >= M + 16)
-    int64; ``scratch`` (2, W).
+    In the other cases the weighted sum is built level by level into the vertical counter
+    ``planes``: the rows whose weight has a digit at level ``k`` go through carry-save adder
+    trees of 16 (or 8) rows, padded with the zero row, into the window of levels
+    ``k .. k + 5`` (or ``k + 4``), and each tree's carry is rippled on from there (a ripple
+    stops at the first level where no lane carries).
+
+    Scratch: ``planes`` (levels >= bit_length(sum w) + 11, W); ``digits``
+    (4, >= max(M + 16, 57)) int64; ``scratch`` (2, W).
     """
     n_rows = dots.shape[0]
     n_words = out.shape[0]
@@ -346,6 +723,11 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch, weight_bit
     minus = digits[2]
     bound, raised = _non_adjacent_digits(dots, shift, plus, minus)
     threshold = total + raised
+    if _fits_one_pass(plus, minus, n_rows):  # small weights
+        _gather_by_level(dots, plus, minus, refs, 32, 16, 8)
+        tie_mask = _ALL_ONES if threshold % 2 == 0 else _ZERO
+        _count_sign_32_16_8(pool, refs, threshold // 2, tie_mask, tie_bits, out)
+        return
     n_levels = 1
     while (max(bound, threshold) >> n_levels) > 0:
         n_levels += 1
@@ -367,7 +749,7 @@ def weighted_sign_scratch(n_rows: int, n_words: int, max_weight: int):
     n_levels = (n_rows * max(1, int(max_weight))).bit_length() + 12
     return (
         np.empty((n_levels, n_words), dtype=np.uint64),
-        np.empty((4, n_rows + 16), dtype=np.int64),
+        np.empty((4, max(n_rows + 16, 57)), dtype=np.int64),
         np.empty((2, n_words), dtype=np.uint64),
     )
 
@@ -445,7 +827,7 @@ def _resonate_one(
     while (sum_bound >> (n_levels - 12)) > 0:
         n_levels += 1
     planes = np.empty((n_levels, n_words), dtype=np.uint64)
-    digits = np.empty((4, max_rows + 16), dtype=np.int64)
+    digits = np.empty((4, max(max_rows + 16, 57)), dtype=np.int64)
     scratch = np.empty((2, n_words), dtype=np.uint64)
     u = np.empty(n_words, dtype=np.uint64)
     new = np.empty(n_words, dtype=np.uint64)

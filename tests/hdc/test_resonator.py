@@ -90,6 +90,96 @@ def test_weight_bits_round_half_up_and_keep_signs():
     assert np.array_equal(run_weighted_sign(codebook, dots, tie_bits, 0), exact)
 
 
+def ref_non_adjacent_form(weight):
+    """(mask of the +1 digits, mask of the -1 digits) of weight, digit by digit."""
+    plus = minus = 0
+    k = 0
+    while weight:
+        if weight & 1:
+            digit = 2 - (weight & 3)  # +1 where weight = 1 mod 4, -1 where 3 mod 4
+            if digit > 0:
+                plus |= 1 << k
+            else:
+                minus |= 1 << k
+            weight -= digit
+        weight >>= 1
+        k += 1
+    return plus, minus
+
+
+def test_non_adjacent_digits_match_the_reference():
+    weights = np.arange(-5000, 5000, dtype=np.int64)
+    for shift in (0, 3):
+        plus = np.empty_like(weights)
+        minus = np.empty_like(weights)
+        bound, raised = _resonator_kernels._non_adjacent_digits(weights, shift, plus, minus)
+        expected = [ref_non_adjacent_form(abs(int(w)) >> shift) for w in weights]
+        assert plus.tolist() == [p for p, _ in expected]
+        assert minus.tolist() == [m for _, m in expected]
+        assert (plus & minus).max() == 0 and (plus & (plus >> 1)).max() == 0
+        assert bound == plus.sum() + minus.sum() and raised == 2 * minus.sum()
+
+
+def small_weights(rng, per_level):
+    """Weights 1 to 5, signed, whose non-adjacent digits put per_level[k] rows at level k,
+    and some zero weights, shuffled."""
+    n0, n1, n2 = per_level
+    both = int(rng.integers(0, min(n0, n2) + 1))  # 3 = 4 - 1 and 5 = 4 + 1: levels 0 and 2
+    weights = ([1] * (n0 - both) + [2] * n1 + [4] * (n2 - both)
+               + list(rng.choice([3, 5], size=both)) + [0] * int(rng.integers(0, 4)))
+    weights = np.array(weights, dtype=np.int64) * rng.choice([-1, 1], size=len(weights))
+    return rng.permutation(weights)
+
+
+def takes_one_pass(weights):
+    """Whether weighted_sign counts these weights in its one-pass network, as documented:
+    after their common power of two is divided out, all digits at levels 0 to 2, with at most
+    32, 16 and 8 rows there."""
+    weights = [abs(int(w)) for w in weights]
+    while all(w % 2 == 0 for w in weights) and any(weights):
+        weights = [w // 2 for w in weights]
+    counts = [0, 0, 0]
+    for w in weights:
+        plus, minus = ref_non_adjacent_form(w)
+        if (plus | minus) >> 3:
+            return False
+        for level in range(3):
+            counts[level] += ((plus | minus) >> level) & 1
+    return counts[0] <= 32 and counts[1] <= 16 and counts[2] <= 8
+
+
+# the network full, one row over at each level, and even weights (halved first: levels 1
+# and 2 become 0 and 1)
+@pytest.mark.parametrize(
+    ("per_level", "one_pass"),
+    [((16, 8, 4), True), ((32, 16, 8), True), ((0, 32, 16), True), ((0, 17, 9), True),
+     ((33, 0, 0), False), ((1, 17, 1), False), ((2, 1, 9), False)],
+)
+def test_small_weights_take_the_one_pass_network(per_level, one_pass):
+    rng = np.random.default_rng(sum(per_level))
+    dim = 192
+    for _ in range(5):
+        weights = small_weights(rng, per_level)
+        assert takes_one_pass(weights) == one_pass
+        codebook = hdc.random(len(weights), dim, random_state=rng)
+        tie_bits = hdc.random(None, dim, random_state=rng)
+        expected = ref_weighted_sign(codebook, weights, tie_bits)
+        assert np.array_equal(run_weighted_sign(codebook, weights, tie_bits), expected)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, 40), st.integers(0, 20), st.integers(0, 10),
+       st.sampled_from([64, 192]))
+def test_small_weights_match_reference(seed, n0, n1, n2, dim):
+    rng = np.random.default_rng(seed)
+    weights = small_weights(rng, (n0, n1, n2))
+    if weights.size == 0:
+        return
+    codebook = hdc.random(len(weights), dim, random_state=rng)
+    tie_bits = hdc.random(None, dim, random_state=rng)
+    expected = ref_weighted_sign(codebook, weights, tie_bits)
+    assert np.array_equal(run_weighted_sign(codebook, weights, tie_bits), expected)
+
+
 def test_weighted_sign_ties_take_the_tie_bits():
     codebook = hdc.random(2, 128, random_state=0)
     tie_bits = hdc.random(None, 128, random_state=1)

@@ -806,7 +806,7 @@ def _unbind_others(product, estimates, f, out):
 @njit(inline="always")
 def _resonate_one(
     product, codebooks, offsets, pools, pool_offsets, init, max_iter, history, weight_bits, seed,
-    indices, estimates,
+    indices, estimates, work,
 ):
     """One factorization. Returns (iterations, converged, solved, restarts).
 
@@ -814,25 +814,15 @@ def _resonate_one(
     otherwise the caller decodes ``estimates``. The decoded factors are tested after every
     factor's similarities (once each factor has been decoded once): a solution stops the
     network before its cleanup.
+
+    ``work`` is the scratch of :func:`_resonate_rows`, shared by its problems: every array in it
+    is written before it is read, except the cycle history ``seen``, cleared here.
     """
     n_factors = offsets.shape[0] - 1
     n_words = product.shape[0]
-    max_rows = 0
-    for f in range(n_factors):
-        max_rows = max(max_rows, offsets[f + 1] - offsets[f])
-    dots = np.empty(max_rows, dtype=np.int64)
-    # weights are |dots| <= dim: scratch of weighted_sign for that bound
-    sum_bound = max_rows * 64 * n_words
-    n_levels = 12
-    while (sum_bound >> (n_levels - 12)) > 0:
-        n_levels += 1
-    planes = np.empty((n_levels, n_words), dtype=np.uint64)
-    digits = np.empty((4, max(max_rows + 16, 57)), dtype=np.int64)
-    scratch = np.empty((2, n_words), dtype=np.uint64)
-    u = np.empty(n_words, dtype=np.uint64)
-    new = np.empty(n_words, dtype=np.uint64)
-    tie = np.empty(n_words, dtype=np.uint64)
-    seen = np.zeros(max(history, 1), dtype=np.uint64)
+    dots, planes, digits, scratch, u, new, tie, seen = work
+    for k in range(seen.shape[0]):
+        seen[k] = 0
     state = np.uint64(seed)
     for f in range(n_factors):
         for w in range(n_words):
@@ -904,11 +894,32 @@ def _resonate_rows(products, codebooks, offsets, pools, pool_offsets, init, max_
                    weight_bits, seeds, indices, iterations, converged, restarts):
     """Factorize the products (n, W) in turn (see :func:`resonate`)."""
     n_factors = offsets.shape[0] - 1
-    estimates = np.empty((n_factors, products.shape[1]), dtype=np.uint64)
+    n_words = products.shape[1]
+    estimates = np.empty((n_factors, n_words), dtype=np.uint64)
+    max_rows = 0
+    for f in range(n_factors):
+        max_rows = max(max_rows, offsets[f + 1] - offsets[f])
+    # scratch of one problem, allocated once per batch: the similarities, weighted_sign's
+    # (weights are |dots| <= dim: planes for that bound), the unbound product, the new estimate,
+    # the tie bits and the cycle history
+    sum_bound = max_rows * 64 * n_words
+    n_levels = 12
+    while (sum_bound >> (n_levels - 12)) > 0:
+        n_levels += 1
+    work = (
+        np.empty(max_rows, dtype=np.int64),
+        np.empty((n_levels, n_words), dtype=np.uint64),
+        np.empty((4, max(max_rows + 16, 57)), dtype=np.int64),
+        np.empty((2, n_words), dtype=np.uint64),
+        np.empty(n_words, dtype=np.uint64),
+        np.empty(n_words, dtype=np.uint64),
+        np.empty(n_words, dtype=np.uint64),
+        np.zeros(max(history, 1), dtype=np.uint64),
+    )
     for i in range(products.shape[0]):
         it, ok, solved, n_restarts = _resonate_one(
             products[i], codebooks, offsets, pools, pool_offsets, init, max_iter, history,
-            weight_bits, seeds[i], indices[i], estimates,
+            weight_bits, seeds[i], indices[i], estimates, work,
         )
         if not solved:
             _decode(codebooks, offsets, estimates, indices[i])

@@ -138,7 +138,8 @@ class Resonator:
     batch of products runs in parallel, one product per thread. A weighted majority adds each
     row once per nonzero digit of its weight: with exact weights (13 bits at dim 8,192) it costs
     several Hamming passes and is most of the time with 32-row codebooks; with the default
-    2-bit weights each row is added at most twice. Passes and majorities bound the speed-up
+    2-bit weights each row is added at most twice, and (up to 32, 16 and 8 rows at the three
+    digit levels) all are added and compared in one pass over the words. Passes and majorities bound the speed-up
     over exhaustive search (``M**F`` distances) near ``M**(F - 1) / (passes + c * majorities)``
     (see docs/symbolic.md).
 

@@ -269,6 +269,13 @@ def _add_level(pool, dots, plus, minus, level, refs, counter, carry):
 # ripple and compare. The network is written out flat, a running sum s per column taking
 # two inputs per full adder and sending each carry to the next column, so that LLVM vectorises
 # the word loop; rows are read as pool[row, w] for the reason given above _tree16.
+#
+# The rows per level of _count_sign_32_16_8 (its refs blocks): the count is at most
+# 32 + 2 * 16 + 4 * 8 = 96 and the threshold, the sum of the digits' values, no more, so both fit
+# the network's 7 bits (columns of weight 1 to 64).
+_ONE_PASS_ROWS = (32, 16, 8)
+#: width of the refs scratch it needs: the three blocks and _gather_by_level's extra slot
+_ONE_PASS_REFS = sum(_ONE_PASS_ROWS) + 1
 @njit(cache=True, nogil=True)
 def _count_sign_32_16_8(pool, refs, half, tie_mask, tie_bits, out):
     """Count-and-compare of :func:`weighted_sign` in one pass, for up to 32, 16 and 8 rows at
@@ -597,18 +604,19 @@ def _count_sign_32_16_8(pool, refs, half, tie_mask, tie_bits, out):
 @njit(inline="always")
 def _fits_one_pass(plus, minus, n_rows):
     """Whether the digits of the first ``n_rows`` weights fit :func:`_count_sign_32_16_8`: all
-    at levels 0 to 2, with at most 32, 16 and 8 rows there."""
+    at levels 0 to 2, with at most ``_ONE_PASS_ROWS`` rows there."""
     n0 = np.int64(0)
     n1 = np.int64(0)
     n2 = np.int64(0)
     high = np.int64(0)
     for m in range(n_rows):
-        digits = plus[m] | minus[m]
-        n0 += digits & 1
-        n1 += (digits >> 1) & 1
-        n2 += (digits >> 2) & 1
-        high |= digits >> 3
-    return high == 0 and n0 <= 32 and n1 <= 16 and n2 <= 8
+        nonzero = plus[m] | minus[m]
+        n0 += nonzero & 1
+        n1 += (nonzero >> 1) & 1
+        n2 += (nonzero >> 2) & 1
+        high |= nonzero >> 3
+    rows0, rows1, rows2 = _ONE_PASS_ROWS
+    return high == 0 and n0 <= rows0 and n1 <= rows1 and n2 <= rows2
 
 
 @njit(inline="always")
@@ -691,7 +699,7 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch, weight_bit
     stops at the first level where no lane carries).
 
     Scratch: ``planes`` (levels >= bit_length(sum w) + 11, W); ``digits``
-    (4, >= max(M + 16, 57)) int64; ``scratch`` (2, W).
+    (4, >= max(M + 16, ``_ONE_PASS_REFS``)) int64; ``scratch`` (2, W).
     """
     n_rows = dots.shape[0]
     n_words = out.shape[0]
@@ -724,7 +732,8 @@ def weighted_sign(pool, dots, tie_bits, out, planes, digits, scratch, weight_bit
     bound, raised = _non_adjacent_digits(dots, shift, plus, minus)
     threshold = total + raised
     if _fits_one_pass(plus, minus, n_rows):  # small weights
-        _gather_by_level(dots, plus, minus, refs, 32, 16, 8)
+        rows0, rows1, rows2 = _ONE_PASS_ROWS
+        _gather_by_level(dots, plus, minus, refs, rows0, rows1, rows2)
         tie_mask = _ALL_ONES if threshold % 2 == 0 else _ZERO
         _count_sign_32_16_8(pool, refs, threshold // 2, tie_mask, tie_bits, out)
         return
@@ -749,7 +758,7 @@ def weighted_sign_scratch(n_rows: int, n_words: int, max_weight: int):
     n_levels = (n_rows * max(1, int(max_weight))).bit_length() + 12
     return (
         np.empty((n_levels, n_words), dtype=np.uint64),
-        np.empty((4, max(n_rows + 16, 57)), dtype=np.int64),
+        np.empty((4, max(n_rows + 16, _ONE_PASS_REFS)), dtype=np.int64),
         np.empty((2, n_words), dtype=np.uint64),
     )
 
@@ -909,7 +918,7 @@ def _resonate_rows(products, codebooks, offsets, pools, pool_offsets, init, max_
     work = (
         np.empty(max_rows, dtype=np.int64),
         np.empty((n_levels, n_words), dtype=np.uint64),
-        np.empty((4, max(max_rows + 16, 57)), dtype=np.int64),
+        np.empty((4, max(max_rows + 16, _ONE_PASS_REFS)), dtype=np.int64),
         np.empty((2, n_words), dtype=np.uint64),
         np.empty(n_words, dtype=np.uint64),
         np.empty(n_words, dtype=np.uint64),

@@ -139,9 +139,9 @@ class Resonator:
     row once per nonzero digit of its weight: with exact weights (13 bits at dim 8,192) it costs
     several Hamming passes and is most of the time with 32-row codebooks; with the default
     2-bit weights each row is added at most twice, and (up to 32, 16 and 8 rows at the three
-    digit levels) all are added and compared in one pass over the words. Passes and majorities bound the speed-up
-    over exhaustive search (``M**F`` distances) near ``M**(F - 1) / (passes + c * majorities)``
-    (see docs/symbolic.md).
+    digit levels) all are added and compared in one pass over the words. Passes and majorities
+    bound the speed-up over exhaustive search (``M**F`` distances) near
+    ``M**(F - 1) / (passes + c * majorities)`` (see docs/symbolic.md).
 
     Thread safety: ``factorize`` draws the seeds of its products from the instance's generator;
     calls from several threads at once are safe in CPython but the seeds they draw then depend

@@ -158,13 +158,19 @@ def takes_one_pass(weights):
 def test_small_weights_take_the_one_pass_network(per_level, one_pass):
     rng = np.random.default_rng(sum(per_level))
     dim = 192
+    marker = np.uint64(0xA5A5A5A5A5A5A5A5)
     for _ in range(5):
         weights = small_weights(rng, per_level)
         assert takes_one_pass(weights) == one_pass
         codebook = hdc.random(len(weights), dim, random_state=rng)
         tie_bits = hdc.random(None, dim, random_state=rng)
-        expected = ref_weighted_sign(codebook, weights, tie_bits)
-        assert np.array_equal(run_weighted_sign(codebook, weights, tie_bits), expected)
+        out = np.empty(dim // 64, dtype=np.uint64)
+        scratch = _resonator_kernels.weighted_sign_scratch(len(weights), dim // 64, 5)
+        scratch[0].fill(marker)  # the counter planes: only the level-by-level path writes them
+        pool = readonly(_resonator_kernels.signed_pool(codebook))
+        _resonator_kernels.weighted_sign(pool, weights, tie_bits, out, *scratch, 0)
+        assert np.array_equal(out, ref_weighted_sign(codebook, weights, tie_bits))
+        assert bool((scratch[0] == marker).all()) == one_pass
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(0, 40), st.integers(0, 20), st.integers(0, 10),

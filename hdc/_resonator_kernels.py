@@ -978,6 +978,9 @@ def resonate(
         for dest, part in zip(outputs, out, strict=True):
             dest[start:stop] = part
 
-    work = max(1, max_iter) * codebooks.shape[0] * products.shape[1]  # words per problem
+    # chunks sized by the words of one sweep, the least a problem takes (most stop within a few
+    # sweeps, a few run to max_iter): sized by max_iter sweeps, a chunk would hold one problem
+    # and its hand-off would cost more than the problem
+    work = codebooks.shape[0] * products.shape[1]
     run_chunks(compute, commit, products.shape[0], rows_per_chunk(work),
                direct=lambda start, stop: kernel(start, stop, outputs))

@@ -276,6 +276,8 @@ def _add_level(pool, dots, plus, minus, level, refs, counter, carry):
 _ONE_PASS_ROWS = (32, 16, 8)
 #: width of the refs scratch it needs: the three blocks and _gather_by_level's extra slot
 _ONE_PASS_REFS = sum(_ONE_PASS_ROWS) + 1
+
+
 @njit(cache=True, nogil=True)
 def _count_sign_32_16_8(pool, refs, half, tie_mask, tie_bits, out):
     """Count-and-compare of :func:`weighted_sign` in one pass, for up to 32, 16 and 8 rows at

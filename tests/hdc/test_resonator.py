@@ -292,6 +292,33 @@ def test_resonator_is_deterministic_and_independent_of_threads():
         assert np.array_equal(getattr(one, field), getattr(many, field))
 
 
+def test_problems_of_a_batch_share_no_state():
+    # a product twice with the same seed, and among 40 others: the scratch shared by
+    # the problems of a batch (the cycle history above all) must not carry over
+    books, _, products = make_problems(3, 24, 512, 40, seed=5)  # a hard size: many sweeps
+    resonator = hdc.Resonator(books, max_iter=30, random_state=3)
+    offsets = resonator._offsets
+    init = resonator.initial
+
+    def resonate(batch, seeds):
+        n = batch.shape[0]
+        out = (np.zeros((n, 3), np.int64), np.zeros(n, np.int64), np.zeros(n, bool),
+               np.zeros(n, np.int64))
+        _resonator_kernels.resonate(batch, resonator._stacked, offsets, resonator._pools,
+                                    resonator._pool_offsets, init, 30, 32, 2, seeds, *out)
+        return out
+
+    seeds = np.arange(1, 41, dtype=np.uint64)
+    in_batch = resonate(products, seeds)
+    slow = np.flatnonzero(in_batch[1] >= 3)
+    assert slow.size >= 5  # problems that store states in the cycle history
+    for i in slow[:5]:
+        twice = resonate(products[[i, i]], seeds[[i, i]])
+        for field_batch, field_twice in zip(in_batch, twice, strict=True):
+            assert np.array_equal(field_twice[0], field_batch[i])
+            assert np.array_equal(field_twice[1], field_batch[i])
+
+
 def test_resonator_reports_non_convergence():
     books, _, products = make_problems(3, 64, 256, 30, seed=1)  # far beyond capacity
     result = hdc.Resonator(books, max_iter=40, random_state=0).factorize(products)

@@ -772,12 +772,26 @@ def weighted_sign_scratch(n_rows: int, n_words: int, max_weight: int):
 # kernel's code into its caller and optimises it there again, so each separately compiled level
 # would add its callees' compile time once more.
 @njit(inline="always")
-def _state_hash(estimates):
-    h = np.uint64(0xCBF29CE484222325)
+def _state_hash(estimates, lanes):
+    """A 64-bit hash of the estimates, for cycle detection: eight multiply-xorshift lanes, lane
+    ``k`` taking the words ``w = k mod 8`` (eight independent chains of multiplies instead of
+    one), folded together at the end. ``lanes``: scratch of 8 words."""
+    n_words = estimates.shape[1]
+    tail = n_words - n_words % 8
+    for k in range(8):
+        lanes[k] = np.uint64(0xCBF29CE484222325) + np.uint64(k)
     for f in range(estimates.shape[0]):
-        for w in range(estimates.shape[1]):
-            h = (h ^ estimates[f, w]) * np.uint64(0x100000001B3)
-            h ^= h >> np.uint64(29)
+        for start in range(0, tail, 8):
+            for k in range(8):
+                h = (lanes[k] ^ estimates[f, start + k]) * np.uint64(0x100000001B3)
+                lanes[k] = h ^ (h >> np.uint64(29))
+        for w in range(tail, n_words):
+            h = (lanes[0] ^ estimates[f, w]) * np.uint64(0x100000001B3)
+            lanes[0] = h ^ (h >> np.uint64(29))
+    h = np.uint64(0)
+    for k in range(8):
+        h = (h ^ lanes[k]) * np.uint64(0x100000001B3)
+        h ^= h >> np.uint64(29)
     return h
 
 
@@ -831,7 +845,7 @@ def _resonate_one(
     """
     n_factors = offsets.shape[0] - 1
     n_words = product.shape[0]
-    dots, planes, digits, scratch, u, new, tie, seen = work
+    dots, planes, digits, scratch, u, new, tie, seen, lanes = work
     for k in range(seen.shape[0]):
         seen[k] = 0
     state = np.uint64(seed)
@@ -870,7 +884,7 @@ def _resonate_one(
             return iteration, True, False, restarts
         if history == 0:
             continue
-        h = _state_hash(estimates)
+        h = _state_hash(estimates, lanes)
         cycle = False
         for k in range(history):
             if seen[k] == h:
@@ -912,7 +926,7 @@ def _resonate_rows(products, codebooks, offsets, pools, pool_offsets, init, max_
         max_rows = max(max_rows, offsets[f + 1] - offsets[f])
     # scratch of one problem, allocated once per batch: the similarities, weighted_sign's
     # (weights are |dots| <= dim: planes for that bound), the unbound product, the new estimate,
-    # the tie bits and the cycle history
+    # the tie bits, the cycle history and the lanes of its hash
     sum_bound = max_rows * 64 * n_words
     n_levels = 12
     while (sum_bound >> (n_levels - 12)) > 0:
@@ -926,6 +940,7 @@ def _resonate_rows(products, codebooks, offsets, pools, pool_offsets, init, max_
         np.empty(n_words, dtype=np.uint64),
         np.empty(n_words, dtype=np.uint64),
         np.zeros(max(history, 1), dtype=np.uint64),
+        np.empty(8, dtype=np.uint64),
     )
     for i in range(products.shape[0]):
         it, ok, solved, n_restarts = _resonate_one(

@@ -232,21 +232,32 @@ def _non_adjacent_digits(dots, shift, plus, minus):
     return bound, raised
 
 
+@njit(inline="always")
+def _rows_at_level(dots, plus, minus, level, refs, start):
+    """refs[start:k] = the pool rows with a nonzero digit at ``level``, complemented where the
+    digit and the sign of ``dots`` disagree; returns k.
+
+    Without branches: each row writes slot k (the zero row when it has no digit there) and only
+    a digit advances k, so ``refs[k]`` is written too: ``refs`` needs a slot past the rows."""
+    n_rows = dots.shape[0]
+    zero_row = 2 * n_rows
+    k = start
+    for m in range(n_rows):
+        p = (plus[m] >> level) & 1
+        q = (minus[m] >> level) & 1
+        complemented = q ^ np.int64(dots[m] < 0)
+        refs[k] = zero_row if (p | q) == 0 else m + n_rows * complemented
+        k += p | q
+    return k
+
+
 @njit(cache=True, nogil=True)
 def _add_level(pool, dots, plus, minus, level, refs, counter, carry):
     """Add the rows with a nonzero digit at ``level`` (complemented where the digit and the
     sign of ``dots`` disagree) into ``counter`` from that level up, 16 (or 8) rows per adder
     tree padded with the pool's zero row, each tree's carry rippled on."""
     n_rows = dots.shape[0]
-    n = 0
-    for m in range(n_rows):
-        negative = dots[m] < 0
-        if (plus[m] >> level) & 1:
-            refs[n] = m + n_rows if negative else m
-            n += 1
-        elif (minus[m] >> level) & 1:
-            refs[n] = m if negative else m + n_rows
-            n += 1
+    n = _rows_at_level(dots, plus, minus, level, refs, 0)
     start = 0
     while start < n:
         left = n - start
@@ -628,21 +639,13 @@ def _gather_by_level(dots, plus, minus, refs, size0, size1, size2):
     the sign of its dot disagree. The counts must fit (:func:`_fits_one_pass`); ``refs`` needs
     one slot more than the blocks.
 
-    Without branches: each row writes its slot (the zero row when it has no digit there) and
-    advances only with a digit; a level's last write past its block is overwritten by the next
-    level's block, the last level's by nothing (the extra slot)."""
-    n_rows = dots.shape[0]
-    zero_row = 2 * n_rows
+    A level's write past its rows (:func:`_rows_at_level`) is overwritten by its padding or the
+    next level's block, the last level's by nothing (the extra slot)."""
+    zero_row = 2 * dots.shape[0]
     start = 0
     for level in range(3):
         size = size0 if level == 0 else (size1 if level == 1 else size2)
-        k = start
-        for m in range(n_rows):
-            p = (plus[m] >> level) & 1
-            q = (minus[m] >> level) & 1
-            complemented = q ^ np.int64(dots[m] < 0)
-            refs[k] = zero_row if (p | q) == 0 else m + n_rows * complemented
-            k += p | q
+        k = _rows_at_level(dots, plus, minus, level, refs, start)
         for i in range(k, start + size):
             refs[i] = zero_row
         start += size

@@ -27,11 +27,14 @@ def ref_weighted_sign(codebook, dots, tie_bits):
     return pack_bits(bits.astype(np.uint8))
 
 
-def run_weighted_sign(codebook, dots, tie_bits, weight_bits=0):
+def run_weighted_sign(codebook, dots, tie_bits, weight_bits=0, scratch=None):
+    """weighted_sign on a codebook's pool, with fresh scratch unless ``scratch`` is given."""
     n_rows, n_words = codebook.shape
     dots = np.asarray(dots, dtype=np.int64)
     out = np.empty(n_words, dtype=np.uint64)
-    scratch = _resonator_kernels.weighted_sign_scratch(n_rows, n_words, int(np.abs(dots).max()))
+    if scratch is None:
+        scratch = _resonator_kernels.weighted_sign_scratch(
+            n_rows, n_words, int(np.abs(dots).max()))
     pool = readonly(_resonator_kernels.signed_pool(codebook))  # as resonate passes it
     _resonator_kernels.weighted_sign(pool, dots, tie_bits, out, *scratch, weight_bits)
     return out
@@ -164,11 +167,9 @@ def test_small_weights_take_the_one_pass_network(per_level, one_pass):
         assert takes_one_pass(weights) == one_pass
         codebook = hdc.random(len(weights), dim, random_state=rng)
         tie_bits = hdc.random(None, dim, random_state=rng)
-        out = np.empty(dim // 64, dtype=np.uint64)
         scratch = _resonator_kernels.weighted_sign_scratch(len(weights), dim // 64, 5)
         scratch[0].fill(marker)  # the counter planes: only the level-by-level path writes them
-        pool = readonly(_resonator_kernels.signed_pool(codebook))
-        _resonator_kernels.weighted_sign(pool, weights, tie_bits, out, *scratch, 0)
+        out = run_weighted_sign(codebook, weights, tie_bits, scratch=scratch)
         assert np.array_equal(out, ref_weighted_sign(codebook, weights, tie_bits))
         assert bool((scratch[0] == marker).all()) == one_pass
 
